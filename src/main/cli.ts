@@ -1,0 +1,113 @@
+// `beacon host` and `beacon rooms`: the room host and discovery, headless.
+import { homedir, networkInterfaces } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { LIMITS, Name } from '../shared/protocol.ts'
+import { RoomServer } from './server/room-server.ts'
+
+const USAGE = `Usage:
+  beacon host --name NAME [--port N] [--data DIR] [--password P] [--listen ADDR] [--json] [--no-advertise]
+  beacon --help`
+
+const DEFAULT_PORT = 4646
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === 'host') return host(rest)
+  if (command === undefined || command === '--help' || command === '-h') {
+    console.log(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  console.error(`beacon: unknown command '${command}'\n${USAGE}`)
+  return 2
+}
+
+async function host(args: string[]): Promise<number> {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args,
+      options: {
+        name: { type: 'string' },
+        port: { type: 'string' },
+        data: { type: 'string' },
+        password: { type: 'string' },
+        listen: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'no-advertise': { type: 'boolean', default: false },
+      },
+      strict: true,
+    }))
+  } catch (e) {
+    console.error(`beacon host: ${(e as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const name = Name.safeParse(values.name ?? '')
+  if (!name.success) {
+    console.error(`beacon host: --name is required, 1–${LIMITS.maxNameChars} characters`)
+    return 2
+  }
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error('beacon host: --port must be a number from 0 to 65535')
+    return 2
+  }
+  const dataDir = values.data ?? join(dataHome(), 'beacon', 'rooms', slug(name.data))
+  const opts = { name: name.data, dataDir, password: values.password, listen: values.listen, webRoot: webRoot() }
+  let server: RoomServer
+  try {
+    server = await RoomServer.start({ ...opts, port })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || values.port !== undefined) {
+      console.error(`beacon host: ${(e as Error).message}`)
+      return 1
+    }
+    server = await RoomServer.start({ ...opts, port: 0 }) // the default port is taken: any free one will do
+  }
+
+  const { room } = server
+  if (values.json) {
+    out({ event: 'listening', port: server.port, url: server.url, web: server.webUrl, room: { id: room.id, name: room.name } })
+    room.on('members', (n) => out({ event: 'members', count: n }))
+  } else {
+    const lan = lanAddress() ?? '127.0.0.1'
+    console.log(`Room "${room.name}" is open: share http://${lan}:${server.port}/ (Beacon app: ${lan}:${server.port}). Ctrl+C stops it.`)
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await server.stop('host_stopped')
+  if (values.json) out({ event: 'stopped' })
+  else console.log('Room closed.')
+  return 0
+}
+
+const out = (event: unknown) => process.stdout.write(JSON.stringify(event) + '\n')
+
+function dataHome(): string {
+  return process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share')
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'room'
+}
+
+/** The renderer's web build, when it has been built. */
+function webRoot(): string | undefined {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', 'web')
+  return existsSync(join(dir, 'index.html')) ? dir : undefined
+}
+
+function lanAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  }
+  return undefined
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2))

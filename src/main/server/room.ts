@@ -1,0 +1,196 @@
+// A room: its members, seq, the broadcast of one batch per event-loop turn, dedupe and resume.
+import { createHash } from 'node:crypto'
+import { Emitter } from '../../shared/emitter.ts'
+import { CLOSE, LIMITS, PROTOCOL_VERSION, type ChatMessage, type HostFrame, type Member, type RoomSummary, type Send, type Welcome } from '../../shared/protocol.ts'
+import type { RoomSecret } from './auth.ts'
+import { Batch } from './batch.ts'
+import type { History } from './history.ts'
+
+/** One connection of a member, whatever its transport. */
+export interface Peer {
+  readonly member: Member
+  readonly clientId: string
+  /** This turn's room frames, then the frames for this peer alone (acks), in one write where possible. */
+  deliver(batch: Batch, own: readonly string[] | undefined): void
+  /** A frame for this peer alone, now. */
+  send(json: string): void
+  close(code: number, reason: string): void
+}
+
+export interface RoomOptions {
+  history: History
+  name: string
+  /** Display name of whoever hosts the room. */
+  host: string
+  secret?: RoomSecret
+}
+
+export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: true }
+
+const encode = (f: HostFrame): string => JSON.stringify(f)
+
+export class Room extends Emitter<{ members: number }> {
+  readonly id: string
+  readonly epoch: string
+  readonly name: string
+  readonly host: string
+  readonly secret: RoomSecret | undefined
+  #history: History
+  #peers = new Set<Peer>()
+  /** Connections per member id: a member joins with its first connection and leaves with its last. */
+  #members = new Map<string, { member: Member; connections: number }>()
+  #batch = new Batch()
+  #acks = new Map<Peer, string[]>()
+  #scheduled = false
+  #stopped = false
+
+  constructor(opts: RoomOptions) {
+    super()
+    this.#history = opts.history
+    this.id = opts.history.id
+    this.epoch = opts.history.epoch
+    this.name = opts.name
+    this.host = opts.host
+    this.secret = opts.secret
+  }
+
+  get seq(): number {
+    return this.#history.lastSeq
+  }
+
+  get memberCount(): number {
+    return this.#members.size
+  }
+
+  get members(): Member[] {
+    return [...this.#members.values()].map((m) => m.member)
+  }
+
+  /** Stable per client and room, and reveals nothing of the client id. */
+  memberId(clientId: string): string {
+    return createHash('sha256').update(`${this.id}\0${clientId}`).digest('base64url').slice(0, 12)
+  }
+
+  summary(): RoomSummary {
+    return {
+      protocol: PROTOCOL_VERSION,
+      id: this.id,
+      name: this.name,
+      host: this.host,
+      epoch: this.epoch,
+      seq: this.seq,
+      members: this.memberCount,
+      passwordRequired: this.secret !== undefined,
+    }
+  }
+
+  /** Admit a peer and send its welcome: the missed messages when it resumes, else the latest ones. */
+  join(peer: Peer, resume: { epoch: string; after: number } | undefined): void {
+    if (this.#stopped) return peer.close(CLOSE.goingAway, 'host_stopped')
+    this.#flushNow() // the welcome's seq must cover everything queued before it
+    const resumed = resume !== undefined && resume.epoch === this.epoch && this.#history.canResume(resume.after)
+    const entry = this.#members.get(peer.member.id)
+    if (entry) entry.connections++
+    else {
+      this.#members.set(peer.member.id, { member: peer.member, connections: 1 })
+      this.#queue({ type: 'joined', member: peer.member })
+      this.emit('members', this.memberCount)
+    }
+    this.#peers.add(peer)
+    const welcome: Welcome = {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      room: { id: this.id, name: this.name, epoch: this.epoch },
+      you: peer.member,
+      members: this.members,
+      seq: this.seq,
+      history: resumed ? this.#history.after(resume.after) : this.#history.latest(LIMITS.welcomeHistory),
+      resumed,
+    }
+    peer.send(encode(welcome))
+  }
+
+  leave(peer: Peer): void {
+    if (!this.#peers.delete(peer)) return
+    this.#acks.delete(peer)
+    const entry = this.#members.get(peer.member.id)
+    if (entry && --entry.connections === 0) {
+      this.#members.delete(peer.member.id)
+      if (!this.#stopped) {
+        this.#queue({ type: 'left', member: peer.member })
+        this.emit('members', this.memberCount)
+      }
+    }
+  }
+
+  /**
+   * Store and broadcast a message. A `(client, id)` already stored is acknowledged again with its
+   * original seq and not stored twice; `admit` (the sender's rate limit) is asked only for new ones.
+   */
+  post(peer: Peer, send: Send, admit: () => boolean): PostResult {
+    const known = this.#history.find(peer.clientId, send.id)
+    if (known !== undefined) {
+      this.#ack(peer, send.id, known)
+      return { stored: false, seq: known }
+    }
+    if (!admit()) return { refused: true }
+    const message: ChatMessage = { type: 'message', seq: this.seq + 1, id: send.id, from: peer.member, text: send.text, ts: Date.now() }
+    this.#history.append(peer.clientId, message)
+    this.#queue(message)
+    this.#ack(peer, send.id, message.seq)
+    return { stored: true, seq: message.seq }
+  }
+
+  typing(peer: Peer): void {
+    this.#queue({ type: 'typing', member: peer.member })
+  }
+
+  /** Say goodbye to everyone: `closing`, then close 1001. */
+  stop(reason = 'host_stopped'): void {
+    if (this.#stopped) return
+    this.#flushNow()
+    this.#stopped = true
+    const closing = encode({ type: 'closing', reason })
+    for (const peer of [...this.#peers]) {
+      peer.send(closing)
+      peer.close(CLOSE.goingAway, reason)
+    }
+    this.#peers.clear()
+    this.#members.clear()
+    this.#history.close()
+  }
+
+  #ack(peer: Peer, id: string, seq: number): void {
+    const json = encode({ type: 'ack', id, seq })
+    const list = this.#acks.get(peer)
+    if (list) list.push(json)
+    else this.#acks.set(peer, [json])
+    this.#schedule()
+  }
+
+  #queue(frame: HostFrame): void {
+    this.#batch.push(encode(frame))
+    this.#schedule()
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => this.#flushNow())
+  }
+
+  /** Commit the turn's messages, then write the batch to every peer: acks only after storage. */
+  #flushNow(): void {
+    if (!this.#scheduled) return
+    this.#scheduled = false
+    this.#history.commit()
+    const batch = this.#batch
+    const acks = this.#acks
+    this.#batch = new Batch()
+    this.#acks = new Map()
+    for (const peer of this.#peers) {
+      const own = acks.get(peer)
+      if (batch.size > 0 || own) peer.deliver(batch, own)
+    }
+  }
+}

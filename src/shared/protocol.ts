@@ -1,0 +1,168 @@
+// beacon.v1 wire protocol (../shared/PROTOCOL.md): every frame as a zod schema, limits and close codes.
+import { z } from 'zod'
+import { ERROR_CODES } from './errors.ts'
+
+export const PROTOCOL_VERSION = 1
+export const SUBPROTOCOL = 'beacon.v1'
+export const WS_PATH = '/ws'
+export const SERVICE_TYPE = 'beacon-chat'
+
+/** Limits: one place, used by host, client and UI alike. */
+export const LIMITS = {
+  /** Largest inbound WebSocket frame; a larger one closes with 1009. */
+  maxFrameBytes: 64 * 1024,
+  maxTextChars: 4000,
+  maxNameChars: 32,
+  maxClientIdChars: 64,
+  maxMessageIdChars: 64,
+  /** Token bucket per member: sustained rate and burst. */
+  sendRatePerSecond: 10,
+  sendBurst: 20,
+  /** Typing is relayed at most once per member per interval. */
+  typingIntervalMs: 1000,
+  /** Bad frames or refused sends within abuseWindowMs before the member is closed with 1008. */
+  abuseLimit: 100,
+  abuseWindowMs: 60_000,
+  /** Messages in a fresh welcome; all missed messages in a resumed one. */
+  welcomeHistory: 100,
+  /** Messages the room keeps on disk at least. */
+  retention: 10_000,
+  /** A member's unsent bytes beyond this close it with 1013 (it resumes from history). */
+  sendHighWaterBytes: 4 * 1024 * 1024,
+  /** Password rooms. */
+  minPbkdf2Iterations: 100_000,
+  pbkdf2Iterations: 210_000,
+  wrongProofsPerMinute: 5,
+  lockoutMs: 60_000,
+} as const
+
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  policy: 1008,
+  tooLarge: 1009,
+  tryAgain: 1013,
+  wrongPassword: 4001,
+  unsupportedProtocol: 4002,
+} as const
+
+const trimmed = (max: number) => z.string().trim().min(1).max(max)
+export const Name = trimmed(LIMITS.maxNameChars)
+export const ClientId = z.string().min(1).max(LIMITS.maxClientIdChars)
+export const MessageId = z.string().min(1).max(LIMITS.maxMessageIdChars)
+export const MessageText = z.string().min(1).max(LIMITS.maxTextChars)
+const Seq = z.number().int().nonnegative()
+
+export const Member = z.object({ id: z.string(), name: z.string() })
+export type Member = z.infer<typeof Member>
+
+export const ChatMessage = z.object({
+  type: z.literal('message'),
+  seq: Seq,
+  id: z.string(),
+  from: Member,
+  text: z.string(),
+  ts: z.number(),
+})
+export type ChatMessage = z.infer<typeof ChatMessage>
+
+// Client → host
+export const Hello = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  name: Name,
+  client: ClientId,
+  resume: z.object({ epoch: z.string().max(64), after: Seq }).optional(),
+})
+export const Auth = z.object({ type: z.literal('auth'), proof: z.string().max(256) })
+export const Send = z.object({ type: z.literal('send'), id: MessageId, text: MessageText })
+export const TypingIn = z.object({ type: z.literal('typing') })
+export const ClientFrame = z.discriminatedUnion('type', [Hello, Auth, Send, TypingIn])
+export type Hello = z.infer<typeof Hello>
+export type Auth = z.infer<typeof Auth>
+export type Send = z.infer<typeof Send>
+export type ClientFrame = z.infer<typeof ClientFrame>
+
+// Host → client
+export const Challenge = z.object({
+  type: z.literal('challenge'),
+  nonce: z.string(),
+  salt: z.string(),
+  iterations: z.number().int().min(LIMITS.minPbkdf2Iterations),
+})
+export const RoomRef = z.object({ id: z.string(), name: z.string(), epoch: z.string() })
+export const Welcome = z.object({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  room: RoomRef,
+  you: Member,
+  members: z.array(Member),
+  seq: Seq,
+  history: z.array(ChatMessage),
+  resumed: z.boolean(),
+})
+export const Ack = z.object({ type: z.literal('ack'), id: z.string(), seq: Seq })
+export const Joined = z.object({ type: z.literal('joined'), member: Member })
+export const Left = z.object({ type: z.literal('left'), member: Member })
+export const TypingOut = z.object({ type: z.literal('typing'), member: Member })
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  id: z.string().optional(),
+})
+export const Closing = z.object({ type: z.literal('closing'), reason: z.string() })
+export const HostFrame = z.discriminatedUnion('type', [
+  Challenge,
+  Welcome,
+  ChatMessage,
+  Ack,
+  Joined,
+  Left,
+  TypingOut,
+  ErrorFrame,
+  Closing,
+])
+export type Challenge = z.infer<typeof Challenge>
+export type Welcome = z.infer<typeof Welcome>
+export type Ack = z.infer<typeof Ack>
+export type ErrorFrame = z.infer<typeof ErrorFrame>
+export type HostFrame = z.infer<typeof HostFrame>
+
+/** `GET /api/room`. */
+export const RoomSummary = z.object({
+  protocol: z.number().int(),
+  id: z.string(),
+  name: z.string(),
+  host: z.string(),
+  epoch: z.string(),
+  seq: Seq,
+  members: z.number().int().nonnegative(),
+  passwordRequired: z.boolean(),
+})
+export type RoomSummary = z.infer<typeof RoomSummary>
+
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: 'bad_frame' | 'too_large'; message: string; id?: string }
+
+/** Parse one inbound text frame; never throws. A refused `send` is named by its id where it has one. */
+export function parseClientFrame(text: string): ParseResult {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return { ok: false, code: 'bad_frame', message: 'frame is not JSON' }
+  }
+  const r = ClientFrame.safeParse(raw)
+  if (r.success) return { ok: true, frame: r.data }
+  const issue = r.error.issues[0]!
+  const id = MessageId.safeParse((raw as { id?: unknown } | null)?.id)
+  const tooLong = issue.code === 'too_big' && issue.path[0] === 'text'
+  return {
+    ok: false,
+    code: tooLong ? 'too_large' : 'bad_frame',
+    message: tooLong ? `text is longer than ${LIMITS.maxTextChars} characters` : `${issue.path.join('.') || 'frame'}: ${issue.message}`,
+    ...(id.success ? { id: id.data } : {}),
+  }
+}
