@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'wrong_password',
   'unsupported_protocol',
   'locked_out',
+  'password_required',
+  'host_stopped',
   // bridge and app
   'bad_argument',
   'not_connected',

@@ -2,7 +2,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { deriveKey, proofFor } from '../../shared/password.ts'
 import { LIMITS } from '../../shared/protocol.ts'
-import { WindowCounter } from './rate-limit.ts'
+import { WindowCounter } from '../../shared/rate-limit.ts'
 
 export interface RoomSecret {
   salt: Uint8Array

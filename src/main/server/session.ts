@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../shared/errors.ts'
 import { CLOSE, LIMITS, PROTOCOL_VERSION, parseClientFrame, type ClientFrame, type Hello, type Member } from '../../shared/protocol.ts'
 import { newNonce, verifyProof, type Lockout } from './auth.ts'
 import type { Batch } from './batch.ts'
-import { TokenBucket, WindowCounter } from './rate-limit.ts'
+import { TokenBucket, WindowCounter } from '../../shared/rate-limit.ts'
 import type { Peer, Room } from './room.ts'
 
 /** What a transport provides to a session. */

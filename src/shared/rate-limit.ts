@@ -1,6 +1,7 @@
 // Token bucket and sliding-window counter: the host's rate limit, abuse and lockout meters.
-type Clock = () => number
-const monotonic: Clock = () => performance.now()
+// Shared: the host meters members with it, and RoomClient paces its own sends to stay under the limit.
+export type Clock = () => number
+const wallClock: Clock = () => Date.now()
 
 /** `rate` tokens per second, at most `burst` saved up; starts full. */
 export class TokenBucket {
@@ -9,7 +10,7 @@ export class TokenBucket {
   #rate: number
   #burst: number
   #now: Clock
-  constructor(rate: number, burst: number, now: Clock = monotonic) {
+  constructor(rate: number, burst: number, now: Clock = wallClock) {
     this.#rate = rate
     this.#burst = burst
     this.#now = now
@@ -32,7 +33,7 @@ export class WindowCounter {
   #times: number[] = []
   #windowMs: number
   #now: Clock
-  constructor(windowMs: number, now: Clock = monotonic) {
+  constructor(windowMs: number, now: Clock = wallClock) {
     this.#windowMs = windowMs
     this.#now = now
   }

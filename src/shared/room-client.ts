@@ -1,0 +1,336 @@
+// RoomClient: one member's connection to a room, isomorphic (it takes a WebSocket constructor, so the
+// same code runs on `ws` in the main process and on the browser's WebSocket). It says hello (and answers
+// a password challenge), keeps an outbox that is retransmitted after every reconnect until acknowledged
+// (the host dedupes by id, so nothing appears twice), reconnects with backoff and jitter, and resumes from
+// the last seq it saw, so a member that drops misses nothing.
+import { Emitter } from './emitter.ts'
+import type { ErrorCode } from './errors.ts'
+import { answerChallenge } from './password.ts'
+import { platform, randomId, type TimerHandle } from './platform.ts'
+import { TokenBucket } from './rate-limit.ts'
+import { CLOSE, HostFrame, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL, type ChatMessage, type ErrorFrame, type Member, type Welcome } from './protocol.ts'
+
+export interface WebSocketLike {
+  readonly readyState: number
+  onopen: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onclose: ((ev: { code: number; reason: string }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+  send(data: string): void
+  close(code?: number, reason?: string): void
+}
+export type WebSocketCtor = new (url: string, protocols?: string | string[]) => WebSocketLike
+
+export type ConnectionStatus = 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closed'
+export interface ConnectionState {
+  status: ConnectionStatus
+  /** Why the last connection ended, when it matters to the user. */
+  reason?: ErrorCode
+  /** Reconnect attempt number and when it will be made (epoch ms), while reconnecting. */
+  attempt?: number
+  retryAt?: number
+}
+
+export interface OutboxEntry {
+  id: string
+  text: string
+  status: 'sending' | 'failed'
+  error?: ErrorCode
+}
+
+export interface RoomClientEvents extends Record<string, unknown> {
+  state: ConnectionState
+  welcome: Welcome
+  /** The messages a welcome brings: appended to what was seen (`reset` false) or replacing it. */
+  history: { messages: ChatMessage[]; reset: boolean }
+  message: ChatMessage
+  members: Member[]
+  typing: Member
+  ack: { id: string; seq: number }
+  outbox: OutboxEntry[]
+  error: ErrorFrame
+}
+
+export interface RoomClientOptions {
+  url: string
+  name: string
+  /** Stable id of this installation or tab: the host dedupes sends and resumes by it. */
+  clientId: string
+  WebSocket: WebSocketCtor
+  password?: string
+  /** Where an earlier session stopped (e.g. kept in localStorage), so even a reload misses nothing. */
+  resume?: { epoch: string; after: number }
+  backoff?: { baseMs: number; maxMs: number }
+  /** No welcome or challenge this long after connecting: try again. */
+  handshakeTimeoutMs?: number
+}
+
+/** Close codes after which retrying cannot help. */
+const FATAL: Record<number, ErrorCode> = {
+  [CLOSE.wrongPassword]: 'wrong_password',
+  [CLOSE.unsupportedProtocol]: 'unsupported_protocol',
+  [CLOSE.policy]: 'locked_out',
+}
+const RATE_LIMIT_RETRY_MS = 1000
+
+export class RoomClient extends Emitter<RoomClientEvents> {
+  #opts: Required<Omit<RoomClientOptions, 'password' | 'resume'>> & Pick<RoomClientOptions, 'password'>
+  #ws: WebSocketLike | undefined
+  #state: ConnectionState = { status: 'closed' }
+  #attempt = 0
+  #timer: TimerHandle | undefined
+  #handshakeTimer: TimerHandle | undefined
+  #stopped = true
+  #lastReason: ErrorCode | undefined
+  #epoch: string | undefined
+  #lastSeq = 0
+  #welcome: Welcome | undefined
+  #members = new Map<string, Member>()
+  #outbox = new Map<string, OutboxEntry>()
+  /** Outbox ids sent on the current connection and not yet acknowledged. */
+  #inFlight = new Set<string>()
+  /** Paces sends to the host's own limit, so a burst is queued here rather than refused there. */
+  #bucket = new TokenBucket(LIMITS.sendRatePerSecond, LIMITS.sendBurst)
+  #pumpTimer: TimerHandle | undefined
+
+  constructor(opts: RoomClientOptions) {
+    super()
+    this.#opts = { backoff: { baseMs: 500, maxMs: 15_000 }, handshakeTimeoutMs: 10_000, ...opts }
+    if (opts.resume) {
+      this.#epoch = opts.resume.epoch
+      this.#lastSeq = opts.resume.after
+    }
+  }
+
+  get state(): ConnectionState {
+    return this.#state
+  }
+  get you(): Member | undefined {
+    return this.#welcome?.you
+  }
+  get room(): Welcome['room'] | undefined {
+    return this.#welcome?.room
+  }
+  get members(): Member[] {
+    return [...this.#members.values()]
+  }
+  /** The resume point: save it to pick up where this client left off. */
+  get position(): { epoch: string; after: number } | undefined {
+    return this.#epoch === undefined ? undefined : { epoch: this.#epoch, after: this.#lastSeq }
+  }
+  get outbox(): OutboxEntry[] {
+    return [...this.#outbox.values()]
+  }
+
+  connect(): void {
+    this.#stopped = false
+    this.#attempt = 0
+    this.#open()
+  }
+
+  /** Queue a message; it is sent now if connected, else after reconnecting. Returns its id. */
+  send(text: string): string {
+    const id = `${Date.now().toString(36)}-${randomId(6)}`
+    this.#outbox.set(id, { id, text, status: 'sending' })
+    this.#emitOutbox()
+    this.#pump()
+    return id
+  }
+
+  /** Send a failed message again. */
+  retry(id: string): boolean {
+    const entry = this.#outbox.get(id)
+    if (!entry) return false
+    entry.status = 'sending'
+    delete entry.error
+    this.#emitOutbox()
+    this.#pump()
+    return true
+  }
+
+  /** Drop a message that has not been sent. */
+  discard(id: string): boolean {
+    const had = this.#outbox.delete(id)
+    if (had) this.#emitOutbox()
+    return had
+  }
+
+  typing(): void {
+    if (this.#state.status === 'open') this.#ws?.send('{"type":"typing"}')
+  }
+
+  /** Leave the room for good. */
+  close(): void {
+    this.#stopped = true
+    platform.clearTimeout(this.#timer)
+    platform.clearTimeout(this.#handshakeTimer)
+    platform.clearTimeout(this.#pumpTimer)
+    this.#pumpTimer = undefined
+    const ws = this.#ws
+    this.#ws = undefined
+    if (ws) {
+      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null
+      ws.close(CLOSE.normal, 'bye')
+    }
+    this.#setState({ status: 'closed' })
+  }
+
+  #open(): void {
+    platform.clearTimeout(this.#timer)
+    this.#setState({ status: this.#attempt === 0 ? 'connecting' : 'reconnecting', attempt: this.#attempt, reason: this.#lastReason })
+    let ws: WebSocketLike
+    try {
+      ws = new this.#opts.WebSocket(this.#opts.url, [SUBPROTOCOL])
+    } catch {
+      return this.#scheduleReconnect('unreachable')
+    }
+    this.#ws = ws
+    this.#handshakeTimer = platform.setTimeout(() => ws.close(), this.#opts.handshakeTimeoutMs)
+    ws.onopen = () => {
+      const position = this.position
+      ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: this.#opts.name, client: this.#opts.clientId, ...(position ? { resume: position } : {}) }))
+    }
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return
+      let frame: HostFrame
+      try {
+        frame = HostFrame.parse(JSON.parse(ev.data))
+      } catch {
+        return // a frame this client does not understand: a newer host's optional extra
+      }
+      void this.#onFrame(ws, frame)
+    }
+    ws.onerror = () => {}
+    ws.onclose = (ev) => {
+      if (this.#ws !== ws) return
+      this.#ws = undefined
+      platform.clearTimeout(this.#handshakeTimer)
+      const fatal = FATAL[ev.code]
+      if (fatal) {
+        this.#stopped = true
+        return this.#setState({ status: 'closed', reason: this.#lastReason === 'password_required' ? 'password_required' : fatal })
+      }
+      if (!this.#stopped) this.#scheduleReconnect(this.#lastReason ?? (this.#state.status === 'open' ? undefined : 'unreachable'))
+    }
+  }
+
+  async #onFrame(ws: WebSocketLike, frame: HostFrame): Promise<void> {
+    switch (frame.type) {
+      case 'challenge': {
+        platform.clearTimeout(this.#handshakeTimer)
+        const password = this.#opts.password
+        if (password === undefined) {
+          this.#lastReason = 'password_required'
+          return ws.close(CLOSE.normal)
+        }
+        this.#setState({ status: 'authenticating' })
+        ws.send(JSON.stringify({ type: 'auth', proof: await answerChallenge(password, frame) }))
+        return
+      }
+      case 'welcome':
+        return this.#onWelcome(frame)
+      case 'message':
+        if (frame.seq <= this.#lastSeq) return // already seen (a resume overlapping live traffic)
+        this.#lastSeq = frame.seq
+        this.emit('message', frame)
+        return
+      case 'ack':
+        this.#inFlight.delete(frame.id)
+        if (this.#outbox.delete(frame.id)) this.#emitOutbox()
+        this.emit('ack', { id: frame.id, seq: frame.seq })
+        return
+      case 'joined':
+        this.#members.set(frame.member.id, frame.member)
+        return this.emit('members', this.members)
+      case 'left':
+        this.#members.delete(frame.member.id)
+        return this.emit('members', this.members)
+      case 'typing':
+        if (frame.member.id !== this.you?.id) this.emit('typing', frame.member)
+        return
+      case 'error':
+        return this.#onError(frame)
+      case 'closing':
+        this.#lastReason = frame.reason === 'host_stopped' ? 'host_stopped' : undefined
+        return
+    }
+  }
+
+  #onWelcome(w: Welcome): void {
+    platform.clearTimeout(this.#handshakeTimer)
+    const reset = !w.resumed
+    this.#welcome = w
+    this.#epoch = w.room.epoch
+    this.#lastSeq = w.seq // a resumed history ends at the room's seq, a fresh one only shows the tail
+    this.#members = new Map(w.members.map((m) => [m.id, m]))
+    this.#attempt = 0
+    this.#lastReason = undefined
+    this.emit('welcome', w)
+    this.emit('history', { messages: w.history, reset })
+    this.emit('members', this.members)
+    this.#setState({ status: 'open' })
+    this.#inFlight.clear()
+    this.#pump()
+  }
+
+  #onError(e: ErrorFrame): void {
+    const entry = e.id === undefined ? undefined : this.#outbox.get(e.id)
+    if (entry) {
+      this.#inFlight.delete(entry.id)
+      if (e.code === 'rate_limited') {
+        platform.setTimeout(() => this.#pump(), RATE_LIMIT_RETRY_MS)
+      } else if (e.code !== 'not_joined') {
+        entry.status = 'failed'
+        entry.error = e.code
+        this.#emitOutbox()
+      }
+    }
+    this.emit('error', e)
+  }
+
+  /** Send what the outbox holds, in order, as fast as the host's rate limit allows. */
+  #pump(): void {
+    if (this.#state.status !== 'open' || this.#pumpTimer !== undefined) return
+    for (const entry of this.#outbox.values()) {
+      if (entry.status !== 'sending' || this.#inFlight.has(entry.id)) continue
+      if (entry.text.length > LIMITS.maxTextChars) {
+        entry.status = 'failed'
+        entry.error = 'too_large'
+        this.#emitOutbox()
+        continue
+      }
+      if (!this.#bucket.take()) {
+        this.#pumpTimer = platform.setTimeout(() => {
+          this.#pumpTimer = undefined
+          this.#pump()
+        }, 1000 / LIMITS.sendRatePerSecond)
+        return
+      }
+      this.#inFlight.add(entry.id)
+      this.#ws?.send(JSON.stringify({ type: 'send', id: entry.id, text: entry.text }))
+    }
+  }
+
+  #scheduleReconnect(reason: ErrorCode | undefined): void {
+    this.#lastReason = reason
+    const { baseMs, maxMs } = this.#opts.backoff
+    const ceiling = Math.min(maxMs, baseMs * 2 ** this.#attempt)
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2) // "equal jitter": spread out, never instant
+    this.#attempt++
+    this.#setState({ status: 'reconnecting', attempt: this.#attempt, retryAt: Date.now() + delay, reason })
+    this.#timer = platform.setTimeout(() => this.#open(), delay)
+  }
+
+  #setState(s: ConnectionState): void {
+    const clean: ConnectionState = { status: s.status }
+    if (s.reason !== undefined) clean.reason = s.reason
+    if (s.attempt !== undefined) clean.attempt = s.attempt
+    if (s.retryAt !== undefined) clean.retryAt = s.retryAt
+    this.#state = clean
+    this.emit('state', clean)
+  }
+
+  #emitOutbox(): void {
+    this.emit('outbox', this.outbox)
+  }
+}
