@@ -1,0 +1,153 @@
+// The BeaconBridge contract: what the UI sees as `window.beacon`. One declaration of every method (with
+// a zod schema for its arguments) and every event; the preload, ipc.ts and the test harness all derive
+// from it, so adding a method is one edit here plus its handler in app-service.ts.
+import { z } from 'zod'
+import type { ErrorCode } from './errors.ts'
+import { MessageId, MessageText, Name, type ChatMessage, type Member } from './protocol.ts'
+import type { ConnectionState, OutboxEntry } from './room-client.ts'
+
+export const Theme = z.enum(['system', 'light', 'dark'])
+export type Theme = z.infer<typeof Theme>
+export const Password = z.string().min(1).max(128)
+/** A room id from the list, or an address typed by the user: `host:port` or `http://host:port/`. */
+export const RoomTarget = z.string().trim().min(1).max(300)
+
+export interface Profile {
+  /** Empty until the first run asked for it. */
+  name: string
+  theme: Theme
+}
+
+export interface Capabilities {
+  hosting: boolean
+  discovery: boolean
+  notifications: boolean
+}
+
+/** A room as the room list shows it. */
+export interface RoomListing {
+  id: string
+  name: string
+  host: string
+  members: number
+  passwordRequired: boolean
+  /** `host:port` candidates, best first. */
+  addresses: string[]
+}
+
+export interface HostingState {
+  status: 'off' | 'starting' | 'on'
+  room?: { id: string; name: string; passwordRequired: boolean }
+  members?: number
+}
+
+export interface SessionState {
+  connection: ConnectionState
+  room?: { id: string; name: string }
+  you?: Member
+  /** Which transport carries the session (WebSocket in the app; the web client may fall back). */
+  transport?: string
+}
+
+export interface ShareInfo {
+  /** `host:port` to type into "Join by address…" */
+  address: string
+  /** The browser client's link for people without the app. */
+  webUrl: string
+}
+
+export interface Snapshot {
+  profile: Profile
+  capabilities: Capabilities
+  rooms: RoomListing[]
+  hosting: HostingState
+  session: SessionState
+  members: Member[]
+  messages: ChatMessage[]
+  outbox: OutboxEntry[]
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } }
+
+const ProfilePatch = z.object({ name: Name.optional(), theme: Theme.optional() }).strict()
+const HostRequest = z.object({ name: Name, password: Password.optional() }).strict()
+const JoinOptions = z.object({ password: Password.optional() }).strict()
+
+/** Every method: its argument schema (a tuple) and, as a type, what it resolves to. */
+export const BRIDGE_METHODS = {
+  getSnapshot: z.tuple([]),
+  getProfile: z.tuple([]),
+  setProfile: z.tuple([ProfilePatch]),
+  hostRoom: z.tuple([HostRequest]),
+  stopHosting: z.tuple([]),
+  joinRoom: z.tuple([RoomTarget, JoinOptions.optional()]),
+  leaveRoom: z.tuple([]),
+  send: z.tuple([MessageText]),
+  retry: z.tuple([MessageId]),
+  discard: z.tuple([MessageId]),
+  setTyping: z.tuple([]),
+  shareInfo: z.tuple([]),
+  openExternal: z.tuple([z.string().max(2048)]),
+} as const
+
+export type BridgeMethod = keyof typeof BRIDGE_METHODS
+export type BridgeArgs<M extends BridgeMethod> = z.infer<(typeof BRIDGE_METHODS)[M]>
+
+export interface BridgeResults {
+  getSnapshot: Snapshot
+  getProfile: Profile
+  setProfile: Profile
+  hostRoom: HostingState
+  stopHosting: HostingState
+  joinRoom: SessionState
+  leaveRoom: null
+  /** The new message's id (it is in the outbox until acknowledged). */
+  send: string
+  retry: null
+  discard: null
+  setTyping: null
+  shareInfo: ShareInfo
+  openExternal: null
+}
+
+export interface BridgeEvents {
+  rooms: { kind: 'up' | 'update' | 'down'; room: RoomListing }
+  /** Messages a (re)join brings: appended, or replacing the list when `reset`. */
+  history: { messages: ChatMessage[]; reset: boolean }
+  message: ChatMessage
+  outbox: OutboxEntry[]
+  members: Member[]
+  typing: Member
+  session: SessionState
+  hosting: HostingState
+  profile: Profile
+  error: { code: ErrorCode; message: string }
+}
+export type BridgeEvent = keyof BridgeEvents
+export const BRIDGE_EVENTS = ['rooms', 'history', 'message', 'outbox', 'members', 'typing', 'session', 'hosting', 'profile', 'error'] as const satisfies readonly BridgeEvent[]
+
+/** `window.beacon`: every method returns a Result, never throws across the boundary. */
+export type BeaconBridge = {
+  [M in BridgeMethod]: (...args: BridgeArgs<M>) => Promise<Result<BridgeResults[M]>>
+} & {
+  readonly capabilities: Capabilities
+  on<E extends BridgeEvent>(event: E, listener: (payload: BridgeEvents[E]) => void): () => void
+}
+
+/** The service side of the contract (app-service.ts, the browser build's adapter): plain async methods. */
+export type BridgeHandlers = {
+  [M in BridgeMethod]: (...args: BridgeArgs<M>) => Promise<BridgeResults[M]> | BridgeResults[M]
+}
+
+/** IPC channel of a method; events travel on one channel as `(event, payload)`. */
+export const channelOf = (m: BridgeMethod): string => `beacon:${m}`
+export const EVENT_CHANNEL = 'beacon:event'
+
+/** Validate a call's arguments at the trust boundary. */
+export function parseArgs<M extends BridgeMethod>(method: M, args: unknown): Result<BridgeArgs<M>> {
+  const schema = BRIDGE_METHODS[method] as unknown as z.ZodType<BridgeArgs<M>>
+  const r = schema.safeParse(args)
+  if (r.success) return { ok: true, value: r.data }
+  const issue = r.error.issues[0]
+  return { ok: false, error: { code: 'bad_argument', message: `${method}: ${issue ? `${issue.path.join('.') || 'arguments'} ${issue.message}` : 'invalid arguments'}` } }
+}
