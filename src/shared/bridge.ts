@@ -23,6 +23,8 @@ export interface Capabilities {
   discovery: boolean
   notifications: boolean
 }
+/** What the desktop app can do (the browser build has no hosting and no discovery). */
+export const DESKTOP_CAPABILITIES: Capabilities = Object.freeze({ hosting: true, discovery: true, notifications: true })
 
 /** A room as the room list shows it. */
 export interface RoomListing {

@@ -1,0 +1,67 @@
+// What the desktop app keeps about its user in the user-data folder: the profile (display name, theme)
+// and a stable client id for this installation (hosts dedupe sends and resume members by it).
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { Theme, type Profile } from '../shared/bridge.ts'
+import { ClientId } from '../shared/protocol.ts'
+
+const Stored = z.object({
+  clientId: ClientId,
+  profile: z.object({ name: z.string().max(64).catch(''), theme: Theme.catch('system') }).catch({ name: '', theme: 'system' }),
+  /** Last port each hosted room listened on, so members reconnect to the same address after a restart. */
+  ports: z.record(z.string(), z.number().int().min(1).max(65535)).catch({}),
+})
+export type StoredSettings = z.infer<typeof Stored>
+
+export class Settings {
+  readonly file: string
+  #data: StoredSettings
+
+  constructor(userDataDir: string) {
+    mkdirSync(userDataDir, { recursive: true })
+    this.file = join(userDataDir, 'settings.json')
+    this.#data = Settings.#load(this.file)
+    this.#save()
+  }
+
+  static #load(file: string): StoredSettings {
+    try {
+      return Stored.parse(JSON.parse(readFileSync(file, 'utf8')))
+    } catch {
+      return { clientId: randomUUID(), profile: { name: '', theme: 'system' }, ports: {} }
+    }
+  }
+
+  get clientId(): string {
+    return this.#data.clientId
+  }
+
+  get profile(): Profile {
+    return { ...this.#data.profile }
+  }
+
+  setProfile(patch: Partial<Profile>): Profile {
+    this.#data.profile = { ...this.#data.profile, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
+    this.#save()
+    return this.profile
+  }
+
+  portOf(roomKey: string): number | undefined {
+    return this.#data.ports[roomKey]
+  }
+
+  setPort(roomKey: string, port: number): void {
+    if (this.#data.ports[roomKey] === port) return
+    this.#data.ports[roomKey] = port
+    this.#save()
+  }
+
+  /** Write to a temporary file and rename it over the old one: a crash never leaves half a file. */
+  #save(): void {
+    const tmp = `${this.file}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify(this.#data, null, 2) + '\n', { mode: 0o600 })
+    renameSync(tmp, this.file)
+  }
+}
