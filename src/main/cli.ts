@@ -6,9 +6,13 @@ import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { LIMITS, Name } from '../shared/protocol.ts'
 import { RoomServer } from './server/room-server.ts'
+import { formatAddress, type RoomEvent } from '../shared/discovery.ts'
+import { advertiseRoom, type Advertiser } from './discovery/advertiser.ts'
+import { RoomBrowser } from './discovery/browser.ts'
 
 const USAGE = `Usage:
-  beacon host --name NAME [--port N] [--data DIR] [--password P] [--listen ADDR] [--json] [--no-advertise]
+  beacon host --name NAME [--port N] [--data DIR] [--password P] [--listen ADDR] [--json] [--no-advertise] [--interface NAME]
+  beacon rooms [--wait SECONDS] [--json] [--interface NAME]
   beacon --help`
 
 const DEFAULT_PORT = 4646
@@ -16,6 +20,7 @@ const DEFAULT_PORT = 4646
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === 'host') return host(rest)
+  if (command === 'rooms') return rooms(rest)
   if (command === undefined || command === '--help' || command === '-h') {
     console.log(USAGE)
     return command === undefined ? 2 : 0
@@ -37,6 +42,7 @@ async function host(args: string[]): Promise<number> {
         listen: { type: 'string' },
         json: { type: 'boolean', default: false },
         'no-advertise': { type: 'boolean', default: false },
+        interface: { type: 'string' },
       },
       strict: true,
     }))
@@ -75,15 +81,69 @@ async function host(args: string[]): Promise<number> {
     const lan = lanAddress() ?? '127.0.0.1'
     console.log(`Room "${room.name}" is open: share http://${lan}:${server.port}/ (Beacon app: ${lan}:${server.port}). Ctrl+C stops it.`)
   }
+  const advertiser = values['no-advertise'] ? undefined : advertise(server, values.interface, values.json)
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  await advertiser?.stop() // goodbyes first: peers drop the room before its port closes
   await server.stop('host_stopped')
   if (values.json) out({ event: 'stopped' })
   else console.log('Room closed.')
+  return 0
+}
+
+/** Publish the room on the LAN; the instance name is reported, since a conflict may have renamed it. */
+function advertise(server: RoomServer, pin: string | undefined, json: boolean): Advertiser {
+  const advertiser = advertiseRoom(server, { interface: pin })
+  advertiser.on('published', (name) => {
+    if (json) out({ event: 'advertised', name })
+    else console.log(`Advertised on the local network as "${name}".`)
+  })
+  advertiser.on('warning', (m) => console.error(`beacon host: ${m}`))
+  return advertiser
+}
+
+async function rooms(args: string[]): Promise<number> {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args,
+      options: { wait: { type: 'string' }, json: { type: 'boolean', default: false }, interface: { type: 'string' } },
+      strict: true,
+    }))
+  } catch (e) {
+    console.error(`beacon rooms: ${(e as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const wait = values.wait === undefined ? undefined : Number(values.wait)
+  if (wait !== undefined && !(wait >= 0)) {
+    console.error('beacon rooms: --wait must be a number of seconds')
+    return 2
+  }
+  const browser = new RoomBrowser({ interface: values.interface })
+  const show = (e: RoomEvent) => {
+    if (values.json) return out(e)
+    const r = e.room
+    const sign = e.event === 'up' ? '+' : e.event === 'down' ? '-' : '~'
+    const where = r.addresses.map(formatAddress).join(', ')
+    console.log(`${sign} ${r.name} — ${r.host || 'unknown host'}, ${r.members} member${r.members === 1 ? '' : 's'}${r.passwordRequired ? ', password' : ''} — ${where}`)
+  }
+  browser.on('up', (room) => show({ event: 'up', room }))
+  browser.on('update', (room) => show({ event: 'update', room }))
+  browser.on('down', (room) => show({ event: 'down', room }))
+  browser.on('warning', (m) => console.error(`beacon rooms: ${m}`))
+  browser.start()
+  let timer: NodeJS.Timeout | undefined
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+    if (wait !== undefined) timer = setTimeout(resolve, wait * 1000)
+  })
+  clearTimeout(timer)
+  await browser.stop()
   return 0
 }
 
