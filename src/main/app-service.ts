@@ -6,10 +6,12 @@ import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import type { BridgeEvent, BridgeEvents, BridgeHandlers, Capabilities, HostingState, Profile, RoomListing, SessionState, ShareInfo, Snapshot } from '../shared/bridge.ts'
 import { BRIDGE_EVENTS, DESKTOP_CAPABILITIES } from '../shared/bridge.ts'
-import { formatAddress, type RoomAddress, type RoomEvent, type RoomInfo } from '../shared/discovery.ts'
+import type { RoomAddress, RoomEvent, RoomInfo } from '../shared/discovery.ts'
 import { Emitter } from '../shared/emitter.ts'
 import { BeaconError, type ErrorCode } from '../shared/errors.ts'
-import { RoomSummary, WS_PATH, type ChatMessage, type Member } from '../shared/protocol.ts'
+import { WS_PATH, type ChatMessage, type Member, type RoomSummary } from '../shared/protocol.ts'
+import { parseRoomAddress, roomByAddress } from './discovery/by-address.ts'
+import { resolveRoom } from './discovery/probe.ts'
 import { RoomClient, type ConnectionState, type OutboxEntry, type WebSocketCtor } from '../shared/room-client.ts'
 import { hostPort, lanAddress } from './lan-address.ts'
 import { externalUrl } from './security/urls.ts'
@@ -20,8 +22,8 @@ import { Settings } from './settings.ts'
 export interface DiscoveryPort {
   /** Publish a running room until the handle is stopped. */
   advertise(server: RoomServer): { stop(): Promise<void> }
-  /** Report rooms appearing, changing and leaving until stopped. */
-  browse(listener: (event: RoomEvent) => void): { stop(): Promise<void> }
+  /** Report rooms appearing, changing and leaving until stopped; `resolve` finds a listed room's best address now. */
+  browse(listener: (event: RoomEvent) => void): { stop(): Promise<void>; resolve(id: string): Promise<{ address: RoomAddress; summary: RoomSummary } | undefined> }
 }
 
 export interface AppServiceOptions {
@@ -50,39 +52,8 @@ export function roomDirName(name: string): string {
   return `${slug}-${createHash('sha256').update(name.trim()).digest('hex').slice(0, 8)}`
 }
 
-/**
- * What the user typed into "Join by address…": `host:port`, `host` (default port), `http://host:port/`,
- * `ws://host:port/ws`, `[v6]:port`. Undefined when it is not an address.
- */
-export function parseRoomAddress(input: string, defaultPort = 4646): RoomAddress | undefined {
-  const text = input.trim()
-  if (!text) return undefined
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`
-  let u: URL
-  try {
-    u = new URL(withScheme)
-  } catch {
-    return undefined
-  }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) || !u.hostname || u.username || u.password) return undefined
-  const port = u.port ? Number(u.port) : /^(https|wss):$/.test(u.protocol) ? 443 : /:\/\/[^/]*:80(\/|$)/.test(withScheme) ? 80 : defaultPort
-  return { address: u.hostname.replace(/^\[|\]$/g, ''), port }
-}
-
-/** GET /api/room at one address, bounded; undefined when nothing answers as a Beacon room. */
-export async function fetchRoomSummary(a: RoomAddress, timeoutMs = 4000): Promise<RoomSummary | undefined> {
-  try {
-    const res = await fetch(`http://${hostPort(a.address, a.port)}/api/room`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' })
-    if (!res.ok) return undefined
-    const r = RoomSummary.safeParse(await res.json())
-    return r.success ? r.data : undefined
-  } catch {
-    return undefined
-  }
-}
-
 function toListing(r: RoomInfo): RoomListing {
-  return { id: r.id, name: r.name, host: r.host, members: r.members, passwordRequired: r.passwordRequired, addresses: r.addresses.map(formatAddress) }
+  return { id: r.id, name: r.name, host: r.host, members: r.members, passwordRequired: r.passwordRequired, addresses: r.addresses.map((a) => hostPort(a.address, a.port)) }
 }
 
 interface Session {
@@ -102,7 +73,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   readonly settings: Settings
   #opts: AppServiceOptions
   #rooms = new Map<string, RoomListing>()
-  #browse: { stop(): Promise<void> } | undefined
+  #browse: ReturnType<DiscoveryPort['browse']> | undefined
   #server: RoomServer | undefined
   #advert: { stop(): Promise<void> } | undefined
   #hosting: HostingState = { status: 'off' }
@@ -215,25 +186,17 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   async joinRoom(target: string, opts?: { password?: string }): Promise<SessionState> {
     this.#requireName()
     const listed = this.#rooms.get(target)
-    let address: RoomAddress | undefined
-    let summary: RoomSummary | undefined
+    let address: RoomAddress
+    let summary: { id: string; name: string; passwordRequired: boolean }
     if (listed) {
-      for (const candidate of listed.addresses) {
-        const a = parseRoomAddress(candidate)
-        if (!a) continue
-        const s = await fetchRoomSummary(a, 2000)
-        if (s && s.id === listed.id) {
-          address = a
-          summary = s
-          break
-        }
-      }
-      if (!address || !summary) throw new BeaconError('unreachable', `"${listed.name}" did not answer at ${listed.addresses.join(', ') || 'any address'}`)
+      const found = (await this.#browse?.resolve(listed.id)) ?? (await resolveRoom(listed.addresses.map((a) => parseRoomAddress(a)).filter((a) => a !== undefined), listed.id))
+      if (!found) throw new BeaconError('unreachable', `"${listed.name}" did not answer at ${listed.addresses.join(', ') || 'any address'}`)
+      address = found.address
+      summary = found.summary
     } else {
-      address = parseRoomAddress(target)
-      if (!address) throw new BeaconError('room_not_found', `"${target}" is neither a room on your network nor an address like 192.168.1.20:4646`)
-      summary = await fetchRoomSummary(address)
-      if (!summary) throw new BeaconError('unreachable', `No Beacon room answered at ${hostPort(address.address, address.port)}`)
+      const info = await roomByAddress(target) // BeaconError: bad_argument, unreachable, room_not_found
+      address = info.addresses[0]!
+      summary = info
     }
     if (summary.passwordRequired && opts?.password === undefined) throw new BeaconError('password_required', `"${summary.name}" needs a password`)
     // The host's own room: join over loopback, like hostRoom does.

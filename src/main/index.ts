@@ -1,8 +1,181 @@
-import { app, BrowserWindow } from 'electron'
+// The Electron main process: thin wiring of electron-free parts (app-service.ts, ipc.ts, security/*,
+// app/attention.ts) to Electron's APIs, following Electron's security checklist point by point.
+import { app, BrowserWindow, dialog, ipcMain, net, Notification, protocol, session, shell, type WebContents } from 'electron'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { CONTENT_SECURITY_POLICY } from '../shared/csp.ts'
+import { AppService } from './app-service.ts'
+import { Attention, stopHostingQuestion } from './app/attention.ts'
+import { createDiscovery } from './discovery-port.ts'
+import { bindBridge } from './ipc.ts'
+import { APP_BASE, APP_SCHEME, contentType, resolveAppFile } from './security/app-protocol.ts'
+import { permissionAllowed } from './security/permissions.ts'
+import { appOrigin, externalUrl, mayNavigate } from './security/urls.ts'
+import { hardenedWebPreferences, webPreferencesViolations } from './security/web-preferences.ts'
 
+const here = import.meta.dirname
+const RENDERER_DIR = join(here, '../renderer')
+const PRELOAD = join(here, '../preload/index.cjs')
+const WEB_CLIENT_DIR = join(here, '../web')
+// electron-vite's dev server, only when running unpackaged under `npm run dev`.
+const DEV_URL = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
+const START_URL = DEV_URL ?? `${APP_BASE}index.html`
+const origin = appOrigin(START_URL)
+
+// Checklist: sandbox every renderer, one instance only.
 app.enableSandbox()
-app.whenReady().then(() => {
-  const win = new BrowserWindow({ webPreferences: { preload: join(import.meta.dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false } })
-  void win.loadFile(join(import.meta.dirname, '../renderer/index.html'))
+if (!app.requestSingleInstanceLock()) {
+  app.exit(0)
+}
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+
+let win: BrowserWindow | undefined
+let service: AppService | undefined
+let quitConfirmed = false
+
+const attention = new Attention((n) => {
+  app.setBadgeCount(n)
+  if (process.platform === 'win32' && win && n > 0) win.flashFrame(true)
+})
+
+async function confirmStop(others: number, quitting: boolean): Promise<boolean> {
+  const q = stopHostingQuestion(others, quitting)
+  const options = { type: 'question' as const, buttons: [q.confirm, q.cancel], defaultId: 1, cancelId: 1, message: q.message, detail: q.detail, noLink: true }
+  const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
+  return response === 0
+}
+
+function serveAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveAppFile(RENDERER_DIR, request.url)
+    if (!file || !existsSync(file)) return new Response('not found', { status: 404 })
+    const res = await net.fetch(pathToFileURL(file).toString())
+    return new Response(res.body, {
+      status: 200,
+      headers: { 'Content-Type': contentType(file), 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+    })
+  })
+}
+
+function lockDownSession(): void {
+  const s = session.defaultSession
+  s.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionAllowed(permission, details.requestingUrl, origin)))
+  s.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) => permissionAllowed(permission, details.requestingUrl ?? requestingOrigin, origin))
+  s.setDevicePermissionHandler(() => false)
+  s.setDisplayMediaRequestHandler((_request, callback) => callback({}))
+  s.on('will-download', (event) => event.preventDefault())
+}
+
+/** Every web contents, present and future: no navigation away, no new windows, no webviews. */
+function guardWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!mayNavigate(url, origin)) {
+      event.preventDefault()
+      openOutside(url)
+    }
+  })
+  contents.on('will-frame-navigate', (event) => {
+    if (!mayNavigate(event.url, origin)) event.preventDefault()
+  })
+  contents.on('will-redirect', (event) => {
+    if (!mayNavigate(event.url, origin)) event.preventDefault()
+  })
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    openOutside(url)
+    return { action: 'deny' }
+  })
+}
+
+function openOutside(url: string): void {
+  const allowed = externalUrl(url)
+  if (allowed) void shell.openExternal(allowed)
+}
+
+function createWindow(): BrowserWindow {
+  const w = new BrowserWindow({
+    width: 1100,
+    height: 720,
+    minWidth: 640,
+    minHeight: 420,
+    title: 'Beacon',
+    show: false,
+    autoHideMenuBar: true,
+    backgroundColor: '#1e1f22',
+    webPreferences: hardenedWebPreferences(PRELOAD),
+  })
+  // Belt and braces: read back what Electron actually applied (an undocumented but long-standing API).
+  const applied = (w.webContents as unknown as { getLastWebPreferences?: () => Record<string, unknown> | null }).getLastWebPreferences?.()
+  const problems = applied ? webPreferencesViolations(applied) : []
+  if (problems.length) throw new Error(`refusing to open a window that is not hardened: ${problems.join(', ')}`)
+  w.once('ready-to-show', () => w.show())
+  w.on('focus', () => attention.clear())
+  w.on('closed', () => {
+    if (win === w) win = undefined
+  })
+  void w.loadURL(START_URL)
+  return w
+}
+
+function focusWindow(): void {
+  if (!win) win = createWindow()
+  if (win.isMinimized()) win.restore()
+  win.show()
+  win.focus()
+}
+
+app.on('second-instance', () => focusWindow())
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents))
+
+app.on('before-quit', (event) => {
+  if (quitConfirmed || !service) return
+  const others = service.othersInHostedRoom
+  if (others === 0) return
+  event.preventDefault()
+  void confirmStop(others, true).then((ok) => {
+    if (!ok) return
+    quitConfirmed = true
+    app.quit()
+  })
+})
+
+let disposed = false
+app.on('will-quit', (event) => {
+  if (disposed || !service) return
+  event.preventDefault()
+  disposed = true
+  void service.dispose().finally(() => app.quit())
+})
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+app.on('activate', () => {
+  if (BrowserWindow.getAllWindows().length === 0) win = createWindow()
+})
+
+void app.whenReady().then(() => {
+  serveAppProtocol()
+  lockDownSession()
+  const svc = new AppService({
+    userDataDir: app.getPath('userData'),
+    discovery: createDiscovery(),
+    webRoot: existsSync(join(WEB_CLIENT_DIR, 'index.html')) ? WEB_CLIENT_DIR : undefined,
+    openExternal: (url) => shell.openExternal(url),
+    confirmStopHosting: (others) => confirmStop(others, false),
+  }).start()
+  service = svc
+  bindBridge(ipcMain, svc, { origin, targets: () => (win && !win.isDestroyed() ? [win.webContents] : []), log: (m, e) => console.error(`beacon: ${m}`, e ?? '') })
+  svc.on('message', (m) => {
+    const notice = attention.message(m, svc.session.you?.id, svc.session.room?.name, win?.isFocused() ?? false)
+    if (!notice || !Notification.isSupported()) return
+    const n = new Notification({ title: notice.title, body: notice.body, silent: false })
+    n.on('click', () => focusWindow()) // there is one room at a time: focusing the window shows it
+    n.show()
+  })
+  svc.on('session', (s) => {
+    if (s.connection.status === 'closed') attention.clear()
+  })
+  win = createWindow()
 })
