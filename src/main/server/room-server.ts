@@ -2,13 +2,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { hostname } from 'node:os'
-import { WS_PATH } from '../../shared/protocol.ts'
+import { SUBPROTOCOL, WS_PATH } from '../../shared/protocol.ts'
 import { Lockout, makeSecret } from './auth.ts'
 import { History } from './history.ts'
 import { isAllowedHost, isAllowedOrigin } from './origin.ts'
 import { Room } from './room.ts'
 import { serveStatic } from './static-files.ts'
 import { WebSocketGateway } from './transports/websocket.ts'
+import { HttpGateway, type HttpLimits } from './transports/http.ts'
+import { StompGateway, stompSubprotocol } from './transports/stomp.ts'
 
 export interface RoomServerOptions {
   name: string
@@ -23,6 +25,10 @@ export interface RoomServerOptions {
   /** The browser client's files (the renderer's web build). */
   webRoot?: string
   highWaterBytes?: number
+  /** HTTP fall-back transports' limits (tests shrink them); defaults from src/shared/http-transport.ts. */
+  httpLimits?: Partial<HttpLimits>
+  /** STOMP CONNECTED heart-beat offer (ms). */
+  stompHeartBeat?: { sendMs: number; receiveMs: number }
 }
 
 export class RoomServer {
@@ -31,6 +37,8 @@ export class RoomServer {
   #ws: WebSocketGateway
   #ownNames = new Set([hostname().toLowerCase()])
   #webRoot: string | undefined
+  #fallback!: HttpGateway
+  #stomp!: StompGateway
 
   private constructor(room: Room, http: Server, ws: WebSocketGateway, webRoot: string | undefined) {
     this.room = room
@@ -45,10 +53,13 @@ export class RoomServer {
     const secret = opts.password ? await makeSecret(opts.password) : undefined
     const history = new History(opts.dataDir)
     const room = new Room({ history, name: opts.name, host: opts.hostName ?? hostname(), secret })
-    const ws = new WebSocketGateway({ room, lockout: new Lockout(), highWaterBytes: opts.highWaterBytes })
+    const lockout = new Lockout()
+    const ws = new WebSocketGateway({ room, lockout, highWaterBytes: opts.highWaterBytes })
     const http = createServer()
     http.keepAliveTimeout = 30_000
     const server = new RoomServer(room, http, ws, opts.webRoot)
+    server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits })
+    server.#stomp = new StompGateway({ room, lockout, highWaterBytes: opts.highWaterBytes, heartBeat: opts.stompHeartBeat })
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject)
@@ -80,6 +91,7 @@ export class RoomServer {
   #request(req: IncomingMessage, res: ServerResponse): void {
     if (!isAllowedHost(req.headers.host, this.#ownNames)) return text(res, 421, 'unknown host name')
     const url = new URL(req.url ?? '/', 'http://x')
+    if (this.#fallback.handles(url.pathname)) return this.#fallback.handle(req, res, url)
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed')
     if (url.pathname === '/api/room') return json(res, 200, this.room.summary())
     if (url.pathname === WS_PATH) return text(res, 426, 'this endpoint speaks WebSocket')
@@ -91,6 +103,7 @@ export class RoomServer {
     if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'not found')
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#ownNames)) return refuseUpgrade(socket, 403, 'origin not allowed')
     const offered = new Set((req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    if (!offered.has(SUBPROTOCOL) && stompSubprotocol(offered)) return this.#stomp.handleUpgrade(req, socket, head)
     if (!WebSocketGateway.accepts(offered)) return refuseUpgrade(socket, 400, 'unsupported subprotocol')
     this.#ws.handleUpgrade(req, socket, head)
   }
@@ -98,7 +111,8 @@ export class RoomServer {
   /** `closing` to every member, close 1001, then stop listening. */
   async stop(reason = 'host_stopped'): Promise<void> {
     this.room.stop(reason)
-    await this.#ws.close()
+    this.#fallback.close()
+    await Promise.all([this.#ws.close(), this.#stomp.close()])
     this.#http.closeAllConnections()
     await new Promise<void>((r) => this.#http.close(() => r()))
   }

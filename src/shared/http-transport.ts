@@ -1,0 +1,61 @@
+// The HTTP fall-back transports and the STOMP gateway: routes, limits and names, one place for the host,
+// the clients and the docs (docs/PROTOCOL-HTTP.md).
+import { LIMITS } from './protocol.ts'
+
+/** Routes of the HTTP transports (same port as `/ws`). `member` is a query parameter on all but join. */
+export const HTTP_ROUTES = {
+  join: '/api/join',
+  auth: '/api/auth',
+  send: '/api/send',
+  typing: '/api/typing',
+  leave: '/api/leave',
+  events: '/api/events',
+  poll: '/api/poll',
+} as const
+
+export const HTTP_LIMITS = {
+  /** Largest request body; a larger one is answered 413 (same as the WebSocket frame limit). */
+  maxBodyBytes: LIMITS.maxFrameBytes,
+  /** `retry:` sent at the start of every SSE stream (ms). */
+  sseRetryMs: 2000,
+  /** A comment line on every SSE stream this often, so proxies and clients see it is alive. */
+  sseHeartbeatMs: 15_000,
+  /** A long poll is answered at once when there is news, else after this long with no frames. */
+  longPollMs: 25_000,
+  /** An HTTP member with neither a stream nor a poll open this long leaves the room. */
+  absentMs: 30_000,
+  /** Streams plus polls open at once from one address; one more is answered 429. */
+  maxOpenPerAddress: 32,
+  /** HTTP members (joined or joining) from one address at once; one more join is answered 429. */
+  maxMembersPerAddress: 64,
+  /** Frames waiting for an absent stream or poll; beyond this the member is closed (1013) and rejoins with resume. */
+  maxQueuedBytes: LIMITS.sendHighWaterBytes,
+  /** An SSE stream whose unsent bytes exceed this is cut; the client resumes with Last-Event-ID. */
+  sseHighWaterBytes: 1024 * 1024,
+  /** How long a POST waits for the room's answer (ack or welcome) before 503. */
+  replyTimeoutMs: 10_000,
+  /** A closed member's id answers 410 with its reason this long, then 404. */
+  tombstoneMs: 60_000,
+} as const
+
+/** STOMP over WebSocket: subprotocols, best first, and the version each one names. */
+export const STOMP_SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'] as const
+export const STOMP_VERSIONS = ['1.2', '1.1', '1.0'] as const
+export type StompVersion = (typeof STOMP_VERSIONS)[number]
+
+export const STOMP_LIMITS = {
+  /** The only destination: the room. */
+  destination: '/topic/room',
+  /** Largest STOMP frame (headers + body), across however many WebSocket messages it arrives in. */
+  maxFrameBytes: LIMITS.maxFrameBytes,
+  maxHeaders: 64,
+  /** What the host offers in CONNECTED `heart-beat: sx,sy` (ms); the larger of each pair is used. */
+  heartBeatSendMs: 1000,
+  heartBeatReceiveMs: 1000,
+  /** A client silent for this many negotiated intervals is dropped. */
+  heartBeatGrace: 2,
+  /** No CONNECT this long after the upgrade: closed. */
+  connectTimeoutMs: 10_000,
+  /** Subscriptions per connection. */
+  maxSubscriptions: 16,
+} as const
