@@ -320,6 +320,11 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
         if (s.status === 'open') resolveOutcome({ ok: true })
         else if (ENDED.has(s.status)) resolveOutcome({ ok: false, code: s.reason ?? 'unreachable' })
         else if (s.status === 'reconnecting' && s.attempt === 1 && client.room === undefined) resolveOutcome({ ok: false, code: s.reason ?? 'unreachable' })
+        // Nobody is in a room whose host stopped it: don't keep showing who was.
+        if (s.reason === 'host_stopped' && this.#members.length > 0) {
+          this.#members = []
+          this.emit('members', [])
+        }
         this.#setSession(session)
       }),
       client.on('welcome', (w) => {
