@@ -1,0 +1,217 @@
+// The app shell: first run, then the room list beside the current room, plus the dialogs.
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { BeaconBridge, RoomListing } from '../../shared/bridge.ts'
+import type { ErrorCode } from '../../shared/errors.ts'
+import { inRoom, type AppState } from '../state/app.ts'
+import { errorText } from '../state/connection.ts'
+import { hueOf, initials } from '../state/format.ts'
+import { resolveTheme } from '../state/theme.ts'
+import { BridgeContext, DispatchContext, useAppState, useDispatch } from '../state/use-app.ts'
+import { ChatView } from './ChatView.tsx'
+import { FirstRun } from './FirstRun.tsx'
+import { HostDialog } from './HostDialog.tsx'
+import { Icon } from './Icon.tsx'
+import { InviteDialog } from './InviteDialog.tsx'
+import { JoinDialog, type JoinTarget } from './JoinDialog.tsx'
+import { RoomList } from './RoomList.tsx'
+import { SettingsDialog } from './SettingsDialog.tsx'
+import { Toasts, type ToastItem } from './Toasts.tsx'
+
+type DialogState =
+  | { kind: 'host' }
+  | { kind: 'join-address' }
+  | { kind: 'join-password'; room: JoinTarget; error?: ErrorCode }
+  | { kind: 'invite' }
+  | { kind: 'settings' }
+  | undefined
+
+/** Errors the UI already shows where they happen (join dialog, banner, a message's failed state). */
+const SHOWN_ELSEWHERE = new Set<ErrorCode>(['wrong_password', 'password_required', 'locked_out', 'host_stopped', 'rate_limited', 'not_joined', 'too_large'])
+
+const PASSWORD_CODES = new Set<ErrorCode>(['wrong_password', 'password_required', 'locked_out'])
+
+export function App({ bridge }: { bridge: BeaconBridge }) {
+  const [toasts, setToasts] = useState<ToastItem[]>([])
+  const toast = useCallback((text: string) => setToasts((t) => [...t.slice(-3), { id: Date.now() + Math.random(), text }]), [])
+  const onBridgeError = useCallback(
+    (e: { code: ErrorCode; message: string }) => {
+      if (!SHOWN_ELSEWHERE.has(e.code)) toast(errorText(e.code, e.message))
+    },
+    [toast],
+  )
+  const [state, dispatch, loadError] = useAppState(bridge, onBridgeError)
+  useTheme(state)
+
+  return (
+    <BridgeContext.Provider value={bridge}>
+      <DispatchContext.Provider value={dispatch}>
+        {loadError ? (
+          <main className="first-run">
+            <div className="card first-run-card" role="alert">
+              <h1>Beacon could not start</h1>
+              <p>{loadError}</p>
+            </div>
+          </main>
+        ) : !state.loaded ? (
+          <main className="first-run" aria-busy="true">
+            <p className="muted">Starting Beacon…</p>
+          </main>
+        ) : state.profile.name === '' ? (
+          <FirstRun />
+        ) : (
+          <Shell state={state} bridge={bridge} toast={toast} />
+        )}
+        <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
+      </DispatchContext.Provider>
+    </BridgeContext.Provider>
+  )
+}
+
+function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge; toast: (text: string) => void }) {
+  const dispatch = useDispatch()
+  const [dialog, setDialog] = useState<DialogState>()
+  const [target, setTarget] = useState<JoinTarget>()
+  const latest = useRef(state)
+  latest.current = state
+  const { session, hosting, capabilities, rooms, profile } = state
+  const showChat = inRoom(session)
+  const closeDialog = useCallback(() => setDialog(undefined), [])
+
+  const join = async (room: RoomListing) => {
+    const t = { target: room.id, name: room.name }
+    if (room.passwordRequired) return setDialog({ kind: 'join-password', room: t })
+    setTarget(t)
+    const r = await bridge.joinRoom(room.id, {})
+    if (r.ok) return
+    if (PASSWORD_CODES.has(r.error.code)) setDialog({ kind: 'join-password', room: t, error: r.error.code })
+    else toast(errorText(r.error.code, r.error.message))
+  }
+
+  // The browser build has no discovery: the room that served the page is the one to join.
+  const autoJoined = useRef(false)
+  useEffect(() => {
+    if (autoJoined.current || capabilities.discovery || rooms.length !== 1 || inRoom(session)) return
+    autoJoined.current = true
+    void join(rooms[0]!)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [capabilities.discovery, rooms, session])
+
+  const leave = async () => {
+    setTarget(undefined)
+    const r = await bridge.leaveRoom()
+    if (!r.ok) return toast(errorText(r.error.code, r.error.message))
+    // A connection that had already ended has nothing to leave, so no event says so: forget it here.
+    if (latest.current.session.connection.status === 'closed') dispatch({ type: 'session', session: { connection: { status: 'closed' } } })
+  }
+
+  const stopHosting = async () => {
+    const r = await bridge.stopHosting()
+    if (!r.ok) toast(errorText(r.error.code, r.error.message))
+  }
+
+  const onHosted = (room: { id: string; name: string }, password?: string) => {
+    setDialog(undefined)
+    setTarget({ target: room.id, name: room.name })
+    // The app joins its own room; should it not have within a moment, join it from here.
+    setTimeout(() => {
+      const s = latest.current.session
+      if (room.id && s.room?.id !== room.id && s.connection.status === 'closed' && s.connection.reason === undefined) {
+        void bridge.joinRoom(room.id, password ? { password } : {})
+      }
+    }, 2000)
+  }
+
+  const enterPassword = () => {
+    const t = target ?? (session.room ? { target: session.room.id, name: session.room.name } : undefined)
+    if (t) setDialog({ kind: 'join-password', room: t })
+  }
+
+  const hostingElsewhere = hosting.status === 'on' && hosting.room !== undefined && hosting.room.id !== session.room?.id
+
+  return (
+    <div className="app" data-view={showChat ? 'chat' : 'rooms'}>
+      <aside className="sidebar" aria-label="Beacon">
+        <header className="sidebar-header">
+          <div className="brand">
+            <span className="brand-mark small" aria-hidden="true">
+              <Icon name="broadcast" size={16} />
+            </span>
+            <span>Beacon</span>
+          </div>
+        </header>
+        <div className="sidebar-actions">
+          {capabilities.hosting ? (
+            <button type="button" className="button primary" onClick={() => setDialog({ kind: 'host' })} disabled={hosting.status !== 'off'} title={hosting.status !== 'off' ? 'You are already hosting a room' : undefined}>
+              <Icon name="plus" />
+              Host a room
+            </button>
+          ) : null}
+          <button type="button" className="button" onClick={() => setDialog({ kind: 'join-address' })}>
+            Join by address…
+          </button>
+        </div>
+        {hostingElsewhere ? (
+          <div className="hosting-card">
+            <div>
+              <span className="hosting-badge">Hosting</span>
+              <strong>{hosting.room!.name}</strong>
+              <span className="muted small">{hosting.members === 1 ? '1 member' : `${hosting.members ?? 0} members`}</span>
+            </div>
+            <button type="button" className="button small danger-ghost" onClick={() => void stopHosting()}>
+              Stop hosting
+            </button>
+          </div>
+        ) : null}
+        <RoomList rooms={rooms} currentRoomId={showChat ? session.room?.id : undefined} discovery={capabilities.discovery} hosting={capabilities.hosting} onJoin={(r) => void join(r)} />
+        <footer className="sidebar-footer">
+          <button type="button" className="profile-chip" onClick={() => setDialog({ kind: 'settings' })} aria-label={`Settings (${profile.name})`}>
+            <span className="avatar small" style={{ '--hue': hueOf(profile.name) } as React.CSSProperties} aria-hidden="true">
+              {initials(profile.name)}
+            </span>
+            <span className="profile-name">{profile.name}</span>
+            <Icon name="settings" size={16} />
+          </button>
+        </footer>
+      </aside>
+      <main className="main">
+        {showChat ? (
+          <ChatView
+            state={state}
+            fallbackName={target?.name ?? 'Room'}
+            onLeave={() => void leave()}
+            onInvite={() => setDialog({ kind: 'invite' })}
+            onStopHosting={() => void stopHosting()}
+            onEnterPassword={enterPassword}
+          />
+        ) : (
+          <div className="welcome">
+            <div className="brand-mark" aria-hidden="true">
+              <Icon name="broadcast" size={28} />
+            </div>
+            <h1>Hi {profile.name}</h1>
+            <p className="muted">{capabilities.hosting ? 'Pick a room from the list, host your own, or join one by its address.' : 'Pick a room from the list, or join one by its address.'}</p>
+          </div>
+        )}
+      </main>
+      {dialog?.kind === 'host' ? <HostDialog defaultName={`${profile.name}’s room`} onClose={closeDialog} onHosted={onHosted} /> : null}
+      {dialog?.kind === 'join-address' ? <JoinDialog mode="address" session={session} onStart={setTarget} onClose={closeDialog} /> : null}
+      {dialog?.kind === 'join-password' ? <JoinDialog mode="password" room={dialog.room} initialError={dialog.error} session={session} onStart={setTarget} onClose={closeDialog} /> : null}
+      {dialog?.kind === 'invite' ? <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} /> : null}
+      {dialog?.kind === 'settings' ? <SettingsDialog profile={profile} onClose={closeDialog} /> : null}
+    </div>
+  )
+}
+
+/** Apply the theme to the document: the profile's choice, following the system when it says so. */
+function useTheme(state: AppState) {
+  const choice = state.profile.theme
+  useEffect(() => {
+    const mq = window.matchMedia('(prefers-color-scheme: dark)')
+    const apply = () => {
+      document.documentElement.dataset.theme = resolveTheme(choice, mq.matches)
+    }
+    apply()
+    mq.addEventListener('change', apply)
+    return () => mq.removeEventListener('change', apply)
+  }, [choice])
+}

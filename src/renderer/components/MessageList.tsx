@@ -1,0 +1,133 @@
+// The message list: virtualized (react-virtuoso), so a room of 10,000 messages opens at the bottom and
+// scrolls smoothly. It sticks to the bottom when new messages arrive while the reader is there, and
+// offers "Jump to latest" otherwise.
+import { forwardRef, memo, useCallback, useEffect, useRef, useState, type HTMLAttributes } from 'react'
+import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso'
+import { dayLabel, fullTimeLabel, hueOf, initials, timeLabel } from '../state/format.ts'
+import type { TimelineItem } from '../state/timeline.ts'
+import { errorText } from '../state/connection.ts'
+import { useBridge } from '../state/use-app.ts'
+import { Icon } from './Icon.tsx'
+import { MessageText } from './MessageText.tsx'
+
+type MessageItem = Extract<TimelineItem, { kind: 'message' }>
+
+/** The scroll container is the "Messages" log: focusable, so the keyboard can scroll it. */
+const Scroller = forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement>>(function Scroller(props, ref) {
+  return <div {...props} ref={ref} role="log" aria-label="Messages" tabIndex={0} className="message-scroller" />
+})
+const components = { Scroller }
+
+export function MessageList(props: { items: TimelineItem[]; roomKey: string; scrollToEndSignal: number }) {
+  const { items } = props
+  const ref = useRef<VirtuosoHandle>(null)
+  const [atBottom, setAtBottom] = useState(true)
+  const [unseen, setUnseen] = useState(0)
+  const lastCount = useRef(items.length)
+
+  // Count what arrived while scrolled up, for the "Jump to latest" button.
+  useEffect(() => {
+    const added = items.length - lastCount.current
+    lastCount.current = items.length
+    if (atBottom) setUnseen(0)
+    else if (added > 0) setUnseen((n) => n + added)
+  }, [items.length, atBottom])
+
+  // Sending always brings the list to the bottom.
+  useEffect(() => {
+    if (props.scrollToEndSignal === 0) return
+    ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
+  }, [props.scrollToEndSignal])
+
+  const followOutput = useCallback((bottom: boolean): 'auto' | false => (bottom ? 'auto' : false), [])
+  const jump = () => ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'auto' })
+
+  if (items.length === 0) {
+    return (
+      <div className="message-scroller message-empty" role="log" aria-label="Messages" tabIndex={0}>
+        <p className="muted">No messages yet. Say hello!</p>
+      </div>
+    )
+  }
+  return (
+    <div className="message-list">
+      <Virtuoso
+        key={props.roomKey}
+        ref={ref}
+        data={items}
+        components={components}
+        computeItemKey={(_, item) => item.key}
+        initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
+        alignToBottom
+        followOutput={followOutput}
+        atBottomStateChange={setAtBottom}
+        atBottomThreshold={48}
+        increaseViewportBy={{ top: 600, bottom: 300 }}
+        itemContent={(_, item) => (item.kind === 'day' ? <DaySeparator ts={item.ts} /> : <MessageRow item={item} />)}
+      />
+      {!atBottom ? (
+        <button type="button" className="jump-latest button small" onClick={jump}>
+          <Icon name="down" size={14} />
+          {unseen > 0 ? `${unseen} new` : 'Jump to latest'}
+        </button>
+      ) : null}
+    </div>
+  )
+}
+
+function DaySeparator({ ts }: { ts: number }) {
+  const label = dayLabel(ts)
+  return (
+    <div className="day-separator" role="separator" aria-label={label}>
+      <span>{label}</span>
+    </div>
+  )
+}
+
+const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
+  const beacon = useBridge()
+  const classes = ['message', item.head ? 'message-head' : 'message-cont', item.own ? 'own' : '', item.status ? `status-${item.status}` : ''].filter(Boolean).join(' ')
+  const time = timeLabel(item.ts)
+  return (
+    <div className={classes} data-own={item.own || undefined} aria-busy={item.status === 'sending' || undefined}>
+      <div className="message-gutter" aria-hidden={!item.head || undefined}>
+        {item.head ? (
+          <span className="avatar" style={{ '--hue': hueOf(item.from.id) } as React.CSSProperties} aria-hidden="true">
+            {initials(item.from.name)}
+          </span>
+        ) : (
+          <time className="message-time-hover" dateTime={new Date(item.ts).toISOString()}>
+            {time}
+          </time>
+        )}
+      </div>
+      <div className="message-body">
+        {item.head ? (
+          <div className="message-meta">
+            <span className="message-sender">{item.from.name}</span>
+            {item.own ? <span className="you-badge">you</span> : null}
+            <time dateTime={new Date(item.ts).toISOString()} title={fullTimeLabel(item.ts)}>
+              {time}
+            </time>
+          </div>
+        ) : (
+          <span className="sr-only">{item.from.name}: </span>
+        )}
+        <MessageText text={item.text} />
+        {item.status === 'sending' ? <span className="message-state">Sending…</span> : null}
+        {item.status === 'failed' ? (
+          <div className="message-state failed" role="group" aria-label="Message not sent">
+            <Icon name="alert" size={14} />
+            <span>Not sent{item.error ? `: ${errorText(item.error)}` : '.'}</span>
+            <button type="button" className="button small" onClick={() => void beacon.retry(item.id)}>
+              Retry
+            </button>
+            <button type="button" className="button small ghost" onClick={() => void beacon.discard(item.id)}>
+              Discard
+            </button>
+          </div>
+        ) : null}
+      </div>
+    </div>
+  )
+})

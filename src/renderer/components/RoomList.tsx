@@ -1,0 +1,60 @@
+// The rooms on the network (and, in the browser build, the room that served the page).
+import { useId } from 'react'
+import type { RoomListing } from '../../shared/bridge.ts'
+import { Icon } from './Icon.tsx'
+
+export function RoomList(props: { rooms: readonly RoomListing[]; currentRoomId?: string; discovery: boolean; hosting: boolean; onJoin: (room: RoomListing) => void }) {
+  const headingId = useId()
+  return (
+    <nav className="rooms" aria-labelledby={headingId}>
+      <h2 id={headingId} className="panel-title">
+        {props.discovery ? 'On your network' : 'Rooms'}
+        {props.discovery ? <span className="live-dot" title="Looking for rooms" aria-hidden="true" /> : null}
+      </h2>
+      <ul aria-label="Rooms" className="room-list">
+        {props.rooms.map((room) => (
+          <RoomRow key={room.id} room={room} current={room.id === props.currentRoomId} onJoin={() => props.onJoin(room)} />
+        ))}
+        {props.rooms.length === 0 ? (
+          // Inside the list (as no item) so the list is there, and says what to do, even when empty.
+          <li role="none" className="empty-state">
+            {props.discovery ? (props.hosting ? 'No rooms on your network yet. Host one, or join by address.' : 'No rooms on your network yet. Join one by address.') : 'No rooms yet. Join one by address.'}
+          </li>
+        ) : null}
+      </ul>
+    </nav>
+  )
+}
+
+function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => void }) {
+  const { room } = props
+  const nameId = useId()
+  const metaId = useId()
+  const members = room.members === 1 ? '1 member' : `${room.members} members`
+  return (
+    <li className={props.current ? 'room current' : 'room'} aria-labelledby={`${nameId} ${metaId}`} aria-current={props.current ? 'true' : undefined}>
+      <div className="room-info">
+        <span className="room-name" id={nameId}>
+          {room.name}
+          {room.passwordRequired ? (
+            <span className="lock" title="Password required">
+              <Icon name="lock" size={13} />
+              <span className="sr-only">, password required</span>
+            </span>
+          ) : null}
+        </span>
+        <span className="room-meta" id={metaId}>
+          <span className="sr-only">hosted by </span>
+          {room.host} · {members}
+        </span>
+      </div>
+      {props.current ? (
+        <span className="joined-badge">Joined</span>
+      ) : (
+        <button type="button" className="button small" onClick={props.onJoin} aria-describedby={nameId}>
+          Join
+        </button>
+      )}
+    </li>
+  )
+}

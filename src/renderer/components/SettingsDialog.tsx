@@ -1,0 +1,67 @@
+// Settings: the display name and the theme (System follows the OS; Light and Dark override it).
+import { useState } from 'react'
+import type { Profile, Theme } from '../../shared/bridge.ts'
+import { LIMITS } from '../../shared/protocol.ts'
+import { errorText } from '../state/connection.ts'
+import { useBridge, useDispatch } from '../state/use-app.ts'
+import { Field } from './Field.tsx'
+import { Modal } from './Modal.tsx'
+
+const THEMES: { value: Theme; label: string }[] = [
+  { value: 'system', label: 'System' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+]
+
+export function SettingsDialog(props: { profile: Profile; onClose: () => void }) {
+  const beacon = useBridge()
+  const dispatch = useDispatch()
+  const setProfile = async (patch: Partial<Profile>) => {
+    const r = await beacon.setProfile(patch)
+    if (r.ok) dispatch({ type: 'profile', profile: r.value })
+    return r
+  }
+  const [name, setName] = useState(props.profile.name)
+  const [error, setError] = useState<string>()
+
+  const saveName = async () => {
+    const n = name.trim()
+    if (!n) return setError('Your name cannot be empty.')
+    if (n === props.profile.name) return props.onClose()
+    const r = await setProfile({ name: n })
+    if (!r.ok) return setError(errorText(r.error.code, r.error.message))
+    props.onClose()
+  }
+
+  return (
+    <Modal title="Settings" onClose={props.onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          void saveName()
+        }}
+      >
+        <Field label="Display name" value={name} maxLength={LIMITS.maxNameChars} data-autofocus error={error} hint="Used the next time you join a room." onChange={(e) => (setName(e.target.value), setError(undefined))} />
+        <fieldset className="field theme-picker">
+          <legend>Theme</legend>
+          <div className="segmented">
+            {THEMES.map((t) => (
+              <label key={t.value} className="segment">
+                <input type="radio" name="theme" value={t.value} checked={props.profile.theme === t.value} onChange={() => void setProfile({ theme: t.value })} />
+                <span>{t.label}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary">
+            Save
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}

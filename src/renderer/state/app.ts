@@ -1,0 +1,112 @@
+// The UI's whole model of the app, as one reducer composed of the per-concern ones. Every change comes from
+// a bridge event or a snapshot; the UI never guesses state the app did not report. Pure.
+import type { BridgeEvents, Capabilities, HostingState, Profile, SessionState, Snapshot } from '../../shared/bridge.ts'
+import type { Member } from '../../shared/protocol.ts'
+import type { OutboxEntry } from '../../shared/room-client.ts'
+import { mergeMessages, type MessagesState } from './messages.ts'
+import { applyRoomEvent, sortRooms, type RoomsState } from './rooms.ts'
+import { expireTyping, noteTyping, type TypingState } from './typing.ts'
+
+export interface AppState {
+  loaded: boolean
+  profile: Profile
+  capabilities: Capabilities
+  rooms: RoomsState
+  hosting: HostingState
+  session: SessionState
+  members: readonly Member[]
+  messages: MessagesState
+  outbox: readonly OutboxEntry[]
+  typing: TypingState
+}
+
+export const initialState: AppState = {
+  loaded: false,
+  profile: { name: '', theme: 'system' },
+  capabilities: { hosting: false, discovery: false, notifications: false },
+  rooms: [],
+  hosting: { status: 'off' },
+  session: { connection: { status: 'closed' } },
+  members: [],
+  messages: [],
+  outbox: [],
+  typing: [],
+}
+
+export type AppAction =
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'rooms'; event: BridgeEvents['rooms'] }
+  | { type: 'history'; event: BridgeEvents['history'] }
+  | { type: 'message'; message: BridgeEvents['message']; now: number }
+  | { type: 'outbox'; outbox: OutboxEntry[] }
+  | { type: 'members'; members: Member[] }
+  | { type: 'typing'; member: Member; now: number }
+  | { type: 'typingExpire'; now: number }
+  | { type: 'session'; session: SessionState }
+  | { type: 'hosting'; hosting: HostingState }
+  | { type: 'profile'; profile: Profile }
+
+export function appReducer(state: AppState, action: AppAction): AppState {
+  switch (action.type) {
+    case 'snapshot': {
+      const s = action.snapshot
+      return {
+        loaded: true,
+        profile: s.profile,
+        capabilities: s.capabilities,
+        rooms: sortRooms(s.rooms),
+        hosting: s.hosting,
+        session: s.session,
+        members: s.members,
+        messages: mergeMessages([], s.messages, true),
+        outbox: s.outbox,
+        typing: [],
+      }
+    }
+    case 'rooms':
+      return { ...state, rooms: applyRoomEvent(state.rooms, action.event) }
+    case 'history':
+      return { ...state, messages: mergeMessages(state.messages, action.event.messages, action.event.reset) }
+    case 'message':
+      return {
+        ...state,
+        messages: mergeMessages(state.messages, [action.message]),
+        typing: expireTyping(state.typing, action.now, action.message.from.id),
+      }
+    case 'outbox':
+      return { ...state, outbox: action.outbox }
+    case 'members':
+      return { ...state, members: action.members }
+    case 'typing':
+      if (action.member.id === state.session.you?.id) return state
+      return { ...state, typing: noteTyping(state.typing, action.member, action.now) }
+    case 'typingExpire': {
+      const typing = expireTyping(state.typing, action.now)
+      return typing === state.typing ? state : { ...state, typing }
+    }
+    case 'session': {
+      const next = action.session
+      // Left the room (or never got in): what was shown belongs to it. Switching rooms needs no clearing here:
+      // a fresh welcome's history arrives with `reset`, possibly before this event.
+      if (next.room === undefined && next.connection.status === 'closed' && state.session.room !== undefined) {
+        return { ...state, session: next, messages: [], members: [], typing: [] }
+      }
+      if (next.room?.id !== state.session.room?.id) return { ...state, session: next, typing: [] }
+      return { ...state, session: next }
+    }
+    case 'hosting':
+      return { ...state, hosting: action.hosting }
+    case 'profile':
+      return { ...state, profile: action.profile }
+  }
+}
+
+/**
+ * Whether the user is in (or getting back into) a room, so the chat view shows. A join that was refused
+ * (closed with a reason, never welcomed: no `you`) is not: it is reported where the user tried to join.
+ */
+export function inRoom(session: SessionState): boolean {
+  const c = session.connection
+  if (c.status !== 'closed') return true
+  return c.reason !== undefined && session.you !== undefined
+}

@@ -1,0 +1,64 @@
+// What the message list renders: day separators, messages grouped by sender and time (a header only where
+// a new group starts), and the outbox's unacknowledged sends at the end. Pure.
+import type { OutboxEntry } from '../../shared/room-client.ts'
+import type { ChatMessage, Member } from '../../shared/protocol.ts'
+import { dayKey } from './format.ts'
+
+/** Consecutive messages of one sender closer than this share one header. */
+export const GROUP_WINDOW_MS = 5 * 60_000
+
+export type TimelineItem =
+  | { kind: 'day'; key: string; ts: number }
+  | {
+      kind: 'message'
+      key: string
+      id: string
+      from: Member
+      text: string
+      ts: number
+      /** Starts a group: shows the sender's name and avatar. */
+      head: boolean
+      own: boolean
+      /** Unacknowledged send: still in the outbox. */
+      status?: OutboxEntry['status']
+      error?: OutboxEntry['error']
+    }
+
+export interface TimelineInput {
+  messages: readonly ChatMessage[]
+  outbox: readonly OutboxEntry[]
+  you?: Member
+  /** When the outbox entries are drawn (they have no timestamp of their own). */
+  now: number
+}
+
+export function buildTimeline({ messages, outbox, you, now }: TimelineInput): TimelineItem[] {
+  const items: TimelineItem[] = []
+  let prevDay = ''
+  let prevFrom = ''
+  let prevTs = -Infinity
+  const add = (m: { id: string; from: Member; text: string; ts: number }, extra: Partial<Extract<TimelineItem, { kind: 'message' }>>) => {
+    const day = dayKey(m.ts)
+    let newDay = false
+    if (day !== prevDay) {
+      items.push({ kind: 'day', key: `day:${day}`, ts: m.ts })
+      prevDay = day
+      newDay = true
+    }
+    const head = newDay || m.from.id !== prevFrom || m.ts - prevTs > GROUP_WINDOW_MS || m.ts < prevTs
+    items.push({ kind: 'message', key: `m:${m.id}`, id: m.id, from: m.from, text: m.text, ts: m.ts, head, own: you !== undefined && m.from.id === you.id, ...extra })
+    prevFrom = m.from.id
+    prevTs = m.ts
+  }
+  const seen = new Set<string>()
+  for (const m of messages) {
+    seen.add(m.id)
+    add(m, {})
+  }
+  const me: Member = you ?? { id: '', name: 'You' }
+  for (const e of outbox) {
+    if (seen.has(e.id)) continue // acknowledged and delivered; the outbox update is on its way
+    add({ id: e.id, from: me, text: e.text, ts: Math.max(now, prevTs) }, { own: true, status: e.status, ...(e.error ? { error: e.error } : {}) })
+  }
+  return items
+}

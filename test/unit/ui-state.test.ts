@@ -1,0 +1,229 @@
+// The renderer's pure logic: the room list, the message log, the timeline (groups, day separators,
+// unsent messages), links, typing, the connection banner and the theme.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { RoomListing, SessionState, Snapshot } from '../../src/shared/bridge.ts'
+import type { ChatMessage } from '../../src/shared/protocol.ts'
+import { appReducer, inRoom, initialState } from '../../src/renderer/state/app.ts'
+import { bannerFor, composerBlockedReason, errorText, secondsUntil } from '../../src/renderer/state/connection.ts'
+import { dayLabel, initials } from '../../src/renderer/state/format.ts'
+import { safeHref, splitLinks } from '../../src/renderer/state/links.ts'
+import { mergeMessages } from '../../src/renderer/state/messages.ts'
+import { applyRoomEvent } from '../../src/renderer/state/rooms.ts'
+import { resolveTheme } from '../../src/renderer/state/theme.ts'
+import { buildTimeline, GROUP_WINDOW_MS } from '../../src/renderer/state/timeline.ts'
+import { expireTyping, nextExpiry, noteTyping, throttle, typingText, TYPING_TTL_MS } from '../../src/renderer/state/typing.ts'
+
+const ana = { id: 'a', name: 'Ana' }
+const bo = { id: 'b', name: 'Bo' }
+const T0 = new Date(2026, 2, 3, 12, 0, 0).getTime()
+const msg = (seq: number, from = ana, ts = T0 + seq * 1000, text = `m${seq}`): ChatMessage => ({ type: 'message', seq, id: `id${seq}`, from, text, ts })
+const room = (id: string, name: string, extra: Partial<RoomListing> = {}): RoomListing => ({ id, name, host: 'h', members: 1, passwordRequired: false, addresses: [], ...extra })
+
+describe('room list', () => {
+  it('adds rooms in name order, replaces them on update and removes them on down', () => {
+    let rooms = applyRoomEvent([], { kind: 'up', room: room('2', 'lunch') })
+    rooms = applyRoomEvent(rooms, { kind: 'up', room: room('1', 'Breakfast') })
+    assert.deepEqual(rooms.map((r) => r.name), ['Breakfast', 'lunch'])
+    rooms = applyRoomEvent(rooms, { kind: 'update', room: room('2', 'lunch', { members: 5 }) })
+    assert.equal(rooms.length, 2)
+    assert.equal(rooms.find((r) => r.id === '2')?.members, 5)
+    rooms = applyRoomEvent(rooms, { kind: 'down', room: room('1', 'Breakfast') })
+    assert.deepEqual(rooms.map((r) => r.id), ['2'])
+  })
+  it('ignores a down for a room it never listed', () => {
+    const rooms = [room('1', 'A')]
+    assert.equal(applyRoomEvent(rooms, { kind: 'down', room: room('9', 'Z') }), rooms)
+  })
+})
+
+describe('message log', () => {
+  it('appends newer messages and shows an overlapping resume once, in seq order', () => {
+    let log = mergeMessages([], [msg(1), msg(2)])
+    log = mergeMessages(log, [msg(3)])
+    log = mergeMessages(log, [msg(2), msg(3), msg(4)])
+    assert.deepEqual(log.map((m) => m.seq), [1, 2, 3, 4])
+    log = mergeMessages(log, [msg(6), msg(5)])
+    assert.deepEqual(log.map((m) => m.seq), [1, 2, 3, 4, 5, 6])
+  })
+  it('replaces everything on a reset', () => {
+    assert.deepEqual(mergeMessages([msg(1), msg(2)], [msg(9)], true).map((m) => m.seq), [9])
+  })
+  it('takes 10,000 messages one at a time without trouble', () => {
+    let log = mergeMessages([], [])
+    const start = performance.now()
+    for (let i = 1; i <= 10_000; i++) log = mergeMessages(log, [msg(i)])
+    assert.equal(log.length, 10_000)
+    assert.ok(performance.now() - start < 5000)
+  })
+})
+
+describe('timeline', () => {
+  it('shows one header per sender run and starts a new one after five minutes', () => {
+    const items = buildTimeline({ messages: [msg(1), msg(2), msg(3, bo), msg(4, bo, T0 + 3000 + GROUP_WINDOW_MS + 1)], outbox: [], you: bo, now: T0 })
+    const heads = items.flatMap((i) => (i.kind === 'message' ? [[i.id, i.head, i.own]] : []))
+    assert.deepEqual(heads, [
+      ['id1', true, false],
+      ['id2', false, false],
+      ['id3', true, true],
+      ['id4', true, true],
+    ])
+  })
+  it('puts a day separator before the first message of each day and starts a new group there', () => {
+    const nextDay = T0 + 86_400_000
+    const items = buildTimeline({ messages: [msg(1), msg(2, ana, nextDay)], outbox: [], now: nextDay })
+    assert.deepEqual(items.map((i) => i.kind), ['day', 'message', 'day', 'message'])
+    assert.equal(items[3]?.kind === 'message' && items[3].head, true)
+  })
+  it('shows unsent messages last, as the sender\'s own, with their state, and drops them once delivered', () => {
+    const outbox = [
+      { id: 'id2', text: 'delivered meanwhile', status: 'sending' as const },
+      { id: 'x', text: 'pending', status: 'sending' as const },
+      { id: 'y', text: 'failed', status: 'failed' as const, error: 'too_large' as const },
+    ]
+    const items = buildTimeline({ messages: [msg(1, bo), msg(2, bo)], outbox, you: bo, now: T0 + 5000 })
+    const messages = items.filter((i) => i.kind === 'message')
+    assert.deepEqual(messages.map((m) => [m.id, m.status, m.own]), [
+      ['id1', undefined, true],
+      ['id2', undefined, true],
+      ['x', 'sending', true],
+      ['y', 'failed', true],
+    ])
+    assert.equal(messages[3]?.kind === 'message' && messages[3].error, 'too_large')
+    assert.equal(messages[2]?.kind === 'message' && messages[2].head, false, 'grouped with the sender\'s last message')
+  })
+})
+
+describe('links', () => {
+  it('makes http, https, mailto and bare domains clickable and keeps the rest as text', () => {
+    const parts = splitLinks('see https://a.example/x?y=1, mail me@b.com or c.org. ftp://d.com')
+    assert.deepEqual(
+      parts.filter((p) => p.kind === 'link').map((p) => p.kind === 'link' && p.href),
+      ['https://a.example/x?y=1', 'mailto:me@b.com', 'http://c.org/'],
+    )
+    assert.equal(parts.map((p) => p.text).join(''), 'see https://a.example/x?y=1, mail me@b.com or c.org. ftp://d.com')
+  })
+  it('never links javascript:, data: or file: and keeps HTML as literal text', () => {
+    const text = '<img src=x onerror=alert(1)> javascript:alert(1) data:text/html,<b>x</b> file:///etc/passwd'
+    const parts = splitLinks(text)
+    assert.ok(parts.every((p) => p.kind === 'text'))
+    assert.equal(parts.map((p) => p.text).join(''), text)
+  })
+  it('checks hrefs with the URL parser', () => {
+    assert.equal(safeHref('https://good.example/'), 'https://good.example/')
+    assert.equal(safeHref('JAVASCRIPT:alert(1)'), undefined)
+    assert.equal(safeHref('http://'), undefined)
+    assert.equal(safeHref('not a url'), undefined)
+  })
+})
+
+describe('typing', () => {
+  it('shows a typist for three seconds after their last notice', () => {
+    let t = noteTyping([], ana, 1000)
+    t = noteTyping(t, bo, 2000)
+    assert.equal(typingText(t), 'Ana and Bo are typing…')
+    assert.equal(nextExpiry(t), 1000 + TYPING_TTL_MS)
+    t = expireTyping(t, 1000 + TYPING_TTL_MS)
+    assert.equal(typingText(t), 'Bo is typing…')
+    assert.equal(typingText(expireTyping(t, 2500, 'b')), '', 'a message from the typist ends it')
+  })
+  it('never says that you are typing, and summarises crowds', () => {
+    const many = [ana, bo, { id: 'c', name: 'Cy' }, { id: 'd', name: 'Di' }].reduce((t, m) => noteTyping(t, m, 0), noteTyping([], { id: 'me', name: 'Me' }, 0))
+    assert.equal(typingText(many, 'me'), 'Ana, Bo and 2 others are typing…')
+  })
+  it('throttles typing notices, and a reset lets the next one through', () => {
+    let now = 0
+    let calls = 0
+    const t = throttle(() => calls++, 1000, () => now)
+    t()
+    t()
+    now = 500
+    t()
+    assert.equal(calls, 1)
+    now = 1000
+    t()
+    assert.equal(calls, 2)
+    t.reset()
+    t()
+    assert.equal(calls, 3)
+  })
+})
+
+describe('connection banner', () => {
+  const s = (connection: SessionState['connection'], extra: Partial<SessionState> = {}): SessionState => ({ connection, ...extra })
+  it('says nothing while connected and lets the composer send', () => {
+    assert.equal(bannerFor(s({ status: 'open' })), undefined)
+    assert.equal(composerBlockedReason(s({ status: 'open' })), undefined)
+  })
+  it('counts down to the next attempt while reconnecting, and disables the composer with a reason', () => {
+    const b = bannerFor(s({ status: 'reconnecting', attempt: 2, retryAt: 5000 }))
+    assert.equal(b?.retryAt, 5000)
+    assert.equal(secondsUntil(5000, 2100), 3)
+    assert.equal(secondsUntil(5000, 9000), 0)
+    assert.match(composerBlockedReason(s({ status: 'reconnecting' })) ?? '', /reconnecting/i)
+  })
+  it('says the host left, and names password problems', () => {
+    assert.equal(bannerFor(s({ status: 'reconnecting', reason: 'host_stopped', retryAt: 1 }))?.title, 'Host left')
+    assert.equal(bannerFor(s({ status: 'closed', reason: 'wrong_password' }))?.title, 'Wrong password')
+    assert.equal(bannerFor(s({ status: 'closed', reason: 'password_required' }))?.askPassword, true)
+  })
+  it('prefers the app\'s own words where they are specific', () => {
+    assert.equal(errorText('unreachable', '"Lunch" did not answer'), '"Lunch" did not answer')
+    assert.equal(errorText('wrong_password', 'wrong password'), 'Wrong password.')
+  })
+})
+
+describe('app state', () => {
+  const snapshot: Snapshot = {
+    profile: { name: 'Bo', theme: 'system' },
+    capabilities: { hosting: true, discovery: true, notifications: true },
+    rooms: [room('2', 'B'), room('1', 'A')],
+    hosting: { status: 'off' },
+    session: { connection: { status: 'open' }, room: { id: 'r', name: 'Lunch' }, you: bo },
+    members: [ana, bo],
+    messages: [msg(2), msg(1)],
+    outbox: [],
+  }
+  it('starts from the snapshot', () => {
+    const st = appReducer(initialState, { type: 'snapshot', snapshot })
+    assert.equal(st.loaded, true)
+    assert.deepEqual(st.rooms.map((r) => r.name), ['A', 'B'])
+    assert.deepEqual(st.messages.map((m) => m.seq), [1, 2])
+  })
+  it('forgets the room\'s messages and members on leaving, and ignores your own typing', () => {
+    let st = appReducer(initialState, { type: 'snapshot', snapshot })
+    st = appReducer(st, { type: 'typing', member: bo, now: 0 })
+    assert.equal(st.typing.length, 0)
+    st = appReducer(st, { type: 'typing', member: ana, now: 0 })
+    assert.equal(st.typing.length, 1)
+    st = appReducer(st, { type: 'session', session: { connection: { status: 'closed' } } })
+    assert.deepEqual([st.messages.length, st.members.length, st.typing.length], [0, 0, 0])
+    assert.equal(inRoom(st.session), false)
+  })
+  it('treats a refused join as not in the room, and a room lost mid-session as still shown', () => {
+    assert.equal(inRoom({ connection: { status: 'closed', reason: 'wrong_password' }, room: { id: 'r', name: 'X' } }), false)
+    assert.equal(inRoom({ connection: { status: 'closed', reason: 'locked_out' }, room: { id: 'r', name: 'X' }, you: bo }), true)
+    assert.equal(inRoom({ connection: { status: 'reconnecting', reason: 'host_stopped' }, room: { id: 'r', name: 'X' }, you: bo }), true)
+    assert.equal(inRoom({ connection: { status: 'connecting' } }), true)
+  })
+})
+
+describe('theme and formatting', () => {
+  it('follows the system unless overridden', () => {
+    assert.equal(resolveTheme('system', true), 'dark')
+    assert.equal(resolveTheme('system', false), 'light')
+    assert.equal(resolveTheme('light', true), 'light')
+    assert.equal(resolveTheme('dark', false), 'dark')
+  })
+  it('labels days relative to today', () => {
+    assert.equal(dayLabel(T0, T0 + 3600_000), 'Today')
+    assert.equal(dayLabel(T0, T0 + 86_400_000), 'Yesterday')
+    assert.match(dayLabel(T0, T0 + 5 * 86_400_000, 'en-US'), /Tuesday, March 3/)
+    assert.match(dayLabel(T0, T0 + 400 * 86_400_000, 'en-US'), /2026/)
+  })
+  it('makes initials for avatars', () => {
+    assert.equal(initials('Ana Lima'), 'AL')
+    assert.equal(initials('bo'), 'BO')
+    assert.equal(initials('  '), '?')
+  })
+})
