@@ -1,0 +1,117 @@
+// The desktop app's service in plain Node: what survives a restart, and asking before closing a room.
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { AppService, roomDirName } from '../../src/main/app-service.ts'
+import type { ChatMessage } from '../../src/shared/protocol.ts'
+
+const dirs: string[] = []
+function userData(): string {
+  const d = mkdtempSync(join(tmpdir(), 'beacon-app-'))
+  dirs.push(d)
+  return d
+}
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+const app = (dir: string, extra: Partial<ConstructorParameters<typeof AppService>[0]> = {}) => new AppService({ userDataDir: dir, listen: '127.0.0.1', ...extra })
+
+function nextMessage(s: AppService, text: string): Promise<ChatMessage> {
+  return new Promise((resolve) => {
+    const off = s.on('message', (m) => {
+      if (m.text === text) {
+        off()
+        resolve(m)
+      }
+    })
+  })
+}
+
+describe('the desktop app service', () => {
+  it('remembers the display name, theme and installation id across restarts', async () => {
+    const dir = userData()
+    const first = app(dir)
+    assert.deepEqual(first.getProfile(), { name: '', theme: 'system' })
+    first.setProfile({ name: 'Ana', theme: 'dark' })
+    const id = first.clientId
+    await first.dispose()
+    const second = app(dir)
+    assert.deepEqual(second.getProfile(), { name: 'Ana', theme: 'dark' })
+    assert.equal(second.clientId, id)
+    assert.equal(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).clientId, id)
+    await second.dispose()
+  })
+
+  it('asks for a display name before hosting or joining', async () => {
+    const s = app(userData())
+    await assert.rejects(s.hostRoom({ name: 'Lunch' }), { code: 'bad_argument', message: 'Choose a display name first' })
+    await assert.rejects(s.joinRoom('127.0.0.1:9'), { code: 'bad_argument' })
+    await s.dispose()
+  })
+
+  it('a room hosted again after a restart keeps its id, its history and its address', async () => {
+    const dir = userData()
+    const first = app(dir)
+    first.setProfile({ name: 'Ana' })
+    const hosting = await first.hostRoom({ name: 'Lunch' })
+    assert.equal(hosting.status, 'on')
+    assert.equal(first.session.connection.status, 'open', 'the host is in its own room')
+    const arrived = nextMessage(first, 'kept across restarts')
+    first.send('kept across restarts')
+    await arrived
+    const { address } = first.shareInfo()
+    await first.dispose()
+
+    const second = app(dir)
+    const again = await second.hostRoom({ name: 'Lunch' })
+    assert.equal(again.room?.id, hosting.room?.id)
+    assert.equal(second.shareInfo().address.split(':').pop(), address.split(':').pop())
+    assert.ok(second.getSnapshot().messages.some((m) => m.text === 'kept across restarts'))
+    await second.dispose()
+  })
+
+  it('gives each room name its own data folder', () => {
+    assert.equal(roomDirName('Lunch'), roomDirName('Lunch'))
+    assert.notEqual(roomDirName('Lunch'), roomDirName('lunch'))
+    assert.match(roomDirName('../../etc'), /^etc-[0-9a-f]{8}$/)
+    assert.match(roomDirName('🍜'), /^room-[0-9a-f]{8}$/)
+  })
+
+  it('asks before stopping a room others are in, and keeps hosting when told no', async () => {
+    let asked = 0
+    let answer = false
+    const ana = app(userData(), { confirmStopHosting: (n) => ((asked = n), answer) })
+    ana.setProfile({ name: 'Ana' })
+    const bo = app(userData())
+    bo.setProfile({ name: 'Bo' })
+    await ana.hostRoom({ name: 'Lunch' })
+    await bo.joinRoom(`127.0.0.1:${ana.shareInfo().address.split(':').pop()}`)
+    assert.equal(ana.othersInHostedRoom, 1)
+    assert.equal((await ana.stopHosting()).status, 'on')
+    assert.equal(asked, 1)
+    answer = true
+    const left = new Promise<void>((resolve) => bo.on('session', (s) => s.connection.reason === 'host_stopped' && resolve()))
+    assert.equal((await ana.stopHosting()).status, 'off')
+    await left
+    await bo.dispose()
+    await ana.dispose()
+  })
+
+  it('says why a join failed: nothing there, password needed, wrong password', async () => {
+    const ana = app(userData())
+    ana.setProfile({ name: 'Ana' })
+    const bo = app(userData())
+    bo.setProfile({ name: 'Bo' })
+    await ana.hostRoom({ name: 'Secret', password: 'open sesame' })
+    const address = `127.0.0.1:${ana.shareInfo().address.split(':').pop()}`
+    await assert.rejects(bo.joinRoom('not an address at all'), { code: 'bad_argument' })
+    await assert.rejects(bo.joinRoom(address), { code: 'password_required' })
+    await assert.rejects(bo.joinRoom(address, { password: 'nope' }), { code: 'wrong_password' })
+    assert.equal(bo.session.connection.reason, 'wrong_password')
+    const s = await bo.joinRoom(address, { password: 'open sesame' })
+    assert.equal(s.connection.status, 'open')
+    await bo.dispose()
+    await ana.dispose()
+  })
+})
