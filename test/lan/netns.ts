@@ -49,20 +49,29 @@ export class Lab {
 
   /**
    * A veth pair between two namespaces, `a`'s end at `addrA`, `b`'s at `addrB` (a /24), with the multicast
-   * route on the first link of each side. `multicast: false` models a network that drops mDNS.
+   * route on the first link of each side.
    */
-  link(a: string, addrA: string, b: string, addrB: string, opts: { multicast?: boolean } = {}): { ifA: string; ifB: string } {
+  link(a: string, addrA: string, b: string, addrB: string): { ifA: string; ifB: string } {
     const n = this.#links++
     const ifA = `bv${n}a`
     const ifB = `bv${n}b`
     ip('-n', a, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', b)
     for (const [ns, dev, addr] of [[a, ifA, addrA], [b, ifB, addrB]] as const) {
       ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev)
-      if (opts.multicast === false) ip('-n', ns, 'link', 'set', dev, 'multicast', 'off')
       ip('-n', ns, 'link', 'set', dev, 'up')
-      if (opts.multicast !== false && !ip('-n', ns, 'route', 'show', '224.0.0.0/4').trim()) ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev)
+      if (!ip('-n', ns, 'route', 'show', '224.0.0.0/4').trim()) ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev)
     }
     return { ifA, ifB }
+  }
+
+  /** A route in `ns` to another of the lab's subnets through a router namespace. */
+  route(ns: string, cidr: string, via: string): void {
+    ip('-n', ns, 'route', 'add', cidr, 'via', via)
+  }
+
+  /** Let `ns` forward IPv4 between its links (a router: unicast crosses it, link-local multicast never does). */
+  forward(ns: string): void {
+    execFileSync('ip', ['netns', 'exec', ns, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward'], { stdio: 'ignore', timeout: 10_000 })
   }
 
   /** Run a program inside a namespace; it is killed when the lab is destroyed. */
@@ -157,6 +166,18 @@ export class Proc {
       }
       this.#waiters.add(check)
       check()
+    })
+  }
+
+  /** Wait for the process to exit by itself, within `ms`. */
+  waitExit(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.exited) return resolve()
+      const timer = setTimeout(() => reject(new Error(`still running after ${ms} ms; stderr: ${this.stderr.slice(-800)}`)), ms)
+      this.child.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
     })
   }
 

@@ -35,7 +35,7 @@ describe('LAN discovery with junk on the network', { skip }, () => {
     // The host still answers queries: a browser started now finds the room.
     const late = lab.beacon(peerNs, ['rooms', '--json', '--wait', '4'])
     await late.waitFor((e) => e.event === 'up', WAIT_MS, 'room found after the junk')
-    await new Promise<void>((r) => (late.exited ? r() : late.child.once('exit', () => r())))
+    await late.waitExit(WAIT_MS)
     for (const p of [host, rooms]) assert.equal(p.exited, false, p.stderr)
     const ids = (evs: Record<string, unknown>[]) => [...new Set(evs.filter((e) => e.event === 'up').map((e) => (e.room as { id: string }).id))]
     assert.deepEqual(ids(rooms.events), [room.id])
