@@ -25,9 +25,9 @@ const origin = appOrigin(START_URL)
 
 // Checklist: sandbox every renderer, one instance only.
 app.enableSandbox()
-if (!app.requestSingleInstanceLock()) {
-  app.exit(0)
-}
+// A second launch hands over to the first (its window comes to the front) and quits.
+const primary = app.requestSingleInstanceLock()
+if (!primary) app.exit(0)
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
 
 let win: BrowserWindow | undefined
@@ -156,6 +156,7 @@ app.on('activate', () => {
 })
 
 void app.whenReady().then(() => {
+  if (!primary) return
   serveAppProtocol()
   lockDownSession()
   const svc = new AppService({
