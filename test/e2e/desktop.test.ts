@@ -138,7 +138,7 @@ describe('two people on one network', { skip }, () => {
     }
   })
 
-  it('a password room refuses Bo with a wrong password and lets him in with the right one', { timeout: 90_000 }, async () => {
+  it('a password room refuses Bo with a wrong password and lets him in with the right one; a reload keeps him in', { timeout: 90_000 }, async () => {
     const ana = await start({ name: 'Ana', colorScheme: 'dark' })
     const bo = await start({ name: 'Bo' })
     await host(ana.page, 'Secret plans', 'open sesame', 'host-dialog-dark')
@@ -157,6 +157,13 @@ describe('two people on one network', { skip }, () => {
     await say(bo.page, 'I know the password')
     await expect(messages(ana.page)).toContainText('I know the password', WAIT)
     await shot(ana.page, 'chat-password-room-dark')
+
+    // A reload of the window (as after a renderer crash) picks up the room where it was.
+    await bo.reload()
+    await expect(messages(bo.page)).toContainText('I know the password', WAIT)
+    await expect(bo.page.getByRole('textbox', { name: 'Message' })).toBeEnabled(WAIT)
+    await say(bo.page, 'still here after a reload')
+    await expect(messages(ana.page)).toContainText('still here after a reload', WAIT)
     await closeAll()
   })
 
