@@ -23,7 +23,8 @@ export interface BindOptions {
 export function senderFrameOf(event: Pick<IpcMainInvokeEvent, 'senderFrame' | 'sender'>): SenderFrame | null {
   const frame = event.senderFrame
   if (!frame) return null
-  return { url: frame.url, isTopFrame: frame.parent === null && frame === event.sender.mainFrame }
+  const main = event.sender.mainFrame
+  return { url: frame.url, isTopFrame: frame.parent === null && frame.processId === main.processId && frame.routingId === main.routingId }
 }
 
 export function bindBridge(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, service: BridgeService, opts: BindOptions): () => void {
