@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { LIMITS, Name } from '../shared/protocol.ts'
 import { RoomServer } from './server/room-server.ts'
-import { formatAddress, type RoomEvent } from '../shared/discovery.ts'
+import { formatAddress, listedName, type RoomEvent } from '../shared/discovery.ts'
 import { advertiseRoom, type Advertiser } from './discovery/advertiser.ts'
 import { RoomBrowser } from './discovery/browser.ts'
 
@@ -98,8 +98,9 @@ async function host(args: string[]): Promise<number> {
 /** Publish the room on the LAN; the instance name is reported, since a conflict may have renamed it. */
 function advertise(server: RoomServer, pin: string | undefined, json: boolean): Advertiser {
   const advertiser = advertiseRoom(server, { interface: pin })
-  advertiser.on('published', (name) => {
-    if (json) out({ event: 'advertised', name })
+  advertiser.on('published', (instance) => {
+    const name = listedName(instance, server.room.name) // as browsers list it: dots restored, `(2)` kept
+    if (json) out({ event: 'advertised', name, instance })
     else console.log(`Advertised on the local network as "${name}".`)
   })
   advertiser.on('warning', (m) => console.error(`beacon host: ${m}`))
