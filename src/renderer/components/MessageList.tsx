@@ -17,30 +17,64 @@ const Scroller = forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement>>(func
   return <div {...props} ref={ref} role="log" aria-label="Messages" tabIndex={0} className="message-scroller" />
 })
 const components = { Scroller }
+// Stable props: Virtuoso re-applies a changed initialTopMostItemIndex, which would yank the reader to the end.
+const START_AT_END = { index: 'LAST', align: 'end' } as const
+const OVERSCAN = { top: 600, bottom: 300 }
 
 export function MessageList(props: { items: TimelineItem[]; roomKey: string; scrollToEndSignal: number }) {
   const { items } = props
   const ref = useRef<VirtuosoHandle>(null)
-  const [atBottom, setAtBottom] = useState(true)
+  // Whether the view follows new messages. Only the reader's own scrolling (wheel, keys, touch, the
+  // scrollbar) turns it off: a burst of messages can momentarily push the bottom out of view, which must
+  // not count as "the reader scrolled up".
+  const stick = useRef(true)
+  const lastUserScroll = useRef(-Infinity)
+  const [following, setFollowing] = useState(true)
   const [unseen, setUnseen] = useState(0)
   const lastCount = useRef(items.length)
+
+  const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
+    if (!(el instanceof HTMLElement)) return
+    const mark = () => {
+      lastUserScroll.current = Date.now()
+    }
+    for (const type of ['wheel', 'keydown', 'pointerdown', 'touchmove'] as const) el.addEventListener(type, mark, { passive: true })
+  }, [])
+
+  const onAtBottom = useCallback((bottom: boolean) => {
+    if (bottom) {
+      stick.current = true
+      setFollowing(true)
+    } else if (Date.now() - lastUserScroll.current < 1500) {
+      stick.current = false
+      setFollowing(false)
+    } else if (stick.current) {
+      ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
+    }
+  }, [])
 
   // Count what arrived while scrolled up, for the "Jump to latest" button.
   useEffect(() => {
     const added = items.length - lastCount.current
     lastCount.current = items.length
-    if (atBottom) setUnseen(0)
+    if (following) setUnseen(0)
     else if (added > 0) setUnseen((n) => n + added)
-  }, [items.length, atBottom])
+  }, [items.length, following])
 
   // Sending always brings the list to the bottom.
   useEffect(() => {
     if (props.scrollToEndSignal === 0) return
+    stick.current = true
+    setFollowing(true)
     ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
   }, [props.scrollToEndSignal])
 
-  const followOutput = useCallback((bottom: boolean): 'auto' | false => (bottom ? 'auto' : false), [])
-  const jump = () => ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'auto' })
+  const followOutput = useCallback((): 'auto' | false => (stick.current ? 'auto' : false), [])
+  const jump = () => {
+    stick.current = true
+    setFollowing(true)
+    ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'auto' })
+  }
 
   if (items.length === 0) {
     return (
@@ -56,16 +90,17 @@ export function MessageList(props: { items: TimelineItem[]; roomKey: string; scr
         ref={ref}
         data={items}
         components={components}
-        computeItemKey={(_, item) => item.key}
-        initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
+        computeItemKey={itemKey}
+        initialTopMostItemIndex={START_AT_END}
         alignToBottom
         followOutput={followOutput}
-        atBottomStateChange={setAtBottom}
+        atBottomStateChange={onAtBottom}
+        scrollerRef={scrollerRef}
         atBottomThreshold={48}
-        increaseViewportBy={{ top: 600, bottom: 300 }}
-        itemContent={(_, item) => (item.kind === 'day' ? <DaySeparator ts={item.ts} /> : <MessageRow item={item} />)}
+        increaseViewportBy={OVERSCAN}
+        itemContent={renderItem}
       />
-      {!atBottom ? (
+      {!following ? (
         <button type="button" className="jump-latest button small" onClick={jump}>
           <Icon name="down" size={14} />
           {unseen > 0 ? `${unseen} new` : 'Jump to latest'}
@@ -74,6 +109,9 @@ export function MessageList(props: { items: TimelineItem[]; roomKey: string; scr
     </div>
   )
 }
+
+const itemKey = (_: number, item: TimelineItem) => item.key
+const renderItem = (_: number, item: TimelineItem) => (item.kind === 'day' ? <DaySeparator ts={item.ts} /> : <MessageRow item={item} />)
 
 function DaySeparator({ ts }: { ts: number }) {
   const label = dayLabel(ts)

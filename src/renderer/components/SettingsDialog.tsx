@@ -23,6 +23,8 @@ export function SettingsDialog(props: { profile: Profile; onClose: () => void })
   }
   const [name, setName] = useState(props.profile.name)
   const [error, setError] = useState<string>()
+  // Shown at once; the app's answer (the profile event) follows.
+  const [theme, setTheme] = useState<Theme>(props.profile.theme)
 
   const saveName = async () => {
     const n = name.trim()
@@ -47,7 +49,7 @@ export function SettingsDialog(props: { profile: Profile; onClose: () => void })
           <div className="segmented">
             {THEMES.map((t) => (
               <label key={t.value} className="segment">
-                <input type="radio" name="theme" value={t.value} checked={props.profile.theme === t.value} onChange={() => void setProfile({ theme: t.value })} />
+                <input type="radio" name="theme" value={t.value} checked={theme === t.value} onChange={() => (setTheme(t.value), void setProfile({ theme: t.value }))} />
                 <span>{t.label}</span>
               </label>
             ))}

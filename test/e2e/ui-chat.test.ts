@@ -1,0 +1,200 @@
+// The chat UI in the desktop harness (real AppService, real renderer build in Chromium, real preload
+// bridge): first run, keyboard-only use, the composer's keys, messages shown as text with safe links,
+// a 10,000-message room, and the theme override. Rooms are joined by address on loopback, so no network
+// namespace is needed. Elements are found by role and accessible name only.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { expect, type Browser, type Page } from '@playwright/test'
+import { RoomServer } from '../../src/main/server/room-server.ts'
+import type { Peer } from '../../src/main/server/room.ts'
+import { chromiumMissing, DesktopInstance, launchChromium, type InstanceOptions } from '../harness/harness.ts'
+import { rendererBuilt } from '../harness/static-server.ts'
+
+const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
+const WAIT = { timeout: 15_000 }
+const SHOTS = 'test-results'
+const LOOPBACK = { listen: '127.0.0.1', lanAddress: () => '127.0.0.1' }
+
+let browser: Browser
+const open: DesktopInstance[] = []
+const cleanup: Array<() => Promise<void> | void> = []
+
+async function start(opts: InstanceOptions = {}): Promise<DesktopInstance> {
+  const i = await DesktopInstance.start(browser, { ...opts, service: { ...LOOPBACK, ...opts.service } })
+  open.push(i)
+  return i
+}
+
+/** A room run by the test itself, so it can post as many messages as it likes. */
+async function testRoom(name: string): Promise<RoomServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-ui-room-'))
+  const server = await RoomServer.start({ name, dataDir: dir, hostName: 'Test', listen: '127.0.0.1', port: 0 })
+  cleanup.push(async () => {
+    await server.stop('host_stopped')
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return server
+}
+
+function botPeer(name: string): Peer {
+  return { member: { id: `bot-${name}`, name }, clientId: `bot-${name}`, deliver: () => {}, send: () => {}, close: () => {} }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: `${SHOTS}/${name}.png` })
+}
+
+const composer = (p: Page) => p.getByRole('textbox', { name: 'Message' })
+const messages = (p: Page) => p.getByRole('log', { name: 'Messages' })
+
+async function joinByAddress(p: Page, address: string): Promise<void> {
+  await p.getByRole('button', { name: 'Join by address…' }).click()
+  const dialog = p.getByRole('dialog', { name: 'Join by address' })
+  await dialog.getByRole('textbox', { name: 'Address' }).fill(address)
+  await dialog.getByRole('button', { name: 'Join' }).click()
+  await expect(composer(p)).toBeEnabled(WAIT)
+}
+
+describe('the chat UI', { skip }, () => {
+  before(async () => {
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await Promise.all(open.splice(0).map((i) => i.close()))
+    for (const c of cleanup.splice(0)) await c()
+    await browser?.close()
+  })
+
+  it('asks for a display name on first run, then shows the empty room list saying what to do', async () => {
+    const me = await start()
+    const p = me.page
+    const name = p.getByRole('textbox', { name: 'Display name' })
+    await expect(name).toBeFocused(WAIT)
+    await p.getByRole('button', { name: 'Continue' }).click()
+    await expect(p.getByText('Enter the name others will see.')).toBeVisible()
+    await name.fill('Ana')
+    await name.press('Enter')
+    await expect(p.getByRole('list', { name: 'Rooms' })).toBeVisible(WAIT)
+    await expect(p.getByRole('list', { name: 'Rooms' })).toContainText(/by address/i)
+    assert.equal(me.service.getProfile().name, 'Ana')
+  })
+
+  it('can be used with the keyboard alone: host a room, write, send, leave', async () => {
+    const me = await start({ name: 'Kim' })
+    const p = me.page
+    await expect(p.getByRole('button', { name: 'Host a room' })).toBeVisible(WAIT)
+    // Tab to "Host a room" and open it with Enter.
+    for (let i = 0; i < 10 && !(await p.getByRole('button', { name: 'Host a room' }).evaluate((e) => e === document.activeElement)); i++) await p.keyboard.press('Tab')
+    await expect(p.getByRole('button', { name: 'Host a room' })).toBeFocused()
+    const ring = await p.getByRole('button', { name: 'Host a room' }).evaluate((e) => getComputedStyle(e).outlineStyle)
+    assert.notEqual(ring, 'none', 'focus is visible')
+    await p.keyboard.press('Enter')
+    const dialog = p.getByRole('dialog', { name: 'Host a room' })
+    await expect(dialog).toBeVisible()
+    await expect(dialog.getByRole('textbox', { name: 'Room name' })).toBeFocused()
+    await p.keyboard.press('Escape')
+    await expect(dialog).toBeHidden()
+    await expect(p.getByRole('button', { name: 'Host a room' })).toBeFocused()
+    await p.keyboard.press('Enter')
+    await p.keyboard.press('Control+A')
+    await p.keyboard.type('Keys only')
+    await p.keyboard.press('Enter')
+    await expect(composer(p)).toBeEnabled(WAIT)
+    await expect(composer(p)).toBeFocused()
+    await p.keyboard.type('first line')
+    await p.keyboard.press('Shift+Enter')
+    await p.keyboard.type('second line')
+    await expect(composer(p)).toHaveValue('first line\nsecond line')
+    await p.keyboard.press('Enter')
+    await expect(composer(p)).toHaveValue('')
+    await expect(messages(p).getByText('first line\nsecond line')).toBeVisible(WAIT)
+    await expect(messages(p).getByText('Sending…')).toHaveCount(0, WAIT)
+    // On to "Leave" with Tab/Shift+Tab, and out of the room.
+    const leave = p.getByRole('button', { name: 'Leave' })
+    for (let i = 0; i < 15 && !(await leave.evaluate((e) => e === document.activeElement)); i++) await p.keyboard.press('Shift+Tab')
+    await expect(leave).toBeFocused()
+    await p.keyboard.press('Enter')
+    await expect(composer(p)).toHaveCount(0, WAIT)
+    await me.service.stopHosting()
+  })
+
+  it('shows messages as text, never as HTML, and opens links only through the app', async () => {
+    const server = await testRoom('Text only')
+    const me = await start({ name: 'Lee' })
+    const p = me.page
+    const fired: string[] = []
+    p.on('dialog', (d) => (fired.push(d.message()), void d.dismiss()))
+    await joinByAddress(p, `127.0.0.1:${server.port}`)
+    const evil = '<img src=x onerror="alert(1)"><b>bold</b> javascript:alert(2) see https://example.com/notes'
+    server.room.post(botPeer('Mallory'), { type: 'send', id: 'x1', text: evil }, () => true)
+    await expect(messages(p).getByText('<img src=x onerror="alert(1)"><b>bold</b>', { exact: false })).toBeVisible(WAIT)
+    assert.equal(await messages(p).locator('img, b, script, iframe').count(), 0)
+    const links = messages(p).getByRole('link')
+    await expect(links).toHaveCount(1)
+    await links.click()
+    await expect.poll(() => me.openedExternally).toEqual(['https://example.com/notes'])
+    assert.equal(p.url(), me.url, 'the window did not navigate')
+    assert.deepEqual(fired, [])
+  })
+
+  it('opens a 10,000-message room and scrolls it smoothly, sticking to the bottom for new messages', async () => {
+    const server = await testRoom('Busy')
+    const me = await start({ name: 'Max' })
+    const p = me.page
+    await joinByAddress(p, `127.0.0.1:${server.port}`)
+    const bot = botPeer('Bot')
+    for (let i = 1; i <= 10_000; i++) {
+      server.room.post(bot, { type: 'send', id: `b${i}`, text: `message number ${i}` }, () => true)
+      if (i % 500 === 0) await new Promise((r) => setTimeout(r, 20))
+    }
+    await expect(messages(p).getByText('message number 10000', { exact: true })).toBeVisible({ timeout: 60_000 })
+    // Virtualized: only a screenful of rows is in the DOM.
+    const rows = await messages(p).getByText(/^message number \d+$/).count()
+    assert.ok(rows < 120, `${rows} rows rendered`)
+    // Scroll to the top with the keyboard-focusable log, then back; each takes well under a second.
+    await messages(p).focus()
+    const t0 = Date.now()
+    await expect(async () => {
+      await p.keyboard.press('Home')
+      await expect(messages(p).getByText('message number 1', { exact: true })).toBeVisible({ timeout: 500 })
+    }).toPass({ timeout: 10_000 })
+    const up = Date.now() - t0
+    for (let i = 0; i < 10; i++) await p.keyboard.press('PageDown')
+    await expect(messages(p).getByText('message number 1', { exact: true })).toHaveCount(0)
+    await expect(messages(p).getByText(/^message number \d+$/).first()).toBeVisible()
+    await shot(p, 'ui-10k-scrolled')
+    assert.ok(up < 3000, `scrolling to the top took ${up} ms`)
+    // Scrolled up, a new message does not yank the view; at the bottom, it does.
+    server.room.post(bot, { type: 'send', id: 'late1', text: 'while scrolled up' }, () => true)
+    await expect(p.getByRole('button', { name: /new|Jump to latest/ })).toBeVisible(WAIT)
+    await expect(messages(p).getByText('while scrolled up')).toHaveCount(0)
+    await p.getByRole('button', { name: /new|Jump to latest/ }).click()
+    await expect(messages(p).getByText('while scrolled up')).toBeVisible(WAIT)
+    server.room.post(bot, { type: 'send', id: 'late2', text: 'at the bottom' }, () => true)
+    await expect(messages(p).getByText('at the bottom')).toBeVisible(WAIT)
+  })
+
+  it('follows the system theme and keeps a manual override', async () => {
+    const me = await start({ name: 'Sol', colorScheme: 'dark' })
+    const p = me.page
+    const theme = () => p.evaluate(() => document.documentElement.dataset.theme)
+    await expect(p.getByRole('list', { name: 'Rooms' })).toBeVisible(WAIT)
+    await expect.poll(theme).toBe('dark')
+    await p.emulateMedia({ colorScheme: 'light' })
+    await expect.poll(theme).toBe('light')
+    await p.getByRole('button', { name: /Settings/ }).click()
+    const dialog = p.getByRole('dialog', { name: 'Settings' })
+    await dialog.getByRole('radio', { name: 'Dark' }).check()
+    await expect.poll(theme).toBe('dark')
+    await shot(p, 'ui-settings-dark')
+    await p.keyboard.press('Escape')
+    assert.equal(me.service.getProfile().theme, 'dark')
+    await p.emulateMedia({ colorScheme: 'light' })
+    await me.reload()
+    await expect.poll(theme).toBe('dark')
+  })
+})
