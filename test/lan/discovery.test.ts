@@ -1,8 +1,5 @@
 // LAN discovery on real multicast, between network namespaces this file creates (and always deletes).
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { Lab, namespaceUnavailableReason, type Proc } from './netns.ts'
 
@@ -25,12 +22,8 @@ interface Room {
 const roomOf = (e: Ev) => e.room as Room
 const isRoomEvent = (kind: string, pred: (r: Room) => boolean) => (e: Ev) => e.event === kind && pred(roomOf(e))
 
-function dataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'beacon-lan-'))
-}
-
 async function startHost(lab: Lab, ns: string, name: string, extra: string[] = []): Promise<{ proc: Proc; id: string; port: number }> {
-  const proc = lab.beacon(ns, ['host', '--json', '--name', name, '--data', dataDir(), '--port', '0', ...extra])
+  const proc = lab.beacon(ns, ['host', '--json', '--name', name, '--data', lab.tempDir(), '--port', '0', ...extra])
   const ev = await proc.waitFor<{ port: number; room: { id: string } }>((e) => e.event === 'listening', START_MS, 'listening')
   return { proc, id: ev.room.id, port: ev.port }
 }

@@ -1,6 +1,8 @@
 // Network namespaces for LAN tests: real multicast, but only between namespaces this test run made.
 // Addresses come from 198.18.0.0/15 (benchmarking range); nothing is sent on the machine's own interfaces.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -31,6 +33,7 @@ export class Lab {
   readonly #prefix: string
   readonly #namespaces: string[] = []
   readonly #children = new Set<ChildProcess>()
+  readonly #dirs: string[] = []
   #links = 0
 
   constructor(tag: string) {
@@ -62,6 +65,13 @@ export class Lab {
       if (!ip('-n', ns, 'route', 'show', '224.0.0.0/4').trim()) ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev)
     }
     return { ifA, ifB }
+  }
+
+  /** A fresh directory (a room's data), removed with the lab. */
+  tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-lan-'))
+    this.#dirs.push(dir)
+    return dir
   }
 
   /** A route in `ns` to another of the lab's subnets through a router namespace. */
@@ -102,6 +112,7 @@ export class Lab {
         // already gone
       }
     }
+    for (const dir of this.#dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -1,8 +1,5 @@
 // Junk on the network never crashes a host or a browser, and never lists a room that is not there.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { Lab, namespaceUnavailableReason } from './netns.ts'
 
@@ -22,7 +19,7 @@ describe('LAN discovery with junk on the network', { skip }, () => {
     const hostNs = lab.namespace('h')
     const peerNs = lab.namespace('p')
     lab.link(hostNs, '198.18.70.1', peerNs, '198.18.70.2')
-    const host = lab.beacon(hostNs, ['host', '--json', '--name', 'Real', '--data', mkdtempSync(join(tmpdir(), 'beacon-lan-')), '--port', '0'])
+    const host = lab.beacon(hostNs, ['host', '--json', '--name', 'Real', '--data', lab.tempDir(), '--port', '0'])
     const { room } = await host.waitFor<{ room: { id: string } }>((e) => e.event === 'listening', WAIT_MS, 'listening')
     const rooms = lab.beacon(peerNs, ['rooms', '--json'])
     await rooms.waitFor((e) => e.event === 'up', WAIT_MS, 'the real room up')
