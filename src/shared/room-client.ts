@@ -205,10 +205,10 @@ export class RoomClient extends Emitter<RoomClientEvents> {
       if (this.#ws !== ws) return
       this.#ws = undefined
       platform.clearTimeout(this.#handshakeTimer)
-      const fatal = FATAL[ev.code]
+      const fatal = this.#lastReason === 'password_required' ? 'password_required' : FATAL[ev.code]
       if (fatal) {
         this.#stopped = true
-        return this.#setState({ status: 'closed', reason: this.#lastReason === 'password_required' ? 'password_required' : fatal })
+        return this.#setState({ status: 'closed', reason: fatal })
       }
       if (!this.#stopped) this.#scheduleReconnect(this.#lastReason ?? (this.#state.status === 'open' ? undefined : 'unreachable'))
     }
