@@ -4,8 +4,7 @@
 // every interface's address in one A record set (#52, #66), cannot update a TXT record in place, stop on a
 // name conflict with no event, never report a crashed host (#45), and do not expose a packet's source
 // address (needed when a host's only interface is loopback). Speaking DNS-SD over its socket layer closes
-// those holes; multicast-dns is loaded from bonjour-service's own dependency tree, so the same vetted
-// version is used without another direct dependency.
+// those holes. multicast-dns is declared at the version bonjour-service depends on, so one copy is installed.
 import { createRequire } from 'node:module'
 import type { LinkAddress } from './interfaces.ts'
 
@@ -56,8 +55,7 @@ type MulticastDnsFactory = (opts: Record<string, unknown>) => MulticastDns
 let factory: MulticastDnsFactory | undefined
 function multicastDns(): MulticastDnsFactory {
   if (!factory) {
-    const fromBonjour = createRequire(createRequire(import.meta.url).resolve('bonjour-service'))
-    factory = fromBonjour('multicast-dns') as MulticastDnsFactory
+    factory = createRequire(import.meta.url)('multicast-dns') as MulticastDnsFactory // CommonJS, untyped
   }
   return factory
 }
