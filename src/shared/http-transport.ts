@@ -28,10 +28,11 @@ export const HTTP_LIMITS = {
   maxOpenPerAddress: 32,
   /** HTTP members (joined or joining) from one address at once; one more join is answered 429. */
   maxMembersPerAddress: 64,
-  /** Frames waiting for an absent stream or poll; beyond this the member is closed (1013) and rejoins with resume. */
+  /**
+   * Frames waiting for a stream that does not drain, or for a poll that does not come; beyond this the
+   * member is closed (1013) and rejoins with resume, like a WebSocket member too slow to read.
+   */
   maxQueuedBytes: LIMITS.sendHighWaterBytes,
-  /** An SSE stream whose unsent bytes exceed this is cut; the client resumes with Last-Event-ID. */
-  sseHighWaterBytes: 1024 * 1024,
   /** How long a POST waits for the room's answer (ack or welcome) before 503. */
   replyTimeoutMs: 10_000,
   /** A closed member's id answers 410 with its reason this long, then 404. */

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HTTP_LIMITS, HTTP_ROUTES } from '../../../shared/http-transport.ts'
-import { CLOSE, parseClientFrame, type ChatMessage, type ClientFrame } from '../../../shared/protocol.ts'
+import { CLOSE, parseClientFrame, type ClientFrame } from '../../../shared/protocol.ts'
 import type { ErrorCode } from '../../../shared/errors.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
@@ -28,6 +28,8 @@ export interface HttpGatewayOptions {
 }
 
 const ROUTES = new Set<string>(Object.values(HTTP_ROUTES))
+/** Messages read from the room's log per replay step. */
+const REPLAY_PAGE = 200
 const MESSAGE_SEQ = /^\{"type":"message","seq":(\d+),/
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }
 
@@ -73,7 +75,8 @@ export class HttpGateway {
 
   constructor(opts: HttpGatewayOptions) {
     this.#opts = opts
-    this.#limits = { ...HTTP_LIMITS, ...opts.limits }
+    this.#limits = { ...HTTP_LIMITS }
+    for (const [k, v] of Object.entries(opts.limits ?? {})) if (v !== undefined) this.#limits[k as keyof HttpLimits] = v
     this.#heartbeat = setInterval(() => this.#beat(), this.#limits.sseHeartbeatMs).unref()
   }
 
@@ -125,7 +128,7 @@ export class HttpGateway {
 
   async #join(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const frame = await this.#readFrame(req, res, 'hello')
-    if (!frame || frame.type !== 'hello') return
+    if (frame?.type !== 'hello') return
     const address = req.socket.remoteAddress ?? 'unknown'
     if ((this.#joined.get(address) ?? 0) >= this.#limits.maxMembersPerAddress) return send(res, 429, errorBody('rate_limited', 'too many HTTP members from this address'))
     const token = randomBytes(18).toString('base64url')
@@ -146,8 +149,7 @@ export class HttpGateway {
 
   async #auth(req: IncomingMessage, res: ServerResponse, member: HttpMember): Promise<void> {
     const frame = await this.#readFrame(req, res, 'auth')
-    if (!frame) return
-    if (frame.type !== 'auth') return send(res, 400, errorBody('bad_frame', 'expected an auth frame'))
+    if (frame?.type !== 'auth') return
     const reply = member.nextReply(this.#limits.replyTimeoutMs)
     const sync = member.capture(() => member.session.handleFrame(frame))
     if (sync.length > 0) {
@@ -161,8 +163,7 @@ export class HttpGateway {
 
   async #send(req: IncomingMessage, res: ServerResponse, member: HttpMember): Promise<void> {
     const frame = await this.#readFrame(req, res, 'send')
-    if (!frame) return
-    if (frame.type !== 'send') return send(res, 400, errorBody('bad_frame', 'expected a send frame'))
+    if (frame?.type !== 'send') return
     const acked = member.waitAck(frame.id, this.#limits.replyTimeoutMs)
     const sync = member.capture(() => member.session.handleFrame(frame))
     if (sync.length > 0) {
@@ -239,7 +240,12 @@ export class HttpGateway {
       send(res, 400, errorBody('bad_frame', 'body must be a JSON object'))
       return undefined
     }
-    const parsed = parseClientFrame(JSON.stringify({ type, ...raw }))
+    const given = (raw as { type?: unknown }).type
+    if (given !== undefined && given !== type) {
+      send(res, 400, errorBody('bad_frame', `expected a ${type} frame here`))
+      return undefined
+    }
+    const parsed = parseClientFrame(JSON.stringify({ ...raw, type }))
     if (!parsed.ok) {
       send(res, STATUS[parsed.code] ?? 400, errorBody(parsed.code, parsed.message, parsed.id))
       return undefined
@@ -280,6 +286,10 @@ class HttpMember implements Transport {
   /** Highest message seq handed to a stream or poll (or covered by the welcome). */
   #writtenSeq = 0
   #stream: ServerResponse | undefined
+  #waitingDrain = false
+  /** Messages (replayFrom, replayTo] still to be sent again on this stream; 0: none. */
+  #replayFrom = 0
+  #replayTo = 0
   #poll: { res: ServerResponse; timer: NodeJS.Timeout | undefined } | undefined
   #capture: string[] | undefined
   #reply: ((json: string | undefined) => void) | undefined
@@ -358,10 +368,11 @@ class HttpMember implements Transport {
   deliver(batch: Batch, own: readonly string[] | undefined): void {
     if (this.closedWith) return
     if (batch.size > 0) {
-      if (this.#stream && this.#queue.length === 0) {
+      if (this.#stream && this.#queue.length === 0 && !this.#replayTo && !this.#waitingDrain) {
+        // The common case: the turn's frames, encoded once for every SSE member.
         const { text, maxSeq } = batch.encoded('sse', encodeSse)
         if (maxSeq !== undefined) this.#writtenSeq = Math.max(this.#writtenSeq, maxSeq)
-        this.#write(text)
+        this.#write(this.#stream, text)
       } else for (const json of batch.frames) this.#enqueue(json)
     }
     if (own) {
@@ -386,11 +397,12 @@ class HttpMember implements Transport {
     if (this.#stream) {
       const s = this.#stream
       this.#stream = undefined
-      if (this.#queue.length) this.#writeTo(s, this.#queue.map((q) => sseEvent(q.json, q.seq)).join(''))
+      if (!this.#waitingDrain && this.#queue.length) s.write(this.#queue.map((q) => sseEvent(q.json, q.seq)).join(''))
       s.end(`data: ${closing}\n\n`)
     }
     if (this.#poll) this.#answerPoll([...this.#queue.map((q) => q.json), closing])
     this.#queue = []
+    this.#queuedBytes = 0
   }
 
   // Streams and polls
@@ -399,18 +411,27 @@ class HttpMember implements Transport {
     if (this.#stream) this.#stream.end()
     if (this.#poll) this.#answerPoll([])
     this.#stream = res
+    this.#waitingDrain = false
+    this.#replayTo = 0
     clearTimeout(this.#absence)
-    if (!this.#replay(after)) return
+    if (after !== undefined && after < this.#writtenSeq) {
+      if (!this.#gw.history.canResume(after)) return this.session.close(CLOSE.tryAgain, 'too far behind: join again with resume')
+      // Messages handed out since `after` may not have arrived: send them again, page by page, before the queue.
+      this.#replayFrom = after
+      this.#replayTo = this.#writtenSeq
+    }
     this.#flush()
   }
 
   detachStream(res: ServerResponse): void {
     if (this.#stream !== res) return
     this.#stream = undefined
+    this.#waitingDrain = false
     this.armAbsence()
   }
 
   attachPoll(res: ServerResponse, after: number | undefined, waitMs: number): void {
+    if (this.closedWith) return void send(res, 410, JSON.stringify({ type: 'closing', ...this.closedWith }))
     if (this.#poll) this.#answerPoll([])
     if (this.#stream) {
       this.#stream.end()
@@ -418,7 +439,17 @@ class HttpMember implements Transport {
     }
     this.#poll = { res, timer: undefined }
     clearTimeout(this.#absence)
-    if (!this.#replay(after)) return
+    if (after !== undefined && after < this.#writtenSeq) {
+      if (!this.#gw.history.canResume(after)) return this.session.close(CLOSE.tryAgain, 'too far behind: join again with resume')
+      // The answer to an earlier poll was lost: those messages again (one page; the next poll asks for more).
+      const page = this.#gw.history.after(after, REPLAY_PAGE).filter((m) => m.seq <= this.#writtenSeq)
+      const frames = page.map((m) => JSON.stringify(m))
+      if (page.at(-1)?.seq === this.#writtenSeq) {
+        frames.push(...this.#queue.map((q) => q.json))
+        this.#take()
+      }
+      return this.#answerPoll(frames)
+    }
     if (this.#queue.length > 0 || waitMs === 0) return this.#flush(true)
     this.#poll.timer = setTimeout(() => this.#answerPoll([]), waitMs)
   }
@@ -437,23 +468,7 @@ class HttpMember implements Transport {
   }
 
   heartbeat(): void {
-    if (this.#stream) this.#write(': hb\n\n')
-  }
-
-  /** Messages after `after` that were handed out but may not have arrived go in front of the queue. */
-  #replay(after: number | undefined): boolean {
-    if (after === undefined || after >= this.#writtenSeq) return true
-    const history = this.#gw.history
-    if (!history.canResume(after)) {
-      this.session.close(CLOSE.tryAgain, 'too far behind: join again with resume')
-      return false
-    }
-    const missed: Queued[] = history
-      .after(after)
-      .filter((m: ChatMessage) => m.seq <= this.#writtenSeq)
-      .map((m) => ({ json: JSON.stringify(m), seq: m.seq }))
-    this.#queue.unshift(...missed)
-    return true
+    if (this.#stream && !this.#waitingDrain) this.#write(this.#stream, ': hb\n\n')
   }
 
   #enqueue(json: string): void {
@@ -461,18 +476,32 @@ class HttpMember implements Transport {
     this.#queuedBytes += json.length
   }
 
-  /** Hand the queue to the stream or the waiting poll; a queue nobody collects is bounded. */
+  /**
+   * Hand the queue to the stream (replay first, as fast as the reader drains it) or to the waiting poll.
+   * Frames nobody collects are bounded: past maxQueuedBytes the member is closed (1013) and rejoins with
+   * resume, like a WebSocket member too slow to read.
+   */
   #flush(pollNow = false): void {
-    if (this.#queue.length > 0 || pollNow) {
-      if (this.#stream) {
-        const text = this.#queue.map((q) => sseEvent(q.json, q.seq)).join('')
-        this.#take()
-        this.#write(text)
-      } else if (this.#poll) {
-        const frames = this.#queue.map((q) => q.json)
-        this.#take()
-        this.#answerPoll(frames)
+    const res = this.#stream
+    if (res) {
+      while (!this.#waitingDrain && this.#stream === res) {
+        let text: string
+        if (this.#replayTo) {
+          const page = this.#gw.history.after(this.#replayFrom, REPLAY_PAGE).filter((m) => m.seq <= this.#replayTo)
+          if (page.length === 0 || page.at(-1)!.seq >= this.#replayTo) this.#replayTo = 0
+          if (page.length === 0) continue
+          this.#replayFrom = page.at(-1)!.seq
+          text = page.map((m) => sseEvent(JSON.stringify(m), m.seq)).join('')
+        } else if (this.#queue.length > 0) {
+          text = this.#queue.map((q) => sseEvent(q.json, q.seq)).join('')
+          this.#take()
+        } else break
+        this.#write(res, text)
       }
+    } else if (this.#poll && (this.#queue.length > 0 || pollNow)) {
+      const frames = this.#queue.map((q) => q.json)
+      this.#take()
+      this.#answerPoll(frames)
     }
     if (this.#queuedBytes > this.#gw.limits.maxQueuedBytes) this.session.close(CLOSE.tryAgain, 'too slow: join again with resume')
   }
@@ -492,18 +521,16 @@ class HttpMember implements Transport {
     this.armAbsence()
   }
 
-  #write(text: string): void {
-    if (this.#stream) this.#writeTo(this.#stream, text)
-  }
-
-  /** A reader too slow to keep up loses its stream (not its membership): it resumes with Last-Event-ID. */
-  #writeTo(res: ServerResponse, text: string): void {
+  /** Write, and when the reader has not taken the last writes yet, queue until it drains. */
+  #write(res: ServerResponse, text: string): void {
     if (res.destroyed || res.writableEnded) return
-    res.write(text)
-    if ((res.socket?.writableLength ?? 0) + res.writableLength > this.#gw.limits.sseHighWaterBytes) {
-      if (this.#stream === res) this.#stream = undefined
-      res.destroy()
-      this.armAbsence()
+    if (!res.write(text)) {
+      this.#waitingDrain = true
+      res.once('drain', () => {
+        if (this.#stream !== res) return
+        this.#waitingDrain = false
+        this.#flush()
+      })
     }
   }
 }

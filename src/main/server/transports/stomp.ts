@@ -42,9 +42,9 @@ export class StompGateway {
 
   constructor(opts: StompGatewayOptions) {
     this.#opts = {
-      highWaterBytes: LIMITS.sendHighWaterBytes,
-      heartBeat: { sendMs: STOMP_LIMITS.heartBeatSendMs, receiveMs: STOMP_LIMITS.heartBeatReceiveMs },
       ...opts,
+      highWaterBytes: opts.highWaterBytes ?? LIMITS.sendHighWaterBytes,
+      heartBeat: opts.heartBeat ?? { sendMs: STOMP_LIMITS.heartBeatSendMs, receiveMs: STOMP_LIMITS.heartBeatReceiveMs },
     }
     this.#wss = new WebSocketServer({
       noServer: true,

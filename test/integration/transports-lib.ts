@@ -1,0 +1,131 @@
+// Helpers for the transports tests: a room host on loopback, bounded waits, a raw SSE reader.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { request, type ClientRequest, type IncomingMessage } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join as joinPath } from 'node:path'
+import { WebSocket } from 'ws'
+import { RoomServer, type RoomServerOptions } from '../../src/main/server/room-server.ts'
+import { RoomClient, type WebSocketCtor } from '../../src/shared/room-client.ts'
+import type { ChatMessage } from '../../src/shared/protocol.ts'
+
+export async function startHost(opts: Partial<RoomServerOptions> = {}): Promise<{ server: RoomServer; base: string; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(joinPath(tmpdir(), 'beacon-transports-'))
+  const server = await RoomServer.start({ name: 'Transports', dataDir, listen: '127.0.0.1', port: 0, hostName: 'tester', ...opts })
+  return {
+    server,
+    base: `http://127.0.0.1:${server.port}`,
+    stop: async () => {
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Wait until `pred` holds, checking often; fails after `ms` with `what`. */
+export async function until<T>(pred: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = pred()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export function nodeClient(url: string, name: string, clientId = `node-${name}`, password?: string): { client: RoomClient; messages: ChatMessage[] } {
+  const client = new RoomClient({ url, name, clientId, WebSocket: WebSocket as unknown as WebSocketCtor, ...(password ? { password } : {}) })
+  const messages: ChatMessage[] = []
+  client.on('history', (h) => {
+    if (h.reset) messages.length = 0
+    messages.push(...h.messages)
+  })
+  client.on('message', (m) => messages.push(m))
+  client.connect()
+  return { client, messages }
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  const text = await res.text()
+  let json: any
+  try {
+    json = text ? JSON.parse(text) : undefined
+  } catch {
+    json = undefined
+  }
+  return { status: res.status, json, text }
+}
+
+export async function join(base: string, name: string, client: string, extra: Record<string, unknown> = {}): Promise<{ member: string; frames: any[] }> {
+  const r = await postJson(`${base}/api/join`, { type: 'hello', protocol: 1, name, client, ...extra })
+  if (r.status !== 200) throw new Error(`join answered ${r.status}: ${r.text}`)
+  return r.json
+}
+
+export interface SseEvent {
+  id: string | undefined
+  data: any
+}
+
+/** A raw SSE reader (what EventSource does, visible): events, comments, the retry field, and a way to cut it. */
+export class SseReader {
+  events: SseEvent[] = []
+  comments: string[] = []
+  retry: number | undefined
+  status: number | undefined
+  ended = false
+  #req: ClientRequest
+  #res: IncomingMessage | undefined
+  #buf = ''
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.#req = request(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
+      this.#res = res
+      this.status = res.statusCode
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => this.#feed(d))
+      res.on('end', () => (this.ended = true))
+      res.on('error', () => (this.ended = true))
+    })
+    this.#req.on('error', () => (this.ended = true))
+    this.#req.end()
+  }
+
+  /** Stop reading, but keep the connection: a slow reader. */
+  pause(): void {
+    this.#res?.pause()
+  }
+
+  cut(): void {
+    this.#req.destroy()
+    this.ended = true
+  }
+
+  get messages(): any[] {
+    return this.events.map((e) => e.data).filter((f) => f.type === 'message')
+  }
+
+  get lastId(): string | undefined {
+    return this.events.filter((e) => e.id !== undefined).at(-1)?.id
+  }
+
+  #feed(d: string): void {
+    this.#buf += d
+    let i: number
+    while ((i = this.#buf.indexOf('\n\n')) >= 0) {
+      const block = this.#buf.slice(0, i)
+      this.#buf = this.#buf.slice(i + 2)
+      let id: string | undefined
+      let data: string | undefined
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) this.comments.push(line.slice(1).trim())
+        else if (line.startsWith('retry: ')) this.retry = Number(line.slice(7))
+        else if (line.startsWith('id: ')) id = line.slice(4)
+        else if (line.startsWith('data: ')) data = (data === undefined ? '' : data + '\n') + line.slice(6)
+      }
+      if (data !== undefined) this.events.push({ id, data: JSON.parse(data) })
+    }
+  }
+}
