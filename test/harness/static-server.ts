@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { contentType } from '../../src/main/security/app-protocol.ts'
+import { contentType } from '../../src/main/server/static-files.ts'
 
 export const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url))
 

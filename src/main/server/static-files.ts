@@ -26,9 +26,11 @@ export const SECURITY_HEADERS = {
 const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Beacon</title>
 <p>This Beacon room host has no browser client built. Run <code>npm run build</code>, or join from the Beacon app.</p>`
 
+export const contentType = (file: string): string => TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
+
 /** Serve `pathname` from `root`; answers 404 for anything missing, and the app shell for `/`. */
 export function serveStatic(root: string | undefined, pathname: string, res: ServerResponse): void {
-  const file = root && resolveInside(root, pathname === '/' ? '/index.html' : pathname)
+  const file = root && existingFile(resolveInside(root, pathname))
   if (!file) {
     if (pathname === '/') {
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES['.html']! })
@@ -41,24 +43,29 @@ export function serveStatic(root: string | undefined, pathname: string, res: Ser
   }
   res.writeHead(200, {
     ...SECURITY_HEADERS,
-    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Type': contentType(file),
     'Cache-Control': file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
   })
   createReadStream(file).pipe(res)
 }
 
-function resolveInside(root: string, pathname: string): string | undefined {
+/** The file under `root` that a URL path names (`/` is index.html), or undefined for anything that would leave it. */
+export function resolveInside(root: string, pathname: string): string | undefined {
   let decoded: string
   try {
     decoded = decodeURIComponent(pathname)
   } catch {
     return undefined
   }
-  if (decoded.includes('\0')) return undefined
+  if (decoded.includes('\0') || decoded.includes('\\')) return undefined
+  if (decoded === '/' || decoded === '') decoded = '/index.html'
   const file = normalize(join(root, decoded))
-  if (!file.startsWith(normalize(root) + sep)) return undefined
+  return file.startsWith(normalize(root.endsWith(sep) ? root : root + sep)) ? file : undefined
+}
+
+function existingFile(file: string | undefined): string | undefined {
   try {
-    return statSync(file).isFile() ? file : undefined
+    return file && statSync(file).isFile() ? file : undefined
   } catch {
     return undefined
   }
