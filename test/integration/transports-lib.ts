@@ -129,3 +129,76 @@ export class SseReader {
     }
   }
 }
+
+/** A small EventSource for Node tests (browsers have their own; Playwright tests use those): reconnects with Last-Event-ID. */
+export class NodeEventSource {
+  static instances: NodeEventSource[] = []
+  readyState = 0
+  onopen: ((ev: unknown) => void) | null = null
+  onmessage: ((ev: { data: unknown }) => void) | null = null
+  onerror: ((ev: unknown) => void) | null = null
+  url: string
+  #lastId = ''
+  #req: ClientRequest | undefined
+  #retry = 1000
+
+  constructor(url: string) {
+    this.url = url
+    NodeEventSource.instances.push(this)
+    this.#connect()
+  }
+
+  close(): void {
+    this.readyState = 2
+    this.#req?.destroy()
+  }
+
+  /** Cut the connection as a network would; the source reconnects by itself. */
+  cut(): void {
+    this.#req?.destroy()
+  }
+
+  #connect(): void {
+    let buf = ''
+    const headers: Record<string, string> = { Accept: 'text/event-stream' }
+    if (this.#lastId) headers['Last-Event-ID'] = this.#lastId
+    const req = request(this.url, { headers }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume()
+        this.readyState = 2
+        this.onerror?.({})
+        return
+      }
+      this.readyState = 1
+      this.onopen?.({})
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        buf += d
+        let i: number
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i)
+          buf = buf.slice(i + 2)
+          let data: string | undefined
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) this.#lastId = line.slice(4)
+            else if (line.startsWith('retry: ')) this.#retry = Number(line.slice(7))
+            else if (line.startsWith('data: ')) data = line.slice(6)
+          }
+          if (data !== undefined && this.readyState === 1) this.onmessage?.({ data })
+        }
+      })
+      res.on('end', () => this.#lost())
+      res.on('error', () => this.#lost())
+    })
+    req.on('error', () => this.#lost())
+    req.end()
+    this.#req = req
+  }
+
+  #lost(): void {
+    if (this.readyState === 2) return
+    this.readyState = 0
+    this.onerror?.({})
+    setTimeout(() => this.readyState !== 2 && this.#connect(), Math.min(this.#retry, 200))
+  }
+}

@@ -105,7 +105,8 @@ export class HttpGateway {
     if (!member) return this.#unknown(res, token)
     switch (path) {
       case HTTP_ROUTES.events:
-        return this.#stream(req, res, member, req.headers['last-event-id'] ?? url.searchParams.get('after') ?? undefined)
+        // EventSource sends Last-Event-ID (possibly empty) when it reconnects; `after` is for the first request.
+        return this.#stream(req, res, member, req.headers['last-event-id'] || (url.searchParams.get('after') ?? undefined))
       case HTTP_ROUTES.poll:
         return this.#poll(req, res, member, url.searchParams.get('after') ?? undefined, url.searchParams.get('wait') !== '0')
       case HTTP_ROUTES.auth:
