@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { hostname } from 'node:os'
-import { SUBPROTOCOL, WS_PATH } from '../../shared/protocol.ts'
+import { LIMITS, SUBPROTOCOL, WS_PATH } from '../../shared/protocol.ts'
 import { Lockout, makeSecret } from './auth.ts'
 import { History } from './history.ts'
 import { isAllowedHost, isAllowedOrigin } from './origin.ts'
@@ -54,12 +54,13 @@ export class RoomServer {
     const history = new History(opts.dataDir)
     const room = new Room({ history, name: opts.name, host: opts.hostName ?? hostname(), secret })
     const lockout = new Lockout()
-    const ws = new WebSocketGateway({ room, lockout, highWaterBytes: opts.highWaterBytes })
+    const highWaterBytes = opts.highWaterBytes ?? LIMITS.sendHighWaterBytes
+    const ws = new WebSocketGateway({ room, lockout, highWaterBytes })
     const http = createServer()
     http.keepAliveTimeout = 30_000
     const server = new RoomServer(room, http, ws, opts.webRoot)
     server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits })
-    server.#stomp = new StompGateway({ room, lockout, highWaterBytes: opts.highWaterBytes, heartBeat: opts.stompHeartBeat })
+    server.#stomp = new StompGateway({ room, lockout, highWaterBytes, heartBeat: opts.stompHeartBeat })
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject)
