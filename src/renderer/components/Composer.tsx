@@ -1,7 +1,7 @@
 // The composer: Enter sends, Shift+Enter starts a new line; typing is announced (throttled); while
 // disconnected it is disabled and says why. The draft survives a disconnect.
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
-import { LIMITS } from '../../shared/protocol.ts'
+import { LIMITS } from '../../shared/limits.ts'
 import { errorText } from '../state/connection.ts'
 import { throttle } from '../state/typing.ts'
 import { useBridge } from '../state/use-app.ts'

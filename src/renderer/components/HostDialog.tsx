@@ -1,6 +1,6 @@
 // "Host a room": a name and an optional password.
 import { useState } from 'react'
-import { LIMITS } from '../../shared/protocol.ts'
+import { LIMITS } from '../../shared/limits.ts'
 import { errorText } from '../state/connection.ts'
 import { useBridge, useDispatch } from '../state/use-app.ts'
 import { Field } from './Field.tsx'

@@ -1,7 +1,7 @@
 // Settings: the display name and the theme (System follows the OS; Light and Dark override it).
 import { useState } from 'react'
 import type { Profile, Theme } from '../../shared/bridge.ts'
-import { LIMITS } from '../../shared/protocol.ts'
+import { LIMITS } from '../../shared/limits.ts'
 import { errorText } from '../state/connection.ts'
 import { useBridge, useDispatch } from '../state/use-app.ts'
 import { Field } from './Field.tsx'
