@@ -73,6 +73,11 @@ async function host(args: string[]): Promise<number> {
     server = await RoomServer.start({ ...opts, port: 0 }) // the default port is taken: any free one will do
   }
 
+  // Listen for the stop signal before saying where the room is: whoever reads that line may stop us at once.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
   const { room } = server
   if (values.json) {
     out({ event: 'listening', port: server.port, url: server.url, web: server.webUrl, room: { id: room.id, name: room.name } })
@@ -83,11 +88,7 @@ async function host(args: string[]): Promise<number> {
   }
   const advertiser = values['no-advertise'] ? undefined : advertise(server, values.interface, values.json)
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await stopRequested
   await advertiser?.stop() // goodbyes first: peers drop the room before its port closes
   await server.stop('host_stopped')
   if (values.json) out({ event: 'stopped' })
