@@ -3,6 +3,7 @@
 export class Batch {
   readonly frames: string[] = []
   #encoded = new Map<string, unknown>()
+  #tails = new Map<number, Batch>()
 
   push(json: string): void {
     this.frames.push(json)
@@ -10,6 +11,17 @@ export class Batch {
 
   get size(): number {
     return this.frames.length
+  }
+
+  /** The frames from index `start` on, as a batch of their own (shared by every peer that starts there). */
+  from(start: number): Batch {
+    let tail = this.#tails.get(start)
+    if (!tail) {
+      tail = new Batch()
+      tail.frames.push(...this.frames.slice(start))
+      this.#tails.set(start, tail)
+    }
+    return tail
   }
 
   encoded<T>(kind: string, encode: (frames: readonly string[]) => T): T {

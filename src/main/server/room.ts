@@ -1,7 +1,7 @@
 // A room: its members, seq, the broadcast of one batch per event-loop turn, dedupe and resume.
 import { createHash } from 'node:crypto'
 import { Emitter } from '../../shared/emitter.ts'
-import { CLOSE, LIMITS, PROTOCOL_VERSION, type ChatMessage, type HostFrame, type Member, type RoomSummary, type Send, type Welcome } from '../../shared/protocol.ts'
+import { CLOSE, LIMITS, PROTOCOL_VERSION, type ChatMessage, type HostFrame, type Member, type RoomSummary, type Send } from '../../shared/protocol.ts'
 import type { RoomSecret } from './auth.ts'
 import { Batch } from './batch.ts'
 import type { History } from './history.ts'
@@ -14,6 +14,8 @@ export interface Peer {
   deliver(batch: Batch, own: readonly string[] | undefined): void
   /** A frame for this peer alone, now. */
   send(json: string): void
+  /** The same frame as UTF-8 bytes in parts, to be sent as one frame (the welcome: see Room.#encodeWelcome). */
+  sendBytes?(json: readonly Buffer[]): void
   close(code: number, reason: string): void
 }
 
@@ -29,6 +31,14 @@ export type PostResult = { stored: true; seq: number } | { stored: false; seq: n
 
 const encode = (f: HostFrame): string => JSON.stringify(f)
 
+/**
+ * A busy room flushes at most once per this many ms. Each flush costs one write (one syscall) per member,
+ * whatever it carries, and that write is most of the host's CPU: a room where messages arrive faster than
+ * this gathers them into one write per member instead of one per turn. A message after a quiet spell goes
+ * out on the next turn, so this only ever adds latency to traffic that is already dense.
+ */
+export const FLUSH_INTERVAL_MS = 10
+
 export class Room extends Emitter<{ members: number }> {
   readonly id: string
   readonly epoch: string
@@ -39,9 +49,19 @@ export class Room extends Emitter<{ members: number }> {
   #peers = new Set<Peer>()
   /** Connections per member id: a member joins with its first connection and leaves with its last. */
   #members = new Map<string, { member: Member; connections: number }>()
+  /**
+   * The members' JSON, comma-separated, as bytes: appended to as members join, rebuilt (as a new buffer:
+   * sent welcomes may still reference the old one) when one leaves. A welcome sends a slice of it.
+   */
+  #membersJson = Buffer.alloc(0)
+  #membersLength = 0
+  #membersStale = false
   #batch = new Batch()
   #acks = new Map<Peer, string[]>()
+  /** Peers that joined while the batch was filling: how many of its frames predate their welcome. */
+  #late = new Map<Peer, number>()
   #scheduled = false
+  #lastFlush = -Infinity
   #stopped = false
 
   constructor(opts: RoomOptions) {
@@ -87,35 +107,65 @@ export class Room extends Emitter<{ members: number }> {
   /** Admit a peer and send its welcome: the missed messages when it resumes, else the latest ones. */
   join(peer: Peer, resume: { epoch: string; after: number } | undefined): void {
     if (this.#stopped) return peer.close(CLOSE.goingAway, 'host_stopped')
-    this.#flushNow() // the welcome's seq must cover everything queued before it
+    // The welcome covers everything stored so far (made durable first); what this turn's batch already
+    // holds is not for this peer, which gets only the frames queued after its welcome. Flushing the whole
+    // room here instead would cost a write per member per join: a burst of N joins would be N² writes.
+    this.#history.commit()
+    if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
     const resumed = resume !== undefined && resume.epoch === this.epoch && this.#history.canResume(resume.after)
     const entry = this.#members.get(peer.member.id)
     if (entry) entry.connections++
     else {
       this.#members.set(peer.member.id, { member: peer.member, connections: 1 })
+      if (!this.#membersStale) this.#appendMemberJson(peer.member)
       this.#queue({ type: 'joined', member: peer.member })
       this.emit('members', this.memberCount)
     }
     this.#peers.add(peer)
-    const welcome: Welcome = {
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      room: { id: this.id, name: this.name, epoch: this.epoch },
-      you: peer.member,
-      members: this.members,
-      seq: this.seq,
-      history: resumed ? this.#history.after(resume.after) : this.#history.latest(LIMITS.welcomeHistory),
-      resumed,
+    const history = resumed ? this.#history.after(resume.after) : this.#history.latest(LIMITS.welcomeHistory)
+    if (this.#membersStale) this.#rebuildMembersJson()
+    const welcome = this.#encodeWelcome(peer.member, history, resumed)
+    if (peer.sendBytes) peer.sendBytes(welcome)
+    else peer.send(Buffer.concat(welcome).toString())
+  }
+
+  /**
+   * The welcome's JSON, byte for byte what JSON.stringify gives for a `Welcome`, in three parts whose middle
+   * is a slice of the room's member list bytes: a join allocates nothing the size of the room, so many
+   * members joining at once neither swell the heap nor fragment memory.
+   */
+  #encodeWelcome(you: Member, history: ChatMessage[], resumed: boolean): Buffer[] {
+    const head = `{"type":"welcome","protocol":${PROTOCOL_VERSION},"room":${JSON.stringify({ id: this.id, name: this.name, epoch: this.epoch })},"you":${JSON.stringify(you)},"members":[`
+    const tail = `],"seq":${this.seq},"history":${JSON.stringify(history)},"resumed":${resumed}}`
+    return [Buffer.from(head), this.#membersJson.subarray(0, this.#membersLength), Buffer.from(tail)]
+  }
+
+  #appendMemberJson(member: Member): void {
+    const json = (this.#membersLength > 0 ? ',' : '') + JSON.stringify(member)
+    const need = this.#membersLength + Buffer.byteLength(json)
+    if (need > this.#membersJson.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.#membersJson.length, 1024))
+      this.#membersJson.copy(grown, 0, 0, this.#membersLength)
+      this.#membersJson = grown
     }
-    peer.send(encode(welcome))
+    this.#membersLength += this.#membersJson.write(json, this.#membersLength)
+  }
+
+  #rebuildMembersJson(): void {
+    this.#membersJson = Buffer.alloc(0)
+    this.#membersLength = 0
+    this.#membersStale = false
+    for (const m of this.#members.values()) this.#appendMemberJson(m.member)
   }
 
   leave(peer: Peer): void {
     if (!this.#peers.delete(peer)) return
     this.#acks.delete(peer)
+    this.#late.delete(peer)
     const entry = this.#members.get(peer.member.id)
     if (entry && --entry.connections === 0) {
       this.#members.delete(peer.member.id)
+      this.#membersStale = true // rebuilt at the next join: a crowd leaving at once costs one rebuild
       if (!this.#stopped) {
         this.#queue({ type: 'left', member: peer.member })
         this.emit('members', this.memberCount)
@@ -176,21 +226,28 @@ export class Room extends Emitter<{ members: number }> {
   #schedule(): void {
     if (this.#scheduled) return
     this.#scheduled = true
-    setImmediate(() => this.#flushNow())
+    const wait = this.#lastFlush + FLUSH_INTERVAL_MS - performance.now()
+    if (wait <= 0) setImmediate(() => this.#flushNow())
+    else setTimeout(() => this.#flushNow(), wait)
   }
 
   /** Commit the turn's messages, then write the batch to every peer: acks only after storage. */
   #flushNow(): void {
     if (!this.#scheduled) return
     this.#scheduled = false
+    this.#lastFlush = performance.now()
     this.#history.commit()
     const batch = this.#batch
     const acks = this.#acks
+    const late = this.#late
     this.#batch = new Batch()
     this.#acks = new Map()
+    this.#late = new Map()
     for (const peer of this.#peers) {
       const own = acks.get(peer)
-      if (batch.size > 0 || own) peer.deliver(batch, own)
+      const skip = late.get(peer)
+      const frames = skip ? batch.from(skip) : batch
+      if (frames.size > 0 || own) peer.deliver(frames, own)
     }
   }
 }

@@ -11,21 +11,29 @@ import type { Peer, Room } from './room.ts'
 export interface Transport {
   readonly remoteAddress: string
   send(json: string): void
+  /** Optional: one frame given as UTF-8 bytes in parts; without it the session sends it as a string. */
+  sendBytes?(json: readonly Buffer[]): void
   deliver(batch: Batch, own: readonly string[] | undefined): void
   close(code: number, reason: string): void
 }
 
 type State = { kind: 'new' } | { kind: 'challenged'; hello: Hello; nonce: string } | { kind: 'verifying' } | { kind: 'joined' } | { kind: 'closed' }
+const NEW: State = { kind: 'new' }
+const VERIFYING: State = { kind: 'verifying' }
+const JOINED: State = { kind: 'joined' }
+const CLOSED: State = { kind: 'closed' }
 
 export class Session implements Peer {
   member: Member = { id: '', name: '' }
   clientId = ''
-  #state: State = { kind: 'new' }
+  #state: State = NEW
   #room: Room
   #transport: Transport
   #lockout: Lockout
-  #bucket = new TokenBucket(LIMITS.sendRatePerSecond, LIMITS.sendBurst)
-  #abuse = new WindowCounter(LIMITS.abuseWindowMs)
+  // Made on first use: most members of a big room are idle readers, and every byte a connection keeps
+  // is multiplied by the room's size.
+  #bucket: TokenBucket | undefined
+  #abuse: WindowCounter | undefined
   #lastTyping = -Infinity
 
   constructor(room: Room, transport: Transport, lockout: Lockout) {
@@ -56,7 +64,7 @@ export class Session implements Peer {
       case 'send':
         if (state.kind !== 'joined') return this.refuse('not_joined', 'say hello first', frame.id)
         {
-          const r = this.#room.post(this, frame, () => this.#bucket.take())
+          const r = this.#room.post(this, frame, () => (this.#bucket ??= new TokenBucket(LIMITS.sendRatePerSecond, LIMITS.sendBurst)).take())
           if ('refused' in r) this.refuse('rate_limited', `at most ${LIMITS.sendRatePerSecond} messages a second`, frame.id)
         }
         return
@@ -74,7 +82,7 @@ export class Session implements Peer {
   refuse(code: ErrorCode, message: string, id?: string): void {
     if (this.#state.kind === 'closed') return
     this.#transport.send(JSON.stringify(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id }))
-    if (this.#abuse.add() >= LIMITS.abuseLimit) this.close(CLOSE.policy, 'too many refused frames')
+    if ((this.#abuse ??= new WindowCounter(LIMITS.abuseWindowMs)).add() >= LIMITS.abuseLimit) this.close(CLOSE.policy, 'too many refused frames')
   }
 
   #hello(hello: Hello): void {
@@ -91,7 +99,7 @@ export class Session implements Peer {
   }
 
   async #auth(hello: Hello, nonce: string, proof: string): Promise<void> {
-    this.#state = { kind: 'verifying' }
+    this.#state = VERIFYING
     const ok = await verifyProof(this.#room.secret!, nonce, proof)
     if (this.#state.kind !== 'verifying') return // closed meanwhile
     if (ok) return this.#join(hello)
@@ -103,7 +111,7 @@ export class Session implements Peer {
   #join(hello: Hello): void {
     this.clientId = hello.client
     this.member = { id: this.#room.memberId(hello.client), name: hello.name }
-    this.#state = { kind: 'joined' }
+    this.#state = JOINED
     this.#room.join(this, hello.resume)
   }
 
@@ -116,6 +124,11 @@ export class Session implements Peer {
     this.#transport.send(json)
   }
 
+  sendBytes(json: readonly Buffer[]): void {
+    if (this.#transport.sendBytes) this.#transport.sendBytes(json)
+    else this.#transport.send(Buffer.concat(json).toString())
+  }
+
   close(code: number, reason: string): void {
     if (this.#state.kind === 'closed') return
     this.ended()
@@ -125,6 +138,6 @@ export class Session implements Peer {
   /** The transport is gone (closed by either side). */
   ended(): void {
     if (this.#state.kind === 'joined') this.#room.leave(this)
-    this.#state = { kind: 'closed' }
+    this.#state = CLOSED
   }
 }

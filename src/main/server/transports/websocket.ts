@@ -2,14 +2,16 @@
 // straight to each socket, own frames (acks) corked into the same write.
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { CLOSE, LIMITS, SUBPROTOCOL } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
+import type { Batch } from '../batch.ts'
 import type { Room } from '../room.ts'
 import { Session, type Transport } from '../session.ts'
-import { encodeTextFrames } from './ws-frame.ts'
+import { encodeTextFrames, textFrameHeader } from './ws-frame.ts'
 
 const HEARTBEAT_MS = 15_000
+const ignore = (): void => {}
 
 export interface WebSocketGatewayOptions {
   room: Room
@@ -18,15 +20,88 @@ export interface WebSocketGatewayOptions {
   highWaterBytes?: number
 }
 
+/**
+ * One socket's side of a Session. A class with its methods on the prototype, and listeners shared by every
+ * socket, rather than closures made per connection: what each connection keeps is multiplied by the room.
+ */
+class WsConnection implements Transport {
+  readonly remoteAddress: string
+  readonly ws: WebSocket
+  readonly raw: Socket
+  readonly highWater: number
+  session!: Session
+  alive = true
+
+  constructor(ws: WebSocket, raw: Socket, remoteAddress: string, highWater: number) {
+    this.ws = ws
+    this.raw = raw
+    this.remoteAddress = remoteAddress
+    this.highWater = highWater
+  }
+
+  send(json: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(json)
+  }
+
+  /** One text frame gathered from the parts in one write: the parts are not copied into one buffer. */
+  sendBytes(json: readonly Buffer[]): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    let length = 0
+    for (const part of json) length += part.length
+    this.raw.cork()
+    this.raw.write(textFrameHeader(length))
+    for (const part of json) if (part.length > 0) this.raw.write(part)
+    this.raw.uncork()
+  }
+
+  deliver(batch: Batch, own: readonly string[] | undefined): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    const raw = this.raw
+    const shared = batch.size > 0 ? batch.encoded('ws', encodeTextFrames) : undefined
+    if (own) {
+      raw.cork()
+      if (shared) raw.write(shared)
+      raw.write(encodeTextFrames(own))
+      raw.uncork()
+    } else if (shared) raw.write(shared)
+    if (raw.writableLength > this.highWater) this.session.close(CLOSE.tryAgain, 'too slow: resume to catch up')
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason)
+    else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate()
+  }
+}
+
 export class WebSocketGateway {
   #wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
-  #sockets = new Map<WebSocket, { alive: boolean; session: Session }>()
+  #sockets = new Map<WebSocket, WsConnection>()
   #heartbeat: NodeJS.Timeout
   #opts: Required<WebSocketGatewayOptions>
+  // Listeners shared by all sockets (`this` is the socket).
+  #onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void
+  #onPong: (this: WebSocket) => void
+  #onClose: (this: WebSocket) => void
 
   constructor(opts: WebSocketGatewayOptions) {
     this.#opts = { highWaterBytes: LIMITS.sendHighWaterBytes, ...opts }
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS).unref()
+    const sockets = this.#sockets
+    this.#onMessage = function (data, isBinary) {
+      const session = sockets.get(this)?.session
+      if (!session) return
+      if (isBinary) session.refuse('bad_frame', 'binary frames are not accepted')
+      else session.handleText(data.toString())
+    }
+    this.#onPong = function () {
+      const c = sockets.get(this)
+      if (c) c.alive = true
+    }
+    this.#onClose = function () {
+      const c = sockets.get(this)
+      sockets.delete(this)
+      c?.session.ended()
+    }
   }
 
   /** beacon.v1 is the protocol when the client offers it or offers none. */
@@ -35,50 +110,20 @@ export class WebSocketGateway {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, req))
+    const remoteAddress = req.socket.remoteAddress ?? 'unknown'
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, remoteAddress))
   }
 
-  #connect(ws: WebSocket, req: IncomingMessage): void {
+  #connect(ws: WebSocket, remoteAddress: string): void {
     const raw = (ws as unknown as { _socket: Socket })._socket
     raw.setNoDelay(true)
-    const highWater = this.#opts.highWaterBytes
-    let session: Session
-    const transport: Transport = {
-      remoteAddress: req.socket.remoteAddress ?? 'unknown',
-      send: (json) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(json)
-      },
-      deliver: (batch, own) => {
-        if (ws.readyState !== WebSocket.OPEN) return
-        const shared = batch.size > 0 ? batch.encoded('ws', encodeTextFrames) : undefined
-        if (own) {
-          raw.cork()
-          if (shared) raw.write(shared)
-          raw.write(encodeTextFrames(own))
-          raw.uncork()
-        } else if (shared) raw.write(shared)
-        if (raw.writableLength > highWater) session.close(CLOSE.tryAgain, 'too slow: resume to catch up')
-      },
-      close: (code, reason) => {
-        if (ws.readyState === WebSocket.OPEN) ws.close(code, reason)
-        else if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
-      },
-    }
-    session = new Session(this.#opts.room, transport, this.#opts.lockout)
-    this.#sockets.set(ws, { alive: true, session })
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) session.refuse('bad_frame', 'binary frames are not accepted')
-      else session.handleText(data.toString())
-    })
-    ws.on('pong', () => {
-      const s = this.#sockets.get(ws)
-      if (s) s.alive = true
-    })
-    ws.on('error', () => {}) // ws closes the socket itself (1009 for oversized frames); 'close' follows
-    ws.on('close', () => {
-      this.#sockets.delete(ws)
-      session.ended()
-    })
+    const conn = new WsConnection(ws, raw, remoteAddress, this.#opts.highWaterBytes)
+    conn.session = new Session(this.#opts.room, conn, this.#opts.lockout)
+    this.#sockets.set(ws, conn)
+    ws.on('message', this.#onMessage)
+    ws.on('pong', this.#onPong)
+    ws.on('error', ignore) // ws closes the socket itself (1009 for oversized frames); 'close' follows
+    ws.on('close', this.#onClose)
   }
 
   /** Peers that vanished without a FIN (sleep, cable, crash) are found by ping. */

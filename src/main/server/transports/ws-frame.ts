@@ -31,3 +31,19 @@ export function encodeTextFrames(frames: readonly string[]): Buffer {
 }
 
 const headerSize = (n: number): number => (n < 126 ? 2 : n < 65536 ? 4 : 10)
+
+/** The header of one unmasked text frame of `length` payload bytes, for a payload written after it. */
+export function textFrameHeader(length: number): Buffer {
+  const header = Buffer.allocUnsafe(headerSize(length))
+  header[0] = 0x81
+  if (length < 126) header[1] = length
+  else if (length < 65536) {
+    header[1] = 126
+    header.writeUInt16BE(length, 2)
+  } else {
+    header[1] = 127
+    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2)
+    header.writeUInt32BE(length >>> 0, 6)
+  }
+  return header
+}
