@@ -32,12 +32,15 @@ export type PostResult = { stored: true; seq: number } | { stored: false; seq: n
 const encode = (f: HostFrame): string => JSON.stringify(f)
 
 /**
- * A busy room flushes at most once per this many ms. Each flush costs one write (one syscall) per member,
- * whatever it carries, and that write is most of the host's CPU: a room where messages arrive faster than
- * this gathers them into one write per member instead of one per turn. A message after a quiet spell goes
- * out on the next turn, so this only ever adds latency to traffic that is already dense.
+ * How often a busy room may flush. Each flush costs one write (one syscall, a few µs) per member, whatever
+ * it carries, and those writes are most of the host's CPU. So a room flushes at most once per
+ * FLUSH_US_PER_MEMBER × members (at most FLUSH_MAX_MS): flushing then takes a bounded share of a core at any
+ * room size, and a busy room gathers its messages into one write per member. A small room flushes almost
+ * every turn, and a message after a quiet spell always goes out on the next turn: the wait only ever falls
+ * on traffic that is already dense.
  */
-export const FLUSH_INTERVAL_MS = 10
+export const FLUSH_US_PER_MEMBER = 50
+export const FLUSH_MAX_MS = 10
 
 export class Room extends Emitter<{ members: number }> {
   readonly id: string
@@ -226,7 +229,8 @@ export class Room extends Emitter<{ members: number }> {
   #schedule(): void {
     if (this.#scheduled) return
     this.#scheduled = true
-    const wait = this.#lastFlush + FLUSH_INTERVAL_MS - performance.now()
+    const interval = Math.min(FLUSH_MAX_MS, (this.#peers.size * FLUSH_US_PER_MEMBER) / 1000)
+    const wait = this.#lastFlush + interval - performance.now()
     if (wait <= 0) setImmediate(() => this.#flushNow())
     else setTimeout(() => this.#flushNow(), wait)
   }
