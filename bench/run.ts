@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { measureExtras, type Extras } from './lib/extras.ts'
-import { printReport, renderSvg, summarize, type Results } from './lib/report.ts'
+import { printReport, renderMarkdown, renderSvg, summarize, type Results } from './lib/report.ts'
 import { runIdle, runScenario, type IdleResult, type ScenarioResult, type Timing } from './lib/scenario.ts'
 import { EXTRA_KINDS, SERVER_KINDS, SERVER_LABELS, type ServerKind } from './lib/wire.ts'
 
@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const FULL: [number, number][] = [50, 200, 1000].flatMap((n) => [100, 1000, 5000].map((r): [number, number] => [n, r]))
 const QUICK: [number, number][] = [
   [200, 1000],
-  [1000, 1000],
+  [1000, 100],
 ]
 const IDLE_CONNECTIONS = 2000
 const timing: Timing = values.quick ? { warmMs: 500, measureMs: 2000, drainMs: 4000 } : { warmMs: 1000, measureMs: 5000, drainMs: 10_000 }
@@ -80,11 +80,12 @@ if (!values['no-idle']) {
 }
 
 let extras: Extras | undefined
-if (!values['no-extras']) extras = await measureExtras((line) => console.log(`[extras ${elapsed()}] ${line}`))
+if (!values['no-extras']) extras = await measureExtras((line) => console.log(`[extras ${elapsed()}] ${line}`), { quick: values.quick })
 
 const results: Results = summarize({ quick: values.quick, partial, timing, runs, failures, idle, extras, loadAverage: { before: loadBefore, after: loadavg() }, durationS: (performance.now() - started) / 1000 })
 printReport(results)
 mkdirSync(resultsDir, { recursive: true })
 writeFileSync(`${outBase}.json`, JSON.stringify(results, null, 2) + '\n')
 writeFileSync(`${outBase}.svg`, renderSvg(results))
-console.log(`\nwrote ${outBase}.json and ${outBase}.svg in ${elapsed()}`)
+writeFileSync(`${outBase}.md`, renderMarkdown(results))
+console.log(`\nwrote ${outBase}.json, .svg and .md in ${elapsed()}`)

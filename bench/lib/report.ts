@@ -233,3 +233,35 @@ function niceMax(v: number): number {
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p
   return 10 * p
 }
+
+// ---- Markdown (README's Performance table) ------------------------------------------------------------
+
+export function renderMarkdown(r: Results): string {
+  const out: string[] = []
+  const servers = [...EXTRA_KINDS, ...SERVER_KINDS].filter((s) => r.runs.some((x) => x.server === s))
+  out.push(`| scenario (members × msgs/s) | ${servers.map((s) => SERVER_LABELS[s]).join(' | ')} | Beacon ÷ Socket.IO | Beacon ÷ ws coalesce |`)
+  out.push(`|---|${servers.map(() => '---').join('|')}|---|---|`)
+  const groups = [...new Map(r.runs.map((x) => [`${x.members}x${x.rate}`, x])).values()]
+  for (const g of groups) {
+    const cells = servers.map((s) => {
+      const x = r.runs.find((y) => y.server === s && y.members === g.members && y.rate === g.rate)
+      if (!x) return 'failed'
+      const behind = x.keptUp ? '' : ` ⚠ behind: ${k(x.deliveriesPerSec)}/s of ${k(x.expectedDeliveriesPerSec)}/s, backlog ${f(x.backlogAtStop, 0)} msgs`
+      return `${f(x.cpuUsPerDelivery, 2)} µs · ${f(x.p50, 1)} / ${f(x.p99, 1)} / ${f(x.max, 0)} ms${behind}`
+    })
+    const c = r.comparisons.find((y) => y.members === g.members && y.rate === g.rate)
+    const ratio = (cpu?: number, p99?: number): string => (c ? `CPU ${f(cpu ?? NaN, 2)}×, p99 ${f(p99 ?? NaN, 3)}×` : '–')
+    out.push(`| ${scen(g)} | ${cells.join(' | ')} | ${ratio(c?.cpuVsSocketIO, c?.p99VsSocketIO)} | ${ratio(c?.cpuVsCoalesce, c?.p99VsCoalesce)} |`)
+  }
+  const lost = r.runs.reduce((a, x) => a + x.lost + x.duplicates, 0)
+  out.push('')
+  out.push(`Each cell: server CPU per delivered message · latency p50 / p99 / max. Messages lost or duplicated, all runs: ${lost}.`)
+  if (r.idle.length) {
+    out.push('')
+    out.push(`| ${r.idle[0]!.connections} idle connections | ${r.idle.map((x) => SERVER_LABELS[x.server]).join(' | ')} |`)
+    out.push(`|---|${r.idle.map(() => '---').join('|')}|`)
+    out.push(`| server RSS per connection | ${r.idle.map((x) => `${f(x.bytesPerConnection / 1024, 1)} KB`).join(' | ')} |`)
+    out.push(`| after V8 returns pooled pages | ${r.idle.map((x) => `${f(x.releasedBytesPerConnection / 1024, 1)} KB`).join(' | ')} |`)
+  }
+  return out.join('\n') + '\n'
+}

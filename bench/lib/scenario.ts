@@ -1,4 +1,5 @@
 // One scenario against one server: N members, a message rate, a warm-up, a measured window, a drain.
+import { readFileSync } from 'node:fs'
 import { Histogram } from './histogram.ts'
 import { sleep, spawnServer, spawnWorker, stopServer, type ServerProc, type WorkerProc } from './procs.ts'
 import type { ServerKind, WorkerReport, WorkerStats } from './wire.ts'
@@ -26,6 +27,8 @@ export interface ScenarioResult {
   deliveriesPerSec: number
   expectedDeliveriesPerSec: number
   cpuUsPerDelivery: number
+  /** Where the server's CPU time came from: its own process.cpuUsage, or the kernel's count when it was too busy to answer. */
+  cpuSource: string
   /** Server CPU in the window as a share of one core. */
   serverCpu: number
   /** Share of the server's CPU spent in the kernel (writes, reads, loopback TCP). */
@@ -57,9 +60,38 @@ function split(total: number, parts: number): number[] {
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0)
 
-async function snapshot(server: ServerProc, workers: WorkerProc[], cmd: 'stats' | 'stopSending'): Promise<{ cpuUs: number; sysUs: number; rss: number; w: WorkerStats[] }> {
-  const [u, ...w] = await Promise.all([server.ask({ cmd: 'usage' }, 'usage'), ...workers.map((x) => x.ask({ cmd }, 'stats'))])
-  return { cpuUs: u.cpuUs, sysUs: u.sysUs, rss: u.rss, w: w.map((r) => r.stats) }
+type Usage = { cpuUs: number; sysUs: number; rss: number }
+
+/**
+ * The server's CPU time as the server reports it (process.cpuUsage over IPC) and, at the same moment, as the
+ * kernel counts it for that process (/proc/PID/stat). A server drowning in its backlog answers IPC only
+ * after it: then the window is measured with the kernel's figures, which count the same thing.
+ */
+async function serverUsage(server: ServerProc, timeoutMs = 3000): Promise<{ ipc?: Usage; proc: Usage }> {
+  const proc = procUsage(server.proc.pid!)
+  try {
+    return { ipc: await server.ask({ cmd: 'usage' }, 'usage', timeoutMs), proc }
+  } catch {
+    return { proc }
+  }
+}
+
+function procUsage(pid: number): Usage {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const tick = 1e6 / 100 // USER_HZ
+    const utime = Number(f[11]) * tick
+    const stime = Number(f[12]) * tick
+    return { cpuUs: utime + stime, sysUs: stime, rss: Number(f[21]) * 4096 }
+  } catch {
+    return { cpuUs: NaN, sysUs: NaN, rss: NaN }
+  }
+}
+
+async function snapshot(server: ServerProc, workers: WorkerProc[], cmd: 'stats' | 'stopSending'): Promise<{ usage: { ipc?: Usage; proc: Usage }; w: WorkerStats[] }> {
+  const [usage, w] = await Promise.all([serverUsage(server), Promise.all(workers.map((x) => x.ask({ cmd }, 'stats', 60_000)))])
+  return { usage, w: w.map((r) => r.stats) }
 }
 
 const workerStats = async (workers: WorkerProc[], timeoutMs: number): Promise<WorkerStats[]> =>
@@ -115,7 +147,11 @@ export async function runScenario(kind: ServerKind, members: number, rate: numbe
       }
       await sleep(100)
     }
-    const last = await server.ask({ cmd: 'usage' }, 'usage', 60_000)
+    const end = await serverUsage(server)
+    const last = end.ipc ?? end.proc
+    const byIpc = a.usage.ipc !== undefined && b.usage.ipc !== undefined
+    const ua = byIpc ? a.usage.ipc! : a.usage.proc
+    const ub = byIpc ? b.usage.ipc! : b.usage.proc
     const reports: WorkerReport[] = await Promise.all(workers.map((w) => w.ask({ cmd: 'report' }, 'report', 60_000).then((r) => r.report)))
     const latency = new Histogram()
     for (const r of reports) latency.merge(r.latency)
@@ -137,9 +173,10 @@ export async function runScenario(kind: ServerKind, members: number, rate: numbe
       sendRate,
       deliveriesPerSec: deliveries / windowS,
       expectedDeliveriesPerSec: offered * members,
-      cpuUsPerDelivery: (b.cpuUs - a.cpuUs) / Math.max(1, deliveries),
-      serverCpu: (b.cpuUs - a.cpuUs) / 1e6 / windowS,
-      serverKernelShare: (b.sysUs - a.sysUs) / Math.max(1, b.cpuUs - a.cpuUs),
+      cpuUsPerDelivery: (ub.cpuUs - ua.cpuUs) / Math.max(1, deliveries),
+      cpuSource: byIpc ? 'process.cpuUsage' : '/proc (server did not answer in time)',
+      serverCpu: (ub.cpuUs - ua.cpuUs) / 1e6 / windowS,
+      serverKernelShare: (ub.sysUs - ua.sysUs) / Math.max(1, ub.cpuUs - ua.cpuUs),
       loadCpu,
       p50: latency.quantile(0.5),
       p99: latency.quantile(0.99),
