@@ -261,7 +261,6 @@ export function renderMarkdown(r: Results): string {
     out.push(`| ${r.idle[0]!.connections} idle connections | ${r.idle.map((x) => SERVER_LABELS[x.server]).join(' | ')} |`)
     out.push(`|---|${r.idle.map(() => '---').join('|')}|`)
     out.push(`| server RSS per connection | ${r.idle.map((x) => `${f(x.bytesPerConnection / 1024, 1)} KB`).join(' | ')} |`)
-    out.push(`| after V8 returns pooled pages | ${r.idle.map((x) => `${f(x.releasedBytesPerConnection / 1024, 1)} KB`).join(' | ')} |`)
   }
   return out.join('\n') + '\n'
 }

@@ -207,12 +207,9 @@ export interface IdleResult {
   rssAfterMB: number
   /** Open TCP sockets the server process held at the measurement, beyond those it had before. */
   socketsHeld: number
-  /** RSS growth per connection, both measured after ordinary full GCs: includes what the V8 heap grew to
-   * while 2,000 clients connected at once and still keeps. */
+  /** RSS growth per connection, before and after measured alike after full GCs: includes what the V8 heap
+   * grew to while 2,000 clients connected at once and still keeps. */
   bytesPerConnection: number
-  /** The same after V8's memory-pressure GC ('last-resort'), which returns pooled free pages: what holding
-   * the connections costs once the runtime gives back what it can. */
-  releasedBytesPerConnection: number
   /** Of which: JS heap in use, and memory outside the heap (Buffers) held by the process, per connection. */
   heapBytesPerConnection: number
   heapTotalBytesPerConnection: number
@@ -226,8 +223,8 @@ export async function runIdle(kind: ServerKind, connections: number): Promise<Id
   const workers = [0, 1, 2].map(() => spawnWorker())
   try {
     await sleep(300)
+    // The same procedure before and after: ordinary full GCs, then RSS.
     const before = await server.ask({ cmd: 'usage', gc: 'full' }, 'usage')
-    const beforeReleased = await server.ask({ cmd: 'usage', gc: 'release' }, 'usage')
     const per = split(connections, workers.length)
     const ready = await Promise.all(
       workers.map((w, i) =>
@@ -240,7 +237,6 @@ export async function runIdle(kind: ServerKind, connections: number): Promise<Id
     )
     await sleep(1500) // let joins, welcomes and their buffers settle
     const after = await server.ask({ cmd: 'usage', gc: 'full' }, 'usage')
-    const afterReleased = await server.ask({ cmd: 'usage', gc: 'release' }, 'usage')
     return {
       server: kind,
       connections,
@@ -248,7 +244,6 @@ export async function runIdle(kind: ServerKind, connections: number): Promise<Id
       rssAfterMB: after.rss / 2 ** 20,
       socketsHeld: after.sockets - before.sockets,
       bytesPerConnection: (after.rss - before.rss) / connections,
-      releasedBytesPerConnection: (afterReleased.rss - beforeReleased.rss) / connections,
       heapBytesPerConnection: (after.heapUsed - before.heapUsed) / connections,
       heapTotalBytesPerConnection: (after.heapTotal - before.heapTotal) / connections,
       externalBytesPerConnection: (after.external - before.external) / connections,
