@@ -157,7 +157,7 @@ export function renderSvg(r: Results): string {
   const text = (x: number, yy: number, s: string, attrs = ''): void => void out.push(`<text x="${x.toFixed(1)}" y="${yy.toFixed(1)}" ${attrs}>${esc(s)}</text>`)
 
   y += 28
-  text(left, y, `Beacon room host vs Socket.IO and raw ws: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, loopback`, 'font-size="15" font-weight="bold"')
+  text(left, y, `Beacon host vs Socket.IO and raw ws · ${r.machine.cores} cores, Node ${r.machine.node}, loopback, one run`, 'font-size="15" font-weight="bold"')
   y += 22
   kinds.forEach((s, i) => {
     const x = left + i * 225
@@ -199,9 +199,10 @@ export function renderSvg(r: Results): string {
         out.push(`<rect x="${x.toFixed(1)}" y="${(top + H - h).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${run.keptUp ? COLORS[s] : 'url(#hatch-' + s + ')'}"><title>${esc(`${SERVER_LABELS[s]}, ${scen(run)}: ${f(v, 2)}${unit}${run.keptUp ? '' : ' (behind)'}`)}</title></rect>`)
       })
       text(left + gi * gw + gw / 2, top + H + 14, `${g.members} × ${g.rate}/s`, 'font-size="10" text-anchor="middle"')
+      if (g.offered < g.rate) text(left + gi * gw + gw / 2, top + H + 26, `(offered ${g.offered}/s)`, 'font-size="9" text-anchor="middle" fill="#555"')
     })
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + H}" y2="${top + H}" stroke="#111"/>`)
-    y = top + H + 24
+    y = top + H + 34
   }
   panel('Server CPU per delivered message (µs, lower is better)', (x) => x.cpuUsPerDelivery, false, ' µs')
   panel('Latency p99, send → receipt (ms, log scale, lower is better)', (x) => x.p99, true, ' ms')
