@@ -1,5 +1,6 @@
 // Child processes of the benchmark: each server in its own process, the load in worker processes, all
 // talking over Node's IPC channel with one request → one reply at a time.
+import { HOST_NODE_FLAGS } from '../../src/main/server/host-flags.ts'
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { ServerCommand, ServerKind, ServerReply, WorkerCommand, WorkerReply } from './wire.ts'
@@ -69,6 +70,8 @@ export type WorkerProc = Child<WorkerCommand, WorkerReply>
 export async function spawnServer(kind: ServerKind, opts: { profileDir?: string; dataDir?: string; port?: number } = {}): Promise<ServerProc> {
   const execArgv = [...BASE_ARGS, '--expose-gc']
   if (opts.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`)
+  // Beacon runs as `beacon host` ships it; the other servers with Node's defaults.
+  if (kind.startsWith('beacon')) execArgv.push(...HOST_NODE_FLAGS)
   // For experiments on the server process alone (e.g. --trace-gc); never set by the benchmark itself.
   if (process.env['BENCH_SERVER_FLAGS']) execArgv.push(...process.env['BENCH_SERVER_FLAGS'].split(' ').filter(Boolean))
   const args: string[] = [kind]

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { Client } from '@stomp/stompjs'
 import { nodeClient, startHost, until } from '../integration/transports-lib.ts'
+import type { BeaconBridge } from '../../src/shared/bridge.ts'
 
 const WEB_ROOT = 'out/web'
 const LAUNCH = {
@@ -24,7 +25,7 @@ type Snap = { messages: { seq: number; text: string; from: { name: string } }[];
 
 async function snapshot(page: Page): Promise<Snap> {
   return page.evaluate(async () => {
-    const r = await window.beacon!.getSnapshot()
+    const r = await (window as unknown as { beacon: BeaconBridge }).beacon.getSnapshot()
     if (!r.ok) throw new Error(r.error.message)
     return r.value as unknown as Snap
   })

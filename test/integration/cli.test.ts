@@ -68,3 +68,12 @@ describe('beacon host', () => {
     }
   })
 })
+
+describe('bin/beacon', () => {
+  it('runs the host with the Node flags the benchmark measured (HOST_NODE_FLAGS)', async () => {
+    const { HOST_NODE_FLAGS } = await import('../../src/main/server/host-flags.ts')
+    const script = (await import('node:fs')).readFileSync(BEACON, 'utf8')
+    const exec = script.split('\n').find((l) => l.startsWith('exec '))!
+    for (const flag of HOST_NODE_FLAGS) assert.ok(exec.includes(` ${flag} `), `${flag} in: ${exec}`)
+  })
+})
