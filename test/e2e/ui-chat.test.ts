@@ -100,6 +100,7 @@ describe('the chat UI', { skip }, () => {
     await expect(dialog).toBeHidden()
     await expect(p.getByRole('button', { name: 'Host a room' })).toBeFocused()
     await p.keyboard.press('Enter')
+    await expect(dialog.getByRole('textbox', { name: 'Room name' })).toBeFocused() // typing before that would go elsewhere
     await p.keyboard.press('Control+A')
     await p.keyboard.type('Keys only')
     await p.keyboard.press('Enter')
