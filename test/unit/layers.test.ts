@@ -1,5 +1,6 @@
 // The layering of DESIGN.md, enforced: each layer's tsconfig limits the types it sees, and this test limits
 // what it imports, so a wrong import fails `npm test` rather than a review.
+// (It only reads import lines: the multicast-dns named below is an allowed package, and no namespace is needed.)
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
