@@ -1,5 +1,5 @@
 // The app shell: first run, then the room list beside the current room, plus the dialogs.
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { Fragment, useCallback, useEffect, useRef, useState } from 'react'
 import type { BeaconBridge, RoomListing } from '../../shared/bridge.ts'
 import type { ErrorCode } from '../../shared/errors.ts'
 import { inRoom, type AppState } from '../state/app.ts'
@@ -76,14 +76,21 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   const { session, hosting, capabilities, rooms, profile } = state
   const showChat = inRoom(session)
   const closeDialog = useCallback(() => setDialog(undefined), [])
+  // Every opening mounts a fresh dialog: closing with Escape and reopening at once (one React batch) would
+  // otherwise keep the closed <dialog> element mounted, never shown again.
+  const [dialogSeq, setDialogSeq] = useState(0)
+  const openDialog = useCallback((d: NonNullable<DialogState>) => {
+    setDialogSeq((n) => n + 1)
+    setDialog(d)
+  }, [])
 
   const join = async (room: RoomListing) => {
     const t = { target: room.id, name: room.name }
-    if (room.passwordRequired) return setDialog({ kind: 'join-password', room: t })
+    if (room.passwordRequired) return openDialog({ kind: 'join-password', room: t })
     setTarget(t)
     const r = await bridge.joinRoom(room.id, {})
     if (r.ok) return
-    if (PASSWORD_CODES.has(r.error.code)) setDialog({ kind: 'join-password', room: t, error: r.error.code })
+    if (PASSWORD_CODES.has(r.error.code)) openDialog({ kind: 'join-password', room: t, error: r.error.code })
     else toast(errorText(r.error.code, r.error.message))
   }
 
@@ -123,7 +130,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
 
   const enterPassword = () => {
     const t = target ?? (session.room ? { target: session.room.id, name: session.room.name } : undefined)
-    if (t) setDialog({ kind: 'join-password', room: t })
+    if (t) openDialog({ kind: 'join-password', room: t })
   }
 
   const hostingElsewhere = hosting.status === 'on' && hosting.room !== undefined && hosting.room.id !== session.room?.id
@@ -141,12 +148,12 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
         </header>
         <div className="sidebar-actions">
           {capabilities.hosting ? (
-            <button type="button" className="button primary" onClick={() => setDialog({ kind: 'host' })} disabled={hosting.status !== 'off'} title={hosting.status !== 'off' ? 'You are already hosting a room' : undefined}>
+            <button type="button" className="button primary" onClick={() => openDialog({ kind: 'host' })} disabled={hosting.status !== 'off'} title={hosting.status !== 'off' ? 'You are already hosting a room' : undefined}>
               <Icon name="plus" />
               Host a room
             </button>
           ) : null}
-          <button type="button" className="button" onClick={() => setDialog({ kind: 'join-address' })}>
+          <button type="button" className="button" onClick={() => openDialog({ kind: 'join-address' })}>
             Join by address…
           </button>
         </div>
@@ -164,7 +171,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
         ) : null}
         <RoomList rooms={rooms} currentRoomId={showChat ? session.room?.id : undefined} discovery={capabilities.discovery} hosting={capabilities.hosting} onJoin={(r) => void join(r)} />
         <footer className="sidebar-footer">
-          <button type="button" className="profile-chip" onClick={() => setDialog({ kind: 'settings' })} aria-label={`Settings (${profile.name})`}>
+          <button type="button" className="profile-chip" onClick={() => openDialog({ kind: 'settings' })} aria-label={`Settings (${profile.name})`}>
             <span className="avatar small" style={{ '--hue': hueOf(profile.name) } as React.CSSProperties} aria-hidden="true">
               {initials(profile.name)}
             </span>
@@ -179,7 +186,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
             state={state}
             fallbackName={target?.name ?? 'Room'}
             onLeave={() => void leave()}
-            onInvite={() => setDialog({ kind: 'invite' })}
+            onInvite={() => openDialog({ kind: 'invite' })}
             onStopHosting={() => void stopHosting()}
             onEnterPassword={enterPassword}
           />
@@ -193,11 +200,13 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
           </div>
         )}
       </main>
-      {dialog?.kind === 'host' ? <HostDialog defaultName={`${profile.name}’s room`} onClose={closeDialog} onHosted={onHosted} /> : null}
-      {dialog?.kind === 'join-address' ? <JoinDialog mode="address" session={session} onStart={setTarget} onClose={closeDialog} /> : null}
-      {dialog?.kind === 'join-password' ? <JoinDialog mode="password" room={dialog.room} initialError={dialog.error} session={session} onStart={setTarget} onClose={closeDialog} /> : null}
-      {dialog?.kind === 'invite' ? <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} /> : null}
-      {dialog?.kind === 'settings' ? <SettingsDialog profile={profile} onClose={closeDialog} /> : null}
+      <Fragment key={dialogSeq}>
+        {dialog?.kind === 'host' ? <HostDialog defaultName={`${profile.name}’s room`} onClose={closeDialog} onHosted={onHosted} /> : null}
+        {dialog?.kind === 'join-address' ? <JoinDialog mode="address" session={session} onStart={setTarget} onClose={closeDialog} /> : null}
+        {dialog?.kind === 'join-password' ? <JoinDialog mode="password" room={dialog.room} initialError={dialog.error} session={session} onStart={setTarget} onClose={closeDialog} /> : null}
+        {dialog?.kind === 'invite' ? <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} /> : null}
+        {dialog?.kind === 'settings' ? <SettingsDialog profile={profile} onClose={closeDialog} /> : null}
+      </Fragment>
     </div>
   )
 }
