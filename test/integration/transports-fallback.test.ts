@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { WebSocket } from 'ws'
-import { RoomClient, type WebSocketCtor } from '../../src/shared/room-client.ts'
-import type { ChatMessage } from '../../src/shared/protocol.ts'
+import type { WebSocketCtor } from '../../src/shared/room-client.ts'
 import { TransportChooser, type ChooserOptions } from '../../src/shared/transports/chooser.ts'
 import type { EventSourceCtor, FetchLike } from '../../src/shared/transports/http-socket.ts'
 import { nodeClient, NodeEventSource, startHost, until } from './transports-lib.ts'
@@ -12,34 +11,19 @@ import { nodeClient, NodeEventSource, startHost, until } from './transports-lib.
 type Host = Awaited<ReturnType<typeof startHost>>
 const RealWS = WebSocket as unknown as WebSocketCtor
 
-/** A WebSocket whose upgrade a proxy refuses: it closes (1006) without opening. */
-class RefusedWS {
+/** A WebSocket-like stand-in for what a proxy does to the upgrade: it opens or fails, then carries nothing. */
+class ProxiedWS {
   readyState = 0
   onopen: ((ev: unknown) => void) | null = null
   onmessage: ((ev: { data: unknown }) => void) | null = null
   onclose: ((ev: { code: number; reason: string }) => void) | null = null
   onerror: ((ev: unknown) => void) | null = null
-  constructor() {
+  constructor(opens: boolean) {
     setTimeout(() => {
-      this.readyState = 3
+      this.readyState = opens ? 1 : 3
+      if (opens) return this.onopen?.({})
       this.onerror?.({})
       this.onclose?.({ code: 1006, reason: '' })
-    }, 5)
-  }
-  send(): void {}
-  close(): void {}
-}
-/** A WebSocket that opens but never carries a frame (a proxy that swallows them). */
-class SilentWSOpen {
-  readyState = 0
-  onopen: ((ev: unknown) => void) | null = null
-  onmessage: ((ev: { data: unknown }) => void) | null = null
-  onclose: ((ev: { code: number; reason: string }) => void) | null = null
-  onerror: ((ev: unknown) => void) | null = null
-  constructor() {
-    setTimeout(() => {
-      this.readyState = 1
-      this.onopen?.({})
     }, 5)
   }
   send(): void {}
@@ -47,18 +31,22 @@ class SilentWSOpen {
     this.readyState = 3
   }
 }
+/** A WebSocket whose upgrade a proxy refuses: it closes (1006) without opening. */
+class RefusedWS extends ProxiedWS {
+  constructor() {
+    super(false)
+  }
+}
+/** A WebSocket that opens but never carries a frame (a proxy that swallows them). */
+class SilentWSOpen extends ProxiedWS {
+  constructor() {
+    super(true)
+  }
+}
 
 function member(host: Host, name: string, opts: ChooserOptions) {
   const chooser = new TransportChooser({ fetch: fetch as unknown as FetchLike, firstFrameTimeoutMs: 500, ...opts })
-  const client = new RoomClient({ url: host.server.url, name, clientId: `fb-${name}`, WebSocket: chooser.WebSocket, backoff: { baseMs: 50, maxMs: 200 } })
-  const messages: ChatMessage[] = []
-  client.on('history', (h) => {
-    if (h.reset) messages.length = 0
-    messages.push(...h.messages)
-  })
-  client.on('message', (m) => messages.push(m))
-  client.connect()
-  return { chooser, client, messages }
+  return { chooser, ...nodeClient(host.server.url, name, `fb-${name}`, undefined, { WebSocket: chooser.WebSocket, backoff: { baseMs: 50, maxMs: 200 } }) }
 }
 
 describe('RoomClient picks its transport', () => {

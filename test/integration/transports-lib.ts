@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
 import { WebSocket } from 'ws'
 import { RoomServer, type RoomServerOptions } from '../../src/main/server/room-server.ts'
-import { RoomClient, type WebSocketCtor } from '../../src/shared/room-client.ts'
+import { RoomClient, type RoomClientOptions, type WebSocketCtor } from '../../src/shared/room-client.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
 export async function startHost(opts: Partial<RoomServerOptions> = {}): Promise<{ server: RoomServer; base: string; stop: () => Promise<void> }> {
@@ -34,8 +34,8 @@ export async function until<T>(pred: () => T | undefined | false, what: string, 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export function nodeClient(url: string, name: string, clientId = `node-${name}`, password?: string): { client: RoomClient; messages: ChatMessage[] } {
-  const client = new RoomClient({ url, name, clientId, WebSocket: WebSocket as unknown as WebSocketCtor, ...(password ? { password } : {}) })
+export function nodeClient(url: string, name: string, clientId = `node-${name}`, password?: string, extra: Partial<RoomClientOptions> = {}): { client: RoomClient; messages: ChatMessage[] } {
+  const client = new RoomClient({ url, name, clientId, WebSocket: WebSocket as unknown as WebSocketCtor, ...(password ? { password } : {}), ...extra })
   const messages: ChatMessage[] = []
   client.on('history', (h) => {
     if (h.reset) messages.length = 0
