@@ -31,7 +31,8 @@ const DOWN_BOUND_MS = 15_000
 export const RESULT_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'discovery.json')
 
 type Ev = Record<string, unknown>
-const roomIs = (kind: string, name: string) => (e: Ev) => e.event === kind && (e.room as { roomName?: string } | undefined)?.roomName === name
+const roomIs = (kind: string, name: string) => (e: Ev) =>
+  e.event === kind && (e.room as { roomName?: string } | undefined)?.roomName === name
 
 export async function measureDiscovery(opts: DiscoveryOptions = {}): Promise<DiscoveryResult> {
   const runs = opts.runs ?? DEFAULT_RUNS
@@ -69,7 +70,9 @@ export async function measureDiscovery(opts: DiscoveryOptions = {}): Promise<Dis
       t0 = Date.now()
       await crashing.kill('SIGKILL')
       samples.crashDownMs.push(await timeTo(rooms, roomIs('down', crashName), DOWN_BOUND_MS, `${crashName} down after SIGKILL`, mark, t0))
-      log(`run ${i}/${runs}: seen ${samples.seenMs.at(-1)} ms, stop→down ${samples.stopDownMs.at(-1)} ms, crash→down ${samples.crashDownMs.at(-1)} ms`)
+      log(
+        `run ${i}/${runs}: seen ${samples.seenMs.at(-1)} ms, stop→down ${samples.stopDownMs.at(-1)} ms, crash→down ${samples.crashDownMs.at(-1)} ms`,
+      )
     }
     await rooms.kill()
   } finally {
@@ -79,8 +82,12 @@ export async function measureDiscovery(opts: DiscoveryOptions = {}): Promise<Dis
   const result = { seenMs: median(samples.seenMs), stopDownMs: median(samples.stopDownMs), crashDownMs: median(samples.crashDownMs), runs }
   if (opts.resultFile) {
     mkdirSync(dirname(opts.resultFile), { recursive: true })
-    const setup = 'host and browser in two network namespaces joined by a veth pair; times from the host process spawn / signal to the browser event'
-    writeFileSync(opts.resultFile, JSON.stringify({ date: new Date().toISOString(), node: process.version, setup, medians: result, samples }, null, 2) + '\n')
+    const setup =
+      'host and browser in two network namespaces joined by a veth pair; times from the host process spawn / signal to the browser event'
+    writeFileSync(
+      opts.resultFile,
+      JSON.stringify({ date: new Date().toISOString(), node: process.version, setup, medians: result, samples }, null, 2) + '\n',
+    )
   }
   return result
 }

@@ -33,10 +33,14 @@ const timing: Timing = values.quick ? { warmMs: 500, measureMs: 2000, drainMs: 4
 const servers = (values.servers?.split(',') ?? [...SERVER_KINDS]) as ServerKind[]
 const known: readonly string[] = [...SERVER_KINDS, ...EXTRA_KINDS]
 for (const s of servers) if (!known.includes(s)) throw new Error(`unknown server ${s}; one of ${known.join(', ')}`)
-const scenarios: [number, number][] = values.scenarios === 'none' ? []
-  : values.scenarios
-  ? values.scenarios.split(',').map((s) => s.split('x').map(Number) as [number, number])
-  : values.quick ? QUICK : FULL
+const scenarios: [number, number][] =
+  values.scenarios === 'none'
+    ? []
+    : values.scenarios
+      ? values.scenarios.split(',').map((s) => s.split('x').map(Number) as [number, number])
+      : values.quick
+        ? QUICK
+        : FULL
 const partial = values.quick || values.servers !== undefined || values.scenarios !== undefined
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 const outBase = values.out ?? `${resultsDir}${partial ? 'partial' : 'latest'}`
@@ -46,7 +50,9 @@ const started = performance.now()
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0)}s`
 const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '–')
 
-console.log(`Beacon broadcast benchmark${values.quick ? ' (quick)' : ''}: ${servers.length} servers × ${scenarios.length} scenarios, loopback, ${cpus().length} cores`)
+console.log(
+  `Beacon broadcast benchmark${values.quick ? ' (quick)' : ''}: ${servers.length} servers × ${scenarios.length} scenarios, loopback, ${cpus().length} cores`,
+)
 const runs: ScenarioResult[] = []
 const failures: { server: ServerKind; members: number; rate: number; error: string }[] = []
 const loadBefore = loadavg()
@@ -58,11 +64,15 @@ for (const [n, rate] of scenarios) {
       r = await runScenario(kind, n, rate, timing, profileDir)
     } catch (e) {
       failures.push({ server: kind, members: n, rate, error: (e as Error).message })
-      console.log(`[${++i}/${scenarios.length * servers.length} ${elapsed()}] ${SERVER_LABELS[kind].padEnd(26)} ${String(n).padStart(4)} × ${String(rate).padStart(4)}/s: FAILED: ${(e as Error).message}`)
+      console.log(
+        `[${++i}/${scenarios.length * servers.length} ${elapsed()}] ${SERVER_LABELS[kind].padEnd(26)} ${String(n).padStart(4)} × ${String(rate).padStart(4)}/s: FAILED: ${(e as Error).message}`,
+      )
       continue
     }
     runs.push(r)
-    const state = r.keptUp ? 'kept up' : `BEHIND: sent ${fmt(r.sendRate, 0)}/s of ${r.offered}, backlog ${fmt(r.backlogAtStop, 0)} msgs at stop, ${r.drainMs === null ? `${r.undeliveredAfterDrain} deliveries still pending` : `drained in ${fmt(r.drainMs / 1000, 1)} s`}`
+    const state = r.keptUp
+      ? 'kept up'
+      : `BEHIND: sent ${fmt(r.sendRate, 0)}/s of ${r.offered}, backlog ${fmt(r.backlogAtStop, 0)} msgs at stop, ${r.drainMs === null ? `${r.undeliveredAfterDrain} deliveries still pending` : `drained in ${fmt(r.drainMs / 1000, 1)} s`}`
     console.log(
       `[${++i}/${scenarios.length * servers.length} ${elapsed()}] ${SERVER_LABELS[kind].padEnd(26)} ${String(n).padStart(4)} × ${String(rate).padStart(4)}/s${r.offered < rate ? ` (offered ${r.offered}/s)` : ''}: ` +
         `${fmt(r.deliveriesPerSec / 1000, 0)}k deliveries/s, ${fmt(r.cpuUsPerDelivery, 2)} µs CPU/delivery, p50 ${fmt(r.p50, 2)} p99 ${fmt(r.p99, 1)} max ${fmt(r.max, 0)} ms, lost ${r.lost}; ${state}`,
@@ -75,14 +85,26 @@ if (!values['no-idle']) {
   for (const kind of servers) {
     const r = await runIdle(kind, IDLE_CONNECTIONS)
     idle.push(r)
-    console.log(`[idle ${elapsed()}] ${SERVER_LABELS[kind].padEnd(26)} ${IDLE_CONNECTIONS} idle connections: ${fmt(r.bytesPerConnection / 1024, 1)} KB RSS each (${fmt(r.rssBeforeMB, 0)} → ${fmt(r.rssAfterMB, 0)} MB)`)
+    console.log(
+      `[idle ${elapsed()}] ${SERVER_LABELS[kind].padEnd(26)} ${IDLE_CONNECTIONS} idle connections: ${fmt(r.bytesPerConnection / 1024, 1)} KB RSS each (${fmt(r.rssBeforeMB, 0)} → ${fmt(r.rssAfterMB, 0)} MB)`,
+    )
   }
 }
 
 let extras: Extras | undefined
 if (!values['no-extras']) extras = await measureExtras((line) => console.log(`[extras ${elapsed()}] ${line}`), { quick: values.quick })
 
-const results: Results = summarize({ quick: values.quick, partial, timing, runs, failures, idle, extras, loadAverage: { before: loadBefore, after: loadavg() }, durationS: (performance.now() - started) / 1000 })
+const results: Results = summarize({
+  quick: values.quick,
+  partial,
+  timing,
+  runs,
+  failures,
+  idle,
+  extras,
+  loadAverage: { before: loadBefore, after: loadavg() },
+  durationS: (performance.now() - started) / 1000,
+})
 printReport(results)
 mkdirSync(resultsDir, { recursive: true })
 writeFileSync(`${outBase}.json`, JSON.stringify(results, null, 2) + '\n')

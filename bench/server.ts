@@ -14,12 +14,26 @@ try {
   const dataDir = process.argv[3]
   const port = process.argv[4] === undefined ? 0 : Number(process.argv[4])
   server =
-    kind === 'beacon' ? await startBeacon(dataDir, port)
-    : kind === 'beacon-before' ? await startBeacon(dataDir, port, process.env['BEACON_BEFORE'] ?? (() => { throw new Error('beacon-before needs BEACON_BEFORE=/path/to/checkout') })())
-    : kind === 'socketio' ? await startSocketIO()
-    : kind === 'ws-naive' ? await startWsNaive()
-    : kind === 'ws-coalesce' ? await startWsCoalesce()
-    : (() => { throw new Error(`unknown server kind ${kind}`) })()
+    kind === 'beacon'
+      ? await startBeacon(dataDir, port)
+      : kind === 'beacon-before'
+        ? await startBeacon(
+            dataDir,
+            port,
+            process.env['BEACON_BEFORE'] ??
+              (() => {
+                throw new Error('beacon-before needs BEACON_BEFORE=/path/to/checkout')
+              })(),
+          )
+        : kind === 'socketio'
+          ? await startSocketIO()
+          : kind === 'ws-naive'
+            ? await startWsNaive()
+            : kind === 'ws-coalesce'
+              ? await startWsCoalesce()
+              : (() => {
+                  throw new Error(`unknown server kind ${kind}`)
+                })()
 } catch (e) {
   reply({ ev: 'error', message: (e as Error).message })
   process.exit(1)
@@ -38,7 +52,16 @@ process.on('message', async (m: ServerCommand) => {
     }
     const cpu = process.cpuUsage()
     const mem = process.memoryUsage()
-    reply({ ev: 'usage', cpuUs: cpu.user + cpu.system, sysUs: cpu.system, sockets: process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external })
+    reply({
+      ev: 'usage',
+      cpuUs: cpu.user + cpu.system,
+      sysUs: cpu.system,
+      sockets: process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
+      external: mem.external,
+    })
   } else if (m.cmd === 'seed') {
     reply({ ev: 'seeded', seq: (server as BeaconStarted).seed(m.count) })
   } else if (m.cmd === 'stop') {

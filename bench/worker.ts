@@ -115,7 +115,9 @@ function connectBeacon(i: number): Promise<Conn> {
     const open = (): void => {
       ws = new WebSocket(`ws://127.0.0.1:${init.port}${init.path}`, 'beacon.v1', { perMessageDeflate: false })
       ws.on('open', () =>
-        ws.send(JSON.stringify({ type: 'hello', protocol: 1, name: `m${i}`, client, ...(epoch ? { resume: { epoch, after: lastSeq } } : {}) })),
+        ws.send(
+          JSON.stringify({ type: 'hello', protocol: 1, name: `m${i}`, client, ...(epoch ? { resume: { epoch, after: lastSeq } } : {}) }),
+        ),
       )
       ws.on('message', (data) => {
         const s = data.toString()
@@ -123,7 +125,15 @@ function connectBeacon(i: number): Promise<Conn> {
           lastSeq = +s.slice(24, s.indexOf(',', 24))
           return onText(last, textOf(s))
         }
-        const f = JSON.parse(s) as { type: string; id?: string; seq: number; code?: string; room?: { epoch: string }; history?: { seq: number; text: string }[]; resumed?: boolean }
+        const f = JSON.parse(s) as {
+          type: string
+          id?: string
+          seq: number
+          code?: string
+          room?: { epoch: string }
+          history?: { seq: number; text: string }[]
+          resumed?: boolean
+        }
         if (f.type === 'ack') unacked.delete(f.id!)
         else if (f.type === 'welcome') {
           if (f.resumed) for (const m of f.history!) onText(last, m.text)
@@ -229,7 +239,10 @@ process.on('message', async (m: WorkerCommand) => {
         reply({ ev: 'stats', stats: stats() })
         break
       case 'report':
-        reply({ ev: 'report', report: { ...stats(), latency: latency.toJSON(), gaps, duplicates, refused, resumed, closedUnexpectedly, lateSchedule } })
+        reply({
+          ev: 'report',
+          report: { ...stats(), latency: latency.toJSON(), gaps, duplicates, refused, resumed, closedUnexpectedly, lateSchedule },
+        })
         break
       case 'close':
         closing = true

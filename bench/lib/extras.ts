@@ -45,7 +45,12 @@ export async function measureResume(): Promise<ResumeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-resume-'))
   let host = await spawnServer('beacon', { dataDir: dir, port: 0 })
   const port = host.port
-  const client = new RoomClient({ url: `ws://127.0.0.1:${port}/ws`, name: 'Resumer', clientId: 'bench-resumer', WebSocket: WebSocket as unknown as WebSocketCtor })
+  const client = new RoomClient({
+    url: `ws://127.0.0.1:${port}/ws`,
+    name: 'Resumer',
+    clientId: 'bench-resumer',
+    WebSocket: WebSocket as unknown as WebSocketCtor,
+  })
   try {
     const first = waitFor<void>((r) => client.on('welcome', () => r()), 10_000, 'first welcome')
     client.connect()
@@ -86,14 +91,17 @@ function rawResume(port: number, epoch: string, after: number): Promise<{ ms: nu
   return new Promise((resolve, reject) => {
     const t0 = now()
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, 'beacon.v1')
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, name: 'Raw', client: 'bench-raw-resumer', resume: { epoch, after } })))
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ type: 'hello', protocol: 1, name: 'Raw', client: 'bench-raw-resumer', resume: { epoch, after } })),
+    )
     ws.on('message', (data) => {
       const text = data.toString()
       const f = JSON.parse(text) as { type: string; history?: unknown[]; resumed?: boolean }
       if (f.type !== 'welcome') return
       const ms = now() - t0
       ws.close()
-      if (!f.resumed || f.history!.length !== MISSED) reject(new Error(`raw resume got ${f.history?.length} messages, resumed ${f.resumed}`))
+      if (!f.resumed || f.history!.length !== MISSED)
+        reject(new Error(`raw resume got ${f.history?.length} messages, resumed ${f.resumed}`))
       else resolve({ ms, bytes: Buffer.byteLength(text) })
     })
     ws.on('error', reject)
@@ -105,7 +113,9 @@ export async function measureExtras(log: (line: string) => void, opts: { quick: 
   try {
     const r = await measureResume()
     extras.resume = r
-    log(`resume: ${r.missed} missed messages; RoomClient caught up ${r.reachableToCaughtUpMs.toFixed(0)} ms after the host listened again (host down ${r.downMs.toFixed(0)} ms; includes its reconnect backoff); the resume alone (raw ws, hello → welcome of ${(r.resumeBytes / 2 ** 20).toFixed(1)} MB parsed) ${r.resumeMs.toFixed(0)} ms`)
+    log(
+      `resume: ${r.missed} missed messages; RoomClient caught up ${r.reachableToCaughtUpMs.toFixed(0)} ms after the host listened again (host down ${r.downMs.toFixed(0)} ms; includes its reconnect backoff); the resume alone (raw ws, hello → welcome of ${(r.resumeBytes / 2 ** 20).toFixed(1)} MB parsed) ${r.resumeMs.toFixed(0)} ms`,
+    )
   } catch (e) {
     extras.resumeError = (e as Error).message
     log(`resume: failed: ${extras.resumeError}`)
@@ -117,11 +127,15 @@ export async function measureExtras(log: (line: string) => void, opts: { quick: 
     return extras
   }
   try {
-    const mod = (await import(new URL('../discovery.ts', import.meta.url).href)) as { measureDiscovery?: (o: { runs?: number }) => Promise<unknown> }
+    const mod = (await import(new URL('../discovery.ts', import.meta.url).href)) as {
+      measureDiscovery?: (o: { runs?: number }) => Promise<unknown>
+    }
     if (typeof mod.measureDiscovery !== 'function') throw new Error('bench/discovery.ts has no measureDiscovery()')
     extras.discovery = await mod.measureDiscovery(opts.quick ? { runs: 1 } : {})
     const d = extras.discovery as { seenMs?: number; stopDownMs?: number; crashDownMs?: number; runs?: number }
-    log(`discovery (bench/discovery.ts, medians of ${d.runs} runs, two network namespaces): host up → seen ${d.seenMs?.toFixed(0)} ms, graceful stop → down ${d.stopDownMs?.toFixed(0)} ms, crash → down ${d.crashDownMs?.toFixed(0)} ms`)
+    log(
+      `discovery (bench/discovery.ts, medians of ${d.runs} runs, two network namespaces): host up → seen ${d.seenMs?.toFixed(0)} ms, graceful stop → down ${d.stopDownMs?.toFixed(0)} ms, crash → down ${d.crashDownMs?.toFixed(0)} ms`,
+    )
   } catch (e) {
     extras.discoveryNote = `discovery timings failed: ${(e as Error).message}`
     log(extras.discoveryNote)

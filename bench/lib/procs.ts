@@ -67,7 +67,10 @@ export class Child<Cmd, Reply extends { ev: string }> {
 export type ServerProc = Child<ServerCommand, ServerReply> & { port: number; path: string; listeningAt: number }
 export type WorkerProc = Child<WorkerCommand, WorkerReply>
 
-export async function spawnServer(kind: ServerKind, opts: { profileDir?: string; dataDir?: string; port?: number } = {}): Promise<ServerProc> {
+export async function spawnServer(
+  kind: ServerKind,
+  opts: { profileDir?: string; dataDir?: string; port?: number } = {},
+): Promise<ServerProc> {
   const execArgv = [...BASE_ARGS, '--expose-gc']
   if (opts.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`)
   // Beacon runs as `beacon host` ships it; the other servers with Node's defaults.
@@ -76,13 +79,19 @@ export async function spawnServer(kind: ServerKind, opts: { profileDir?: string;
   if (process.env['BENCH_SERVER_FLAGS']) execArgv.push(...process.env['BENCH_SERVER_FLAGS'].split(' ').filter(Boolean))
   const args: string[] = [kind]
   if (opts.dataDir) args.push(opts.dataDir, String(opts.port ?? 0))
-  const child = new Child<ServerCommand, ServerReply>(fork(here('../server.ts'), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), `server ${kind}`)
+  const child = new Child<ServerCommand, ServerReply>(
+    fork(here('../server.ts'), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    `server ${kind}`,
+  )
   const l = await child.ask(undefined, 'listening', 20_000)
   return Object.assign(child, { port: l.port, path: l.path, listeningAt: l.at })
 }
 
 export function spawnWorker(): WorkerProc {
-  return new Child<WorkerCommand, WorkerReply>(fork(here('../worker.ts'), [], { execArgv: BASE_ARGS, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'worker')
+  return new Child<WorkerCommand, WorkerReply>(
+    fork(here('../worker.ts'), [], { execArgv: BASE_ARGS, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    'worker',
+  )
 }
 
 export async function stopServer(s: ServerProc): Promise<void> {

@@ -47,7 +47,8 @@ export interface Results {
 const ACCEPTANCE_SCENARIO = { members: 200, rate: 1000 }
 
 export function summarize(r: Omit<Results, 'generatedAt' | 'machine' | 'comparisons' | 'acceptance'>): Results {
-  const find = (kind: ServerKind, n: number, rate: number): ScenarioResult | undefined => r.runs.find((x) => x.server === kind && x.members === n && x.rate === rate)
+  const find = (kind: ServerKind, n: number, rate: number): ScenarioResult | undefined =>
+    r.runs.find((x) => x.server === kind && x.members === n && x.rate === rate)
   const comparisons: Comparison[] = []
   for (const b of r.runs.filter((x) => x.server === 'beacon')) {
     const other = (k: ServerKind) => find(k, b.members, b.rate)
@@ -65,7 +66,9 @@ export function summarize(r: Omit<Results, 'generatedAt' | 'machine' | 'comparis
       p99VsSocketIO: ratio('socketio', (x) => x.p99),
       p99VsNaive: ratio('ws-naive', (x) => x.p99),
       p99VsCoalesce: ratio('ws-coalesce', (x) => x.p99),
-      ...(other('beacon-before') ? { cpuVsBefore: ratio('beacon-before', (x) => x.cpuUsPerDelivery), p99VsBefore: ratio('beacon-before', (x) => x.p99) } : {}),
+      ...(other('beacon-before')
+        ? { cpuVsBefore: ratio('beacon-before', (x) => x.cpuUsPerDelivery), p99VsBefore: ratio('beacon-before', (x) => x.p99) }
+        : {}),
     })
   }
   const acceptance: Check[] = []
@@ -73,18 +76,50 @@ export function summarize(r: Omit<Results, 'generatedAt' | 'machine' | 'comparis
   const beaconAt = find('beacon', ACCEPTANCE_SCENARIO.members, ACCEPTANCE_SCENARIO.rate)
   const tag = `${ACCEPTANCE_SCENARIO.members} × ${ACCEPTANCE_SCENARIO.rate}/s`
   if (at && beaconAt) {
-    acceptance.push({ name: `${tag}: Beacon CPU per delivery ÷ Socket.IO's`, value: at.cpuVsSocketIO, limit: 1 / 3, pass: at.cpuVsSocketIO <= 1 / 3 })
-    acceptance.push({ name: `${tag}: Beacon p99 latency ÷ Socket.IO's`, value: at.p99VsSocketIO, limit: 0.1, pass: at.p99VsSocketIO <= 0.1 })
-    acceptance.push({ name: `${tag}: Beacon CPU per delivery ÷ coalescing raw ws's`, value: at.cpuVsCoalesce, limit: 1.3, pass: at.cpuVsCoalesce <= 1.3 })
-    acceptance.push({ name: `${tag}: Beacon messages lost`, value: beaconAt.lost + beaconAt.undeliveredAfterDrain, limit: 0, pass: beaconAt.lost + beaconAt.undeliveredAfterDrain === 0 })
+    acceptance.push({
+      name: `${tag}: Beacon CPU per delivery ÷ Socket.IO's`,
+      value: at.cpuVsSocketIO,
+      limit: 1 / 3,
+      pass: at.cpuVsSocketIO <= 1 / 3,
+    })
+    acceptance.push({
+      name: `${tag}: Beacon p99 latency ÷ Socket.IO's`,
+      value: at.p99VsSocketIO,
+      limit: 0.1,
+      pass: at.p99VsSocketIO <= 0.1,
+    })
+    acceptance.push({
+      name: `${tag}: Beacon CPU per delivery ÷ coalescing raw ws's`,
+      value: at.cpuVsCoalesce,
+      limit: 1.3,
+      pass: at.cpuVsCoalesce <= 1.3,
+    })
+    acceptance.push({
+      name: `${tag}: Beacon messages lost`,
+      value: beaconAt.lost + beaconAt.undeliveredAfterDrain,
+      limit: 0,
+      pass: beaconAt.lost + beaconAt.undeliveredAfterDrain === 0,
+    })
   }
   const idle = r.idle.find((x) => x.server === 'beacon')
-  if (idle) acceptance.push({ name: `Beacon RSS per idle connection (KB, ${idle.connections} connections)`, value: idle.bytesPerConnection / 1024, limit: 10, pass: idle.bytesPerConnection / 1024 <= 10 })
+  if (idle)
+    acceptance.push({
+      name: `Beacon RSS per idle connection (KB, ${idle.connections} connections)`,
+      value: idle.bytesPerConnection / 1024,
+      limit: 10,
+      pass: idle.bytesPerConnection / 1024 <= 10,
+    })
   const lost = r.runs.reduce((a, x) => a + x.lost, 0)
   acceptance.push({ name: 'messages lost, all servers and scenarios', value: lost, limit: 0, pass: lost === 0 })
   return {
     generatedAt: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memoryGB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
     ...r,
     comparisons,
     acceptance,
@@ -93,32 +128,77 @@ export function summarize(r: Omit<Results, 'generatedAt' | 'machine' | 'comparis
 
 const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '–')
 const k = (x: number): string => (x >= 1e6 ? `${f(x / 1e6, 2)}M` : x >= 1e3 ? `${f(x / 1e3, 1)}k` : f(x, 0))
-const scen = (x: { members: number; rate: number; offered: number }): string => `${x.members} × ${x.rate}/s${x.offered < x.rate ? ` (${x.offered}/s)` : ''}`
+const scen = (x: { members: number; rate: number; offered: number }): string =>
+  `${x.members} × ${x.rate}/s${x.offered < x.rate ? ` (${x.offered}/s)` : ''}`
 
 function status(r: ScenarioResult): string {
   if (r.keptUp) return 'kept up'
-  const parts = [`behind: sent ${f(r.sendRate, 0)}/s, ${f((100 * r.deliveriesPerSec) / r.expectedDeliveriesPerSec, 0)}% of deliveries/s, backlog ${f(r.backlogAtStop, 0)} msgs`]
+  const parts = [
+    `behind: sent ${f(r.sendRate, 0)}/s, ${f((100 * r.deliveriesPerSec) / r.expectedDeliveriesPerSec, 0)}% of deliveries/s, backlog ${f(r.backlogAtStop, 0)} msgs`,
+  ]
   parts.push(r.drainMs === null ? `${k(r.undeliveredAfterDrain)} deliveries pending at cut-off` : `drained in ${f(r.drainMs / 1000, 1)} s`)
   if (r.resumed) parts.push(`${r.resumed} closed 1013 and resumed`)
   return parts.join('; ')
 }
 
 export function printReport(r: Results): void {
-  const rows: string[][] = [['scenario', 'server', 'deliveries/s', 'µs CPU/deliv', 'server CPU', 'kernel', 'load CPU', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'status']]
+  const rows: string[][] = [
+    [
+      'scenario',
+      'server',
+      'deliveries/s',
+      'µs CPU/deliv',
+      'server CPU',
+      'kernel',
+      'load CPU',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'lost',
+      'status',
+    ],
+  ]
   for (const x of r.runs) {
-    rows.push([scen(x), SERVER_LABELS[x.server], k(x.deliveriesPerSec), f(x.cpuUsPerDelivery, 2), `${f(x.serverCpu * 100, 0)}%`, `${f(x.serverKernelShare * 100, 0)}%`, `${f(x.loadCpu * 100, 0)}%`, f(x.p50, 2), f(x.p99, 1), f(x.max, 0), String(x.lost), status(x)])
+    rows.push([
+      scen(x),
+      SERVER_LABELS[x.server],
+      k(x.deliveriesPerSec),
+      f(x.cpuUsPerDelivery, 2),
+      `${f(x.serverCpu * 100, 0)}%`,
+      `${f(x.serverKernelShare * 100, 0)}%`,
+      `${f(x.loadCpu * 100, 0)}%`,
+      f(x.p50, 2),
+      f(x.p99, 1),
+      f(x.max, 0),
+      String(x.lost),
+      status(x),
+    ])
   }
-  console.log('\nPer server and scenario (server CPU: share of one core; kernel: share of the server CPU in system time; load CPU: the load workers together)')
+  console.log(
+    '\nPer server and scenario (server CPU: share of one core; kernel: share of the server CPU in system time; load CPU: the load workers together)',
+  )
   table(rows)
   for (const x of r.failures) console.log(`  FAILED ${SERVER_LABELS[x.server]} ${x.members} × ${x.rate}/s: ${x.error}`)
-  console.log(`  machine load average (1/5/15 min) before ${r.loadAverage.before.map((x) => f(x, 2)).join(' ')}, after ${r.loadAverage.after.map((x) => f(x, 2)).join(' ')}`)
+  console.log(
+    `  machine load average (1/5/15 min) before ${r.loadAverage.before.map((x) => f(x, 2)).join(' ')}, after ${r.loadAverage.after.map((x) => f(x, 2)).join(' ')}`,
+  )
   if (r.comparisons.length) {
     console.log('\nBeacon ÷ other server (below 1: Beacon uses less CPU per delivery / has lower p99)')
-    const c = [['scenario', 'CPU ÷ Socket.IO', 'CPU ÷ ws send', 'CPU ÷ ws coalesce', 'p99 ÷ Socket.IO', 'p99 ÷ ws send', 'p99 ÷ ws coalesce']]
+    const c = [
+      ['scenario', 'CPU ÷ Socket.IO', 'CPU ÷ ws send', 'CPU ÷ ws coalesce', 'p99 ÷ Socket.IO', 'p99 ÷ ws send', 'p99 ÷ ws coalesce'],
+    ]
     const before = r.comparisons.some((x) => x.cpuVsBefore !== undefined)
     if (before) c[0]!.push('CPU ÷ before', 'p99 ÷ before')
     for (const x of r.comparisons) {
-      c.push([scen(x), f(x.cpuVsSocketIO, 2), f(x.cpuVsNaive, 2), f(x.cpuVsCoalesce, 2), f(x.p99VsSocketIO, 3), f(x.p99VsNaive, 3), f(x.p99VsCoalesce, 2)])
+      c.push([
+        scen(x),
+        f(x.cpuVsSocketIO, 2),
+        f(x.cpuVsNaive, 2),
+        f(x.cpuVsCoalesce, 2),
+        f(x.p99VsSocketIO, 3),
+        f(x.p99VsNaive, 3),
+        f(x.p99VsCoalesce, 2),
+      ])
       if (before) c.at(-1)!.push(f(x.cpuVsBefore ?? NaN, 2), f(x.p99VsBefore ?? NaN, 2))
     }
     table(c)
@@ -126,8 +206,26 @@ export function printReport(r: Results): void {
   if (r.idle.length) {
     console.log('\nIdle connections')
     table([
-      ['server', 'connections', 'RSS before MB', 'RSS after MB', 'KB RSS per connection', 'JS heap used KB', 'JS heap reserved KB', 'Buffers KB'],
-      ...r.idle.map((x) => [SERVER_LABELS[x.server], String(x.connections), f(x.rssBeforeMB, 0), f(x.rssAfterMB, 0), f(x.bytesPerConnection / 1024, 1), f(x.heapBytesPerConnection / 1024, 1), f(x.heapTotalBytesPerConnection / 1024, 1), f(x.externalBytesPerConnection / 1024, 1)]),
+      [
+        'server',
+        'connections',
+        'RSS before MB',
+        'RSS after MB',
+        'KB RSS per connection',
+        'JS heap used KB',
+        'JS heap reserved KB',
+        'Buffers KB',
+      ],
+      ...r.idle.map((x) => [
+        SERVER_LABELS[x.server],
+        String(x.connections),
+        f(x.rssBeforeMB, 0),
+        f(x.rssAfterMB, 0),
+        f(x.bytesPerConnection / 1024, 1),
+        f(x.heapBytesPerConnection / 1024, 1),
+        f(x.heapTotalBytesPerConnection / 1024, 1),
+        f(x.externalBytesPerConnection / 1024, 1),
+      ]),
     ])
   }
   if (r.acceptance.length) {
@@ -138,12 +236,25 @@ export function printReport(r: Results): void {
 
 function table(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  for (const r of rows) console.log('  ' + r.map((c, i) => (i < 2 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd())
+  for (const r of rows)
+    console.log(
+      '  ' +
+        r
+          .map((c, i) => (i < 2 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+    )
 }
 
 // ---- SVG ----------------------------------------------------------------------------------------------
 
-const COLORS: Record<ServerKind, string> = { beacon: '#2563eb', 'beacon-before': '#93c5fd', socketio: '#9ca3af', 'ws-naive': '#f59e0b', 'ws-coalesce': '#10b981' }
+const COLORS: Record<ServerKind, string> = {
+  beacon: '#2563eb',
+  'beacon-before': '#93c5fd',
+  socketio: '#9ca3af',
+  'ws-naive': '#f59e0b',
+  'ws-coalesce': '#10b981',
+}
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 export function renderSvg(r: Results): string {
@@ -154,17 +265,28 @@ export function renderSvg(r: Results): string {
   const plotW = W - left - 20
   const out: string[] = []
   let y = 0
-  const text = (x: number, yy: number, s: string, attrs = ''): void => void out.push(`<text x="${x.toFixed(1)}" y="${yy.toFixed(1)}" ${attrs}>${esc(s)}</text>`)
+  const text = (x: number, yy: number, s: string, attrs = ''): void =>
+    void out.push(`<text x="${x.toFixed(1)}" y="${yy.toFixed(1)}" ${attrs}>${esc(s)}</text>`)
 
   y += 28
-  text(left, y, `Beacon host vs Socket.IO and raw ws · ${r.machine.cores} cores, Node ${r.machine.node}, loopback, one run`, 'font-size="15" font-weight="bold"')
+  text(
+    left,
+    y,
+    `Beacon host vs Socket.IO and raw ws · ${r.machine.cores} cores, Node ${r.machine.node}, loopback, one run`,
+    'font-size="15" font-weight="bold"',
+  )
   y += 22
   kinds.forEach((s, i) => {
     const x = left + i * 225
     out.push(`<rect x="${x}" y="${y - 11}" width="12" height="12" fill="${COLORS[s]}"/>`)
     text(x + 18, y, SERVER_LABELS[s], 'font-size="12"')
   })
-  text(left, y + 18, 'Hatched bars: the server (or the load generator beside it) could not keep up; figures are what it achieved.', 'font-size="11" fill="#555"')
+  text(
+    left,
+    y + 18,
+    'Hatched bars: the server (or the load generator beside it) could not keep up; figures are what it achieved.',
+    'font-size="11" fill="#555"',
+  )
   y += 30
 
   const panel = (title: string, value: (x: ScenarioResult) => number, log: boolean, unit: string): void => {
@@ -183,7 +305,12 @@ export function renderSvg(r: Results): string {
     for (const t of ticks) {
       const ty = top + H - scale(t)
       out.push(`<line x1="${left}" x2="${left + plotW}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="#e5e7eb"/>`)
-      text(left - 6, ty + 4, `${t < 1 ? +t.toPrecision(2) : +t.toFixed(t < 10 ? 1 : 0)}${unit}`, 'font-size="10" text-anchor="end" fill="#555"')
+      text(
+        left - 6,
+        ty + 4,
+        `${t < 1 ? +t.toPrecision(2) : +t.toFixed(t < 10 ? 1 : 0)}${unit}`,
+        'font-size="10" text-anchor="end" fill="#555"',
+      )
     }
     const gw = plotW / Math.max(1, groups.length)
     const bw = Math.min(22, (gw - 12) / kinds.length)
@@ -196,10 +323,13 @@ export function renderSvg(r: Results): string {
         if (!Number.isFinite(v)) return
         const h = Math.max(1, scale(v))
         const x = gx + si * bw
-        out.push(`<rect x="${x.toFixed(1)}" y="${(top + H - h).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${run.keptUp ? COLORS[s] : 'url(#hatch-' + s + ')'}"><title>${esc(`${SERVER_LABELS[s]}, ${scen(run)}: ${f(v, 2)}${unit}${run.keptUp ? '' : ' (behind)'}`)}</title></rect>`)
+        out.push(
+          `<rect x="${x.toFixed(1)}" y="${(top + H - h).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${run.keptUp ? COLORS[s] : 'url(#hatch-' + s + ')'}"><title>${esc(`${SERVER_LABELS[s]}, ${scen(run)}: ${f(v, 2)}${unit}${run.keptUp ? '' : ' (behind)'}`)}</title></rect>`,
+        )
       })
       text(left + gi * gw + gw / 2, top + H + 14, `${g.members} × ${g.rate}/s`, 'font-size="10" text-anchor="middle"')
-      if (g.offered < g.rate) text(left + gi * gw + gw / 2, top + H + 26, `(offered ${g.offered}/s)`, 'font-size="9" text-anchor="middle" fill="#555"')
+      if (g.offered < g.rate)
+        text(left + gi * gw + gw / 2, top + H + 26, `(offered ${g.offered}/s)`, 'font-size="9" text-anchor="middle" fill="#555"')
     })
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + H}" y2="${top + H}" stroke="#111"/>`)
     y = top + H + 34
@@ -224,7 +354,10 @@ export function renderSvg(r: Results): string {
   y += 14
   const H = y
   const defs = kinds
-    .map((s) => `<pattern id="hatch-${s}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="${COLORS[s]}" opacity="0.35"/><line x1="0" y1="0" x2="0" y2="6" stroke="${COLORS[s]}" stroke-width="3"/></pattern>`)
+    .map(
+      (s) =>
+        `<pattern id="hatch-${s}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="${COLORS[s]}" opacity="0.35"/><line x1="0" y1="0" x2="0" y2="6" stroke="${COLORS[s]}" stroke-width="3"/></pattern>`,
+    )
     .join('')
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif"><defs>${defs}</defs><rect width="${W}" height="${H}" fill="#fff"/>\n${out.join('\n')}\n</svg>\n`
 }
@@ -240,19 +373,25 @@ function niceMax(v: number): number {
 export function renderMarkdown(r: Results): string {
   const out: string[] = []
   const servers = [...EXTRA_KINDS, ...SERVER_KINDS].filter((s) => r.runs.some((x) => x.server === s))
-  out.push(`| scenario (members × msgs/s) | ${servers.map((s) => SERVER_LABELS[s]).join(' | ')} | Beacon ÷ Socket.IO | Beacon ÷ ws coalesce |`)
+  out.push(
+    `| scenario (members × msgs/s) | ${servers.map((s) => SERVER_LABELS[s]).join(' | ')} | Beacon ÷ Socket.IO | Beacon ÷ ws coalesce |`,
+  )
   out.push(`|---|${servers.map(() => '---').join('|')}|---|---|`)
   const groups = [...new Map(r.runs.map((x) => [`${x.members}x${x.rate}`, x])).values()]
   for (const g of groups) {
     const cells = servers.map((s) => {
       const x = r.runs.find((y) => y.server === s && y.members === g.members && y.rate === g.rate)
       if (!x) return 'failed'
-      const behind = x.keptUp ? '' : ` ⚠ behind: ${k(x.deliveriesPerSec)}/s of ${k(x.expectedDeliveriesPerSec)}/s, backlog ${f(x.backlogAtStop, 0)} msgs`
+      const behind = x.keptUp
+        ? ''
+        : ` ⚠ behind: ${k(x.deliveriesPerSec)}/s of ${k(x.expectedDeliveriesPerSec)}/s, backlog ${f(x.backlogAtStop, 0)} msgs`
       return `${f(x.cpuUsPerDelivery, 2)} µs · ${f(x.p50, 1)} / ${f(x.p99, 1)} / ${f(x.max, 0)} ms${behind}`
     })
     const c = r.comparisons.find((y) => y.members === g.members && y.rate === g.rate)
     const ratio = (cpu?: number, p99?: number): string => (c ? `CPU ${f(cpu ?? NaN, 2)}×, p99 ${f(p99 ?? NaN, 3)}×` : '–')
-    out.push(`| ${scen(g)} | ${cells.join(' | ')} | ${ratio(c?.cpuVsSocketIO, c?.p99VsSocketIO)} | ${ratio(c?.cpuVsCoalesce, c?.p99VsCoalesce)} |`)
+    out.push(
+      `| ${scen(g)} | ${cells.join(' | ')} | ${ratio(c?.cpuVsSocketIO, c?.p99VsSocketIO)} | ${ratio(c?.cpuVsCoalesce, c?.p99VsCoalesce)} |`,
+    )
   }
   const lost = r.runs.reduce((a, x) => a + x.lost + x.duplicates, 0)
   out.push('')

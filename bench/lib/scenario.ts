@@ -89,7 +89,11 @@ function procUsage(pid: number): Usage {
   }
 }
 
-async function snapshot(server: ServerProc, workers: WorkerProc[], cmd: 'stats' | 'stopSending'): Promise<{ usage: { ipc?: Usage; proc: Usage }; w: WorkerStats[] }> {
+async function snapshot(
+  server: ServerProc,
+  workers: WorkerProc[],
+  cmd: 'stats' | 'stopSending',
+): Promise<{ usage: { ipc?: Usage; proc: Usage }; w: WorkerStats[] }> {
   const [usage, w] = await Promise.all([serverUsage(server), Promise.all(workers.map((x) => x.ask({ cmd }, 'stats', 60_000)))])
   return { usage, w: w.map((r) => r.stats) }
 }
@@ -97,7 +101,13 @@ async function snapshot(server: ServerProc, workers: WorkerProc[], cmd: 'stats' 
 const workerStats = async (workers: WorkerProc[], timeoutMs: number): Promise<WorkerStats[]> =>
   (await Promise.all(workers.map((x) => x.ask({ cmd: 'stats' }, 'stats', timeoutMs)))).map((r) => r.stats)
 
-export async function runScenario(kind: ServerKind, members: number, rate: number, timing: Timing, profileDir?: string): Promise<ScenarioResult> {
+export async function runScenario(
+  kind: ServerKind,
+  members: number,
+  rate: number,
+  timing: Timing,
+  profileDir?: string,
+): Promise<ScenarioResult> {
   const senders = Math.min(members, Math.ceil(rate / PER_SENDER_RATE))
   const offered = Math.min(rate, senders * PER_SENDER_RATE)
   const nWorkers = members >= 500 ? 3 : 2
@@ -229,7 +239,21 @@ export async function runIdle(kind: ServerKind, connections: number): Promise<Id
     const ready = await Promise.all(
       workers.map((w, i) =>
         w.ask(
-          { cmd: 'init', init: { kind, port: server.port, path: server.path, conns: per[i]!, senders: 0, senderBase: 0, totalSenders: 1, perSenderRate: 0, tag: `idle${i}-${process.pid}`, idle: true } },
+          {
+            cmd: 'init',
+            init: {
+              kind,
+              port: server.port,
+              path: server.path,
+              conns: per[i]!,
+              senders: 0,
+              senderBase: 0,
+              totalSenders: 1,
+              perSenderRate: 0,
+              tag: `idle${i}-${process.pid}`,
+              idle: true,
+            },
+          },
           'ready',
           120_000,
         ),

@@ -14,7 +14,8 @@ export interface BeaconStarted extends Started {
 /** `root`: another checkout of the project whose host to run instead of this one's. */
 export async function startBeacon(dataDir?: string, port = 0, root?: string): Promise<BeaconStarted> {
   const RoomServer: typeof CurrentRoomServer = root
-    ? ((await import(pathToFileURL(join(root, 'src/main/server/room-server.ts')).href)) as { RoomServer: typeof CurrentRoomServer }).RoomServer
+    ? ((await import(pathToFileURL(join(root, 'src/main/server/room-server.ts')).href)) as { RoomServer: typeof CurrentRoomServer })
+        .RoomServer
     : CurrentRoomServer
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'beacon-bench-'))
   const server = await RoomServer.start({ name: 'bench', hostName: 'bench', dataDir: dir, port, listen: '127.0.0.1' })

@@ -4,7 +4,18 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import type { BridgeEvent, BridgeEvents, BridgeHandlers, Capabilities, HostingState, Profile, RoomListing, SessionState, ShareInfo, Snapshot } from '../shared/bridge.ts'
+import type {
+  BridgeEvent,
+  BridgeEvents,
+  BridgeHandlers,
+  Capabilities,
+  HostingState,
+  Profile,
+  RoomListing,
+  SessionState,
+  ShareInfo,
+  Snapshot,
+} from '../shared/bridge.ts'
 import { BRIDGE_EVENTS, DESKTOP_CAPABILITIES } from '../shared/bridge.ts'
 import type { RoomAddress, RoomEvent, RoomInfo } from '../shared/discovery.ts'
 import { Emitter } from '../shared/emitter.ts'
@@ -23,7 +34,10 @@ export interface DiscoveryPort {
   /** Publish a running room until the handle is stopped. */
   advertise(server: RoomServer): { stop(): Promise<void> }
   /** Report rooms appearing, changing and leaving until stopped; `resolve` finds a listed room's best address now. */
-  browse(listener: (event: RoomEvent) => void): { stop(): Promise<void>; resolve(id: string): Promise<{ address: RoomAddress; summary: RoomSummary } | undefined> }
+  browse(listener: (event: RoomEvent) => void): {
+    stop(): Promise<void>
+    resolve(id: string): Promise<{ address: RoomAddress; summary: RoomSummary } | undefined>
+  }
 }
 
 export interface AppServiceOptions {
@@ -48,12 +62,25 @@ export interface AppServiceOptions {
 
 /** A room's data folder name: readable, and stable for the same room name across restarts. */
 export function roomDirName(name: string): string {
-  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'room'
+  const slug =
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'room'
   return `${slug}-${createHash('sha256').update(name.trim()).digest('hex').slice(0, 8)}`
 }
 
 function toListing(r: RoomInfo): RoomListing {
-  return { id: r.id, name: r.name, host: r.host, members: r.members, passwordRequired: r.passwordRequired, addresses: r.addresses.map((a) => hostPort(a.address, a.port)) }
+  return {
+    id: r.id,
+    name: r.name,
+    host: r.host,
+    members: r.members,
+    passwordRequired: r.passwordRequired,
+    addresses: r.addresses.map((a) => hostPort(a.address, a.port)),
+  }
 }
 
 interface Session {
@@ -140,13 +167,24 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   async hostRoom(req: { name: string; password?: string }): Promise<HostingState> {
     if (!this.#capabilities.hosting) throw new BeaconError('not_hosting', 'This build cannot host rooms')
-    if (this.#server || this.#hosting.status !== 'off') throw new BeaconError('already_hosting', `You are already hosting "${this.#hosting.room?.name ?? req.name}"`)
+    if (this.#server || this.#hosting.status !== 'off')
+      throw new BeaconError('already_hosting', `You are already hosting "${this.#hosting.room?.name ?? req.name}"`)
     const you = this.#requireName()
     const dir = roomDirName(req.name)
     this.#setHosting({ status: 'starting', room: { id: '', name: req.name, passwordRequired: req.password !== undefined } })
     let server: RoomServer
     try {
-      server = await this.#startServer({ name: req.name, dataDir: join(this.#opts.userDataDir, 'rooms', dir), hostName: you, password: req.password, webRoot: this.#opts.webRoot, listen: this.#opts.listen }, dir)
+      server = await this.#startServer(
+        {
+          name: req.name,
+          dataDir: join(this.#opts.userDataDir, 'rooms', dir),
+          hostName: you,
+          password: req.password,
+          webRoot: this.#opts.webRoot,
+          listen: this.#opts.listen,
+        },
+        dir,
+      )
     } catch (e) {
       this.#setHosting({ status: 'off' })
       throw new BeaconError('internal', `Could not open the room: ${(e as Error).message}`)
@@ -160,7 +198,10 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     try {
       this.#advert = this.#opts.discovery?.advertise(server)
     } catch (e) {
-      this.emit('error', { code: 'internal', message: `The room is open but could not be announced on the network: ${(e as Error).message}` })
+      this.emit('error', {
+        code: 'internal',
+        message: `The room is open but could not be announced on the network: ${(e as Error).message}`,
+      })
     }
     // The host is a member like any other: it joins over loopback through the same RoomClient.
     await this.#join({ address: '127.0.0.1', port: server.port }, { id: room.id, name: room.name }, req.password)
@@ -189,7 +230,12 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     let address: RoomAddress
     let summary: { id: string; name: string; passwordRequired: boolean }
     if (listed) {
-      const found = (await this.#browse?.resolve(listed.id)) ?? (await resolveRoom(listed.addresses.map((a) => parseRoomAddress(a)).filter((a) => a !== undefined), listed.id))
+      const found =
+        (await this.#browse?.resolve(listed.id)) ??
+        (await resolveRoom(
+          listed.addresses.map((a) => parseRoomAddress(a)).filter((a) => a !== undefined),
+          listed.id,
+        ))
       if (!found) throw new BeaconError('unreachable', `"${listed.name}" did not answer at ${listed.addresses.join(', ') || 'any address'}`)
       address = found.address
       summary = found.summary
@@ -198,7 +244,8 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       address = info.addresses[0]!
       summary = info
     }
-    if (summary.passwordRequired && opts?.password === undefined) throw new BeaconError('password_required', `"${summary.name}" needs a password`)
+    if (summary.passwordRequired && opts?.password === undefined)
+      throw new BeaconError('password_required', `"${summary.name}" needs a password`)
     // The host's own room: join over loopback, like hostRoom does.
     if (this.#server && summary.id === this.#server.room.id) address = { address: '127.0.0.1', port: this.#server.port }
     await this.#join(address, { id: summary.id, name: summary.name }, opts?.password)
@@ -319,7 +366,8 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
         if (!live()) return
         if (s.status === 'open') resolveOutcome({ ok: true })
         else if (ENDED.has(s.status)) resolveOutcome({ ok: false, code: s.reason ?? 'unreachable' })
-        else if (s.status === 'reconnecting' && s.attempt === 1 && client.room === undefined) resolveOutcome({ ok: false, code: s.reason ?? 'unreachable' })
+        else if (s.status === 'reconnecting' && s.attempt === 1 && client.room === undefined)
+          resolveOutcome({ ok: false, code: s.reason ?? 'unreachable' })
         // Nobody is in a room whose host stopped it: don't keep showing who was.
         if (s.reason === 'host_stopped' && this.#members.length > 0) {
           this.#members = []
@@ -394,7 +442,11 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   #setSession(s: Session): void {
     const you = s.client.you
-    const state: SessionState = { connection: s.client.state, room: { id: s.client.room?.id ?? s.roomId, name: s.roomName }, transport: 'websocket' }
+    const state: SessionState = {
+      connection: s.client.state,
+      room: { id: s.client.room?.id ?? s.roomId, name: s.roomName },
+      transport: 'websocket',
+    }
     if (you) state.you = you
     this.#state = state
     this.emit('session', state)
@@ -412,9 +464,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   /** Every event, for a transport that forwards them all (ipc.ts, the harness). */
   onAny(listener: <K extends BridgeEvent>(event: K, payload: BridgeEvents[K]) => void): () => void {
-    const offs = BRIDGE_EVENTS.map((e) =>
-      this.on(e, (p) => listener(e, p as never)),
-    )
+    const offs = BRIDGE_EVENTS.map((e) => this.on(e, (p) => listener(e, p as never)))
     return () => offs.forEach((off) => off())
   }
 }

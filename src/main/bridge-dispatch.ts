@@ -16,7 +16,8 @@ export interface DispatchOptions {
 
 export async function dispatch(handlers: BridgeHandlers, method: unknown, args: unknown, opts: DispatchOptions): Promise<Result<unknown>> {
   if (!opts.trusted) return { ok: false, error: { code: 'bad_argument', message: 'refused: the call did not come from the app window' } }
-  if (!isBridgeMethod(method)) return { ok: false, error: { code: 'bad_argument', message: `unknown bridge method: ${String(method).slice(0, 64)}` } }
+  if (!isBridgeMethod(method))
+    return { ok: false, error: { code: 'bad_argument', message: `unknown bridge method: ${String(method).slice(0, 64)}` } }
   const parsed = parseArgs(method, args)
   if (!parsed.ok) return parsed
   try {

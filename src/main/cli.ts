@@ -131,7 +131,9 @@ async function rooms(args: string[]): Promise<number> {
     const r = e.room
     const sign = e.event === 'up' ? '+' : e.event === 'down' ? '-' : '~'
     const where = r.addresses.map(formatAddress).join(', ')
-    console.log(`${sign} ${r.name} — ${r.host || 'unknown host'}, ${r.members} member${r.members === 1 ? '' : 's'}${r.passwordRequired ? ', password' : ''} — ${where}`)
+    console.log(
+      `${sign} ${r.name} — ${r.host || 'unknown host'}, ${r.members} member${r.members === 1 ? '' : 's'}${r.passwordRequired ? ', password' : ''} — ${where}`,
+    )
   }
   browser.on('up', (room) => show({ event: 'up', room }))
   browser.on('update', (room) => show({ event: 'update', room }))
@@ -156,7 +158,12 @@ function dataHome(): string {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'room'
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'room'
+  )
 }
 
 /** The renderer's web build, when it has been built. */

@@ -42,7 +42,15 @@ const attention = new Attention((n) => {
 
 async function confirmStop(others: number, quitting: boolean): Promise<boolean> {
   const q = stopHostingQuestion(others, quitting)
-  const options = { type: 'question' as const, buttons: [q.confirm, q.cancel], defaultId: 1, cancelId: 1, message: q.message, detail: q.detail, noLink: true }
+  const options = {
+    type: 'question' as const,
+    buttons: [q.confirm, q.cancel],
+    defaultId: 1,
+    cancelId: 1,
+    message: q.message,
+    detail: q.detail,
+    noLink: true,
+  }
   const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
   return response === 0
 }
@@ -54,15 +62,23 @@ function serveAppProtocol(): void {
     const res = await net.fetch(pathToFileURL(file).toString())
     return new Response(res.body, {
       status: 200,
-      headers: { 'Content-Type': contentType(file), 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+      headers: {
+        'Content-Type': contentType(file),
+        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        'X-Content-Type-Options': 'nosniff',
+      },
     })
   })
 }
 
 function lockDownSession(): void {
   const s = session.defaultSession
-  s.setPermissionRequestHandler((_wc, permission, callback, details) => callback(permissionAllowed(permission, details.requestingUrl, origin)))
-  s.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) => permissionAllowed(permission, details.requestingUrl ?? requestingOrigin, origin))
+  s.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(permissionAllowed(permission, details.requestingUrl, origin)),
+  )
+  s.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
+    permissionAllowed(permission, details.requestingUrl ?? requestingOrigin, origin),
+  )
   s.setDevicePermissionHandler(() => false)
   s.setDisplayMediaRequestHandler((_request, callback) => callback({}))
   s.on('will-download', (event) => event.preventDefault())
@@ -168,7 +184,11 @@ void app.whenReady().then(() => {
     confirmStopHosting: (others) => confirmStop(others, false),
   }).start()
   service = svc
-  bindBridge(ipcMain, svc, { origin, targets: () => (win && !win.isDestroyed() ? [win.webContents] : []), log: (m, e) => console.error(`beacon: ${m}`, e ?? '') })
+  bindBridge(ipcMain, svc, {
+    origin,
+    targets: () => (win && !win.isDestroyed() ? [win.webContents] : []),
+    log: (m, e) => console.error(`beacon: ${m}`, e ?? ''),
+  })
   svc.on('message', (m) => {
     const notice = attention.message(m, svc.session.you?.id, svc.session.room?.name, win?.isFocused() ?? false)
     if (!notice || !Notification.isSupported()) return

@@ -3,7 +3,15 @@
 // sees them; every service event is forwarded to the app's windows on EVENT_CHANNEL. Only types come
 // from electron here, so this file loads in Node too.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
-import { BRIDGE_METHODS, channelOf, EVENT_CHANNEL, type BridgeEvent, type BridgeEvents, type BridgeHandlers, type BridgeMethod } from '../shared/bridge.ts'
+import {
+  BRIDGE_METHODS,
+  channelOf,
+  EVENT_CHANNEL,
+  type BridgeEvent,
+  type BridgeEvents,
+  type BridgeHandlers,
+  type BridgeMethod,
+} from '../shared/bridge.ts'
 import { dispatch } from './bridge-dispatch.ts'
 import { isTrustedSender, type SenderFrame } from './security/ipc-sender.ts'
 import type { AppOrigin } from './security/urls.ts'

@@ -28,7 +28,13 @@ import type { EventSourceCtor, FetchLike } from '../shared/transports/http-socke
 
 const CAPABILITIES: Capabilities = { hosting: false, discovery: false, notifications: false }
 const KEPT_MESSAGES = 200
-const KEY = { name: 'beacon.name', theme: 'beacon.theme', client: 'beacon.client', transport: 'beacon.transport', room: (id: string) => `beacon.room.${id}` }
+const KEY = {
+  name: 'beacon.name',
+  theme: 'beacon.theme',
+  client: 'beacon.client',
+  transport: 'beacon.transport',
+  room: (id: string) => `beacon.room.${id}`,
+}
 
 interface RoomCache {
   epoch: string
@@ -89,7 +95,11 @@ export function createWebBridge(win: Window = window): BeaconBridge {
   const save = () => {
     const position = client?.position
     if (!position || !client?.room) return
-    write(KEY.room(client.room.id), { epoch: position.epoch, after: position.after, messages: messages.slice(-KEPT_MESSAGES) } satisfies RoomCache)
+    write(KEY.room(client.room.id), {
+      epoch: position.epoch,
+      after: position.after,
+      messages: messages.slice(-KEPT_MESSAGES),
+    } satisfies RoomCache)
   }
 
   // The one room of this host.
@@ -97,7 +107,14 @@ export function createWebBridge(win: Window = window): BeaconBridge {
     try {
       const res = await win.fetch('/api/room', { cache: 'no-store' })
       const s = RoomSummary.parse(await res.json())
-      room = { id: s.id, name: s.name, host: s.host, members: s.members, passwordRequired: s.passwordRequired, addresses: [win.location.host] }
+      room = {
+        id: s.id,
+        name: s.name,
+        host: s.host,
+        members: s.members,
+        passwordRequired: s.passwordRequired,
+        addresses: [win.location.host],
+      }
       const cache = read<RoomCache>(KEY.room(s.id))
       if (cache?.epoch === s.epoch && messages.length === 0) messages = cache.messages
       events.emit('rooms', { kind: 'up', room })

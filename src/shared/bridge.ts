@@ -126,7 +126,18 @@ export interface BridgeEvents {
   error: { code: ErrorCode; message: string }
 }
 export type BridgeEvent = keyof BridgeEvents
-export const BRIDGE_EVENTS = ['rooms', 'history', 'message', 'outbox', 'members', 'typing', 'session', 'hosting', 'profile', 'error'] as const satisfies readonly BridgeEvent[]
+export const BRIDGE_EVENTS = [
+  'rooms',
+  'history',
+  'message',
+  'outbox',
+  'members',
+  'typing',
+  'session',
+  'hosting',
+  'profile',
+  'error',
+] as const satisfies readonly BridgeEvent[]
 
 /** `window.beacon`: every method returns a Result, never throws across the boundary. */
 export type BeaconBridge = {
@@ -151,5 +162,11 @@ export function parseArgs<M extends BridgeMethod>(method: M, args: unknown): Res
   const r = schema.safeParse(args)
   if (r.success) return { ok: true, value: r.data }
   const issue = r.error.issues[0]
-  return { ok: false, error: { code: 'bad_argument', message: `${method}: ${issue ? `${issue.path.join('.') || 'arguments'} ${issue.message}` : 'invalid arguments'}` } }
+  return {
+    ok: false,
+    error: {
+      code: 'bad_argument',
+      message: `${method}: ${issue ? `${issue.path.join('.') || 'arguments'} ${issue.message}` : 'invalid arguments'}`,
+    },
+  }
 }

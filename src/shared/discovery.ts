@@ -80,7 +80,10 @@ export const RoomTxt = z.object({
   host: z.string().max(200).default(''),
   path: z.string().default(WS_PATH),
   pw: z.enum(['0', '1']).default('0'),
-  n: z.string().regex(/^\d{1,6}$/).default('0'),
+  n: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .default('0'),
 })
 export type RoomTxt = z.infer<typeof RoomTxt>
 

@@ -76,17 +76,7 @@ export const ErrorFrame = z.object({
   id: z.string().optional(),
 })
 export const Closing = z.object({ type: z.literal('closing'), reason: z.string() })
-export const HostFrame = z.discriminatedUnion('type', [
-  Challenge,
-  Welcome,
-  ChatMessage,
-  Ack,
-  Joined,
-  Left,
-  TypingOut,
-  ErrorFrame,
-  Closing,
-])
+export const HostFrame = z.discriminatedUnion('type', [Challenge, Welcome, ChatMessage, Ack, Joined, Left, TypingOut, ErrorFrame, Closing])
 export type Challenge = z.infer<typeof Challenge>
 export type Welcome = z.infer<typeof Welcome>
 export type Ack = z.infer<typeof Ack>
@@ -106,9 +96,7 @@ export const RoomSummary = z.object({
 })
 export type RoomSummary = z.infer<typeof RoomSummary>
 
-export type ParseResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; code: 'bad_frame' | 'too_large'; message: string; id?: string }
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: 'bad_frame' | 'too_large'; message: string; id?: string }
 
 /** Parse one inbound text frame; never throws. A refused `send` is named by its id where it has one. */
 export function parseClientFrame(text: string): ParseResult {

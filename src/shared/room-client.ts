@@ -8,7 +8,17 @@ import type { ErrorCode } from './errors.ts'
 import { answerChallenge } from './password.ts'
 import { platform, randomId, type TimerHandle } from './platform.ts'
 import { TokenBucket } from './rate-limit.ts'
-import { CLOSE, HostFrame, LIMITS, PROTOCOL_VERSION, SUBPROTOCOL, type ChatMessage, type ErrorFrame, type Member, type Welcome } from './protocol.ts'
+import {
+  CLOSE,
+  HostFrame,
+  LIMITS,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  type ChatMessage,
+  type ErrorFrame,
+  type Member,
+  type Welcome,
+} from './protocol.ts'
 
 export interface WebSocketLike {
   readonly readyState: number
@@ -188,7 +198,15 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.#handshakeTimer = platform.setTimeout(() => ws.close(), this.#opts.handshakeTimeoutMs)
     ws.onopen = () => {
       const position = this.position
-      ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, name: this.#opts.name, client: this.#opts.clientId, ...(position ? { resume: position } : {}) }))
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          name: this.#opts.name,
+          client: this.#opts.clientId,
+          ...(position ? { resume: position } : {}),
+        }),
+      )
     }
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return

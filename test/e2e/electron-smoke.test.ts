@@ -17,7 +17,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 function electronBinary(): string | undefined {
   const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(ROOT, 'node_modules', 'electron', 'dist')
   const exe =
-    process.platform === 'darwin' ? join(dist, 'Electron.app', 'Contents', 'MacOS', 'Electron') : process.platform === 'win32' ? join(dist, 'electron.exe') : join(dist, 'electron')
+    process.platform === 'darwin'
+      ? join(dist, 'Electron.app', 'Contents', 'MacOS', 'Electron')
+      : process.platform === 'win32'
+        ? join(dist, 'electron.exe')
+        : join(dist, 'electron')
   return existsSync(exe) ? exe : undefined
 }
 

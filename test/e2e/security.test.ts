@@ -70,7 +70,15 @@ describe('what the page can reach', { skip }, () => {
         harness: typeof window.__beaconHarness,
       }`,
     )
-    assert.deepEqual(reach, { require: 'undefined', process: 'undefined', module: 'undefined', Buffer: 'undefined', electron: 'undefined', ipcRenderer: 'undefined', harness: 'undefined' })
+    assert.deepEqual(reach, {
+      require: 'undefined',
+      process: 'undefined',
+      module: 'undefined',
+      Buffer: 'undefined',
+      electron: 'undefined',
+      ipcRenderer: 'undefined',
+      harness: 'undefined',
+    })
   })
 
   it('the page cannot embed frames, so no subframe ever reaches the bridge', async () => {

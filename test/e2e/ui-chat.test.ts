@@ -88,7 +88,8 @@ describe('the chat UI', { skip }, () => {
     const p = me.page
     await expect(p.getByRole('button', { name: 'Host a room' })).toBeVisible(WAIT)
     // Tab to "Host a room" and open it with Enter.
-    for (let i = 0; i < 10 && !(await p.getByRole('button', { name: 'Host a room' }).evaluate((e) => e === document.activeElement)); i++) await p.keyboard.press('Tab')
+    for (let i = 0; i < 10 && !(await p.getByRole('button', { name: 'Host a room' }).evaluate((e) => e === document.activeElement)); i++)
+      await p.keyboard.press('Tab')
     await expect(p.getByRole('button', { name: 'Host a room' })).toBeFocused()
     const ring = await p.getByRole('button', { name: 'Host a room' }).evaluate((e) => getComputedStyle(e).outlineStyle)
     assert.notEqual(ring, 'none', 'focus is visible')
@@ -154,7 +155,9 @@ describe('the chat UI', { skip }, () => {
     }
     await expect(messages(p).getByText('message number 10000', { exact: true })).toBeVisible({ timeout: 60_000 })
     // Virtualized: only a screenful of rows is in the DOM.
-    const rows = await messages(p).getByText(/^message number \d+$/).count()
+    const rows = await messages(p)
+      .getByText(/^message number \d+$/)
+      .count()
     assert.ok(rows < 120, `${rows} rows rendered`)
     // Scroll to the top with the keyboard-focusable log, then back; each takes well under a second.
     await messages(p).focus()
@@ -166,7 +169,11 @@ describe('the chat UI', { skip }, () => {
     const up = Date.now() - t0
     for (let i = 0; i < 10; i++) await p.keyboard.press('PageDown')
     await expect(messages(p).getByText('message number 1', { exact: true })).toHaveCount(0)
-    await expect(messages(p).getByText(/^message number \d+$/).first()).toBeVisible()
+    await expect(
+      messages(p)
+        .getByText(/^message number \d+$/)
+        .first(),
+    ).toBeVisible()
     await shot(p, 'ui-10k-scrolled')
     assert.ok(up < 3000, `scrolling to the top took ${up} ms`)
     // Scrolled up, a new message does not yank the view; at the bottom, it does.

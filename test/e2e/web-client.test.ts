@@ -15,13 +15,24 @@ import type { BeaconBridge } from '../../src/shared/bridge.ts'
 const WEB_ROOT = 'out/web'
 const LAUNCH = {
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 }
 const NO_WEBSOCKET = 'delete window.WebSocket'
 const NO_EVENTSOURCE = 'delete window.EventSource'
 
 type Host = Awaited<ReturnType<typeof startHost>>
-type Snap = { messages: { seq: number; text: string; from: { name: string } }[]; session: { transport?: string; you?: { id: string }; connection: { status: string } } }
+type Snap = {
+  messages: { seq: number; text: string; from: { name: string } }[]
+  session: { transport?: string; you?: { id: string }; connection: { status: string } }
+}
 
 async function snapshot(page: Page): Promise<Snap> {
   return page.evaluate(async () => {
@@ -71,7 +82,8 @@ describe('browser client', () => {
   let browser: Browser
 
   before(async () => {
-    if (!existsSync(`${WEB_ROOT}/index.html`)) execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
+    if (!existsSync(`${WEB_ROOT}/index.html`))
+      execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
     mkdirSync('test-results', { recursive: true })
     host = await startHost({ webRoot: WEB_ROOT })
     browser = await chromium.launch(LAUNCH)
@@ -81,7 +93,10 @@ describe('browser client', () => {
     await host?.stop()
   })
 
-  async function open(name: string, opts: { init?: string[]; base?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> {
+  async function open(
+    name: string,
+    opts: { init?: string[]; base?: string; viewport?: { width: number; height: number } } = {},
+  ): Promise<Page> {
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } })
     for (const script of opts.init ?? []) await context.addInitScript({ content: script })
     const page = await context.newPage()
@@ -175,7 +190,10 @@ describe('browser client', () => {
     await waitText(page, 'during 2')
     node.client.send('after')
     await waitText(page, 'after')
-    assert.ok(relay.heads.some((h) => /^GET \/api\/events\?/.test(h) && /last-event-id: \d+/i.test(h)), 'EventSource came back with Last-Event-ID')
+    assert.ok(
+      relay.heads.some((h) => /^GET \/api\/events\?/.test(h) && /last-event-id: \d+/i.test(h)),
+      'EventSource came back with Last-Event-ID',
+    )
     const texts = (await snapshot(page)).messages.map((m) => m.text).filter((t) => /^(before|during|after)/.test(t))
     assert.deepEqual(texts, ['before 0', 'before 1', 'before 2', 'during 0', 'during 1', 'during 2', 'after'])
     await page.context().close()
@@ -202,7 +220,8 @@ describe('browser client', () => {
     assert.equal(again.session.you!.id, first.session.you!.id, 'same member')
     const seqs = again.messages.map((m) => m.seq)
     assert.equal(new Set(seqs).size, seqs.length, 'no duplicates')
-    for (const t of ['before reload', 'node before reload', 'node after reload']) assert.equal(again.messages.filter((m) => m.text === t).length, 1, t)
+    for (const t of ['before reload', 'node before reload', 'node after reload'])
+      assert.equal(again.messages.filter((m) => m.text === t).length, 1, t)
     await until(() => node.client.members.filter((m) => m.name === 'Reloady').length === 1, 'one Reloady in the member list')
     await page.context().close()
     node.client.close()
@@ -218,7 +237,10 @@ describe('browser client', () => {
     const stomp = new Client({ brokerURL: host.server.url, connectHeaders: { login: 'Five-STOMP' }, reconnectDelay: 0 })
     const subscribed = new Promise<void>((resolve) => {
       stomp.onConnect = () => {
-        stomp.subscribe('/topic/room', (m) => stompGot.push({ seq: Number(m.headers.seq), text: m.body }), { receipt: 'sub' } as Record<string, string>)
+        stomp.subscribe('/topic/room', (m) => stompGot.push({ seq: Number(m.headers.seq), text: m.body }), { receipt: 'sub' } as Record<
+          string,
+          string
+        >)
         stomp.watchForReceipt('sub', () => resolve())
       }
     })
@@ -228,7 +250,10 @@ describe('browser client', () => {
       [await snapshot(ws), await snapshot(sse), await snapshot(poll)].map((s) => s.session.transport),
       ['websocket', 'sse', 'long-poll'],
     )
-    await until(() => ['Five-WS', 'Five-SSE', 'Five-Poll', 'Five-STOMP'].every((n) => node.client.members.some((m) => m.name === n)), 'all five in the member list')
+    await until(
+      () => ['Five-WS', 'Five-SSE', 'Five-Poll', 'Five-STOMP'].every((n) => node.client.members.some((m) => m.name === n)),
+      'all five in the member list',
+    )
 
     const texts: string[] = []
     for (let i = 0; i < 3; i++) {
@@ -244,9 +269,19 @@ describe('browser client', () => {
       }
     }
     const pick = (list: { seq: number; text: string }[]) => list.filter((m) => m.text.startsWith('5:')).map((m) => `${m.seq} ${m.text}`)
-    await until(() => pick(node.messages).length === texts.length && pick(stompGot).length === texts.length, 'node and stomp have all', 30_000)
+    await until(
+      () => pick(node.messages).length === texts.length && pick(stompGot).length === texts.length,
+      'node and stomp have all',
+      30_000,
+    )
     for (const p of [ws, sse, poll]) for (const t of texts) await waitText(p, t)
-    const lists = [pick(node.messages), pick((await snapshot(ws)).messages), pick((await snapshot(sse)).messages), pick((await snapshot(poll)).messages), pick(stompGot)]
+    const lists = [
+      pick(node.messages),
+      pick((await snapshot(ws)).messages),
+      pick((await snapshot(sse)).messages),
+      pick((await snapshot(poll)).messages),
+      pick(stompGot),
+    ]
     for (const l of lists) {
       assert.equal(l.length, texts.length, 'each message exactly once')
       assert.deepEqual(l, lists[0], 'same seq order everywhere')

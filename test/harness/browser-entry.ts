@@ -30,5 +30,10 @@ if (binding && g.top === globalThis) {
       })
     },
   }
-  Object.defineProperty(globalThis, 'beacon', { value: createBridge(transport, DESKTOP_CAPABILITIES), enumerable: true, writable: false, configurable: false })
+  Object.defineProperty(globalThis, 'beacon', {
+    value: createBridge(transport, DESKTOP_CAPABILITIES),
+    enumerable: true,
+    writable: false,
+    configurable: false,
+  })
 }

@@ -7,7 +7,11 @@ let cached: Promise<string> | undefined
 
 export function bridgeScript(): Promise<string> {
   cached ??= (async () => {
-    const bundle = await rolldown({ input: fileURLToPath(new URL('./browser-entry.ts', import.meta.url)), platform: 'browser', logLevel: 'silent' })
+    const bundle = await rolldown({
+      input: fileURLToPath(new URL('./browser-entry.ts', import.meta.url)),
+      platform: 'browser',
+      logLevel: 'silent',
+    })
     try {
       const { output } = await bundle.generate({ format: 'iife' })
       return output[0].code

@@ -15,7 +15,15 @@ import { bridgeScript } from './bundle.ts'
 import { serveRenderer, type StaticServer } from './static-server.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 /** Why browser tests cannot run here, or undefined when they can. */
 export function chromiumMissing(): string | undefined {
@@ -124,10 +132,14 @@ export class DesktopInstance {
       openExternal: (url) => void opened.push(url),
       ...opts.service,
     }).start()
-    if (opts.name !== undefined || opts.theme !== undefined) service.setProfile({ ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.theme ? { theme: opts.theme } : {}) })
+    if (opts.name !== undefined || opts.theme !== undefined)
+      service.setProfile({ ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.theme ? { theme: opts.theme } : {}) })
     const server = await serveRenderer()
     const origin = appOrigin(server.url)
-    const context = await browser.newContext({ colorScheme: opts.colorScheme ?? 'light', viewport: opts.viewport ?? { width: 1100, height: 720 } })
+    const context = await browser.newContext({
+      colorScheme: opts.colorScheme ?? 'light',
+      viewport: opts.viewport ?? { width: 1100, height: 720 },
+    })
     const pipe = new EventPipe()
     service.onAny((event, payload) => pipe.push(event, payload))
     await context.exposeBinding('__beaconHarness', (source, op: unknown, ...args: unknown[]) => {

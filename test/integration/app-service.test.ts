@@ -15,7 +15,8 @@ function userData(): string {
 }
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
-const app = (dir: string, extra: Partial<ConstructorParameters<typeof AppService>[0]> = {}) => new AppService({ userDataDir: dir, listen: '127.0.0.1', ...extra })
+const app = (dir: string, extra: Partial<ConstructorParameters<typeof AppService>[0]> = {}) =>
+  new AppService({ userDataDir: dir, listen: '127.0.0.1', ...extra })
 
 function nextMessage(s: AppService, text: string): Promise<ChatMessage> {
   return new Promise((resolve) => {

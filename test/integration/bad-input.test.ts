@@ -26,7 +26,10 @@ describe('bad input never stops the room', () => {
     const text = `still chatting ${++round}`
     ann.client.send(text)
     await bob.until(() => bob.texts().includes(text), text)
-    assert.deepEqual(bob.seen.map((m) => m.seq), ann.seen.map((m) => m.seq))
+    assert.deepEqual(
+      bob.seen.map((m) => m.seq),
+      ann.seen.map((m) => m.seq),
+    )
   })
 
   const errorsOf = (c: RawClient) => c.of('error').map((e) => e.code)
@@ -68,7 +71,12 @@ describe('bad input never stops the room', () => {
     const c = await RawClient.join(host.url, 'Eve', 'eve5')
     c.send({ type: 'send', id: 'long', text: 'y'.repeat(LIMITS.maxTextChars + 1) })
     await c.until(() => c.of('error').length === 1, 'error')
-    assert.deepEqual(c.of('error')[0], { type: 'error', code: 'too_large', message: `text is longer than ${LIMITS.maxTextChars} characters`, id: 'long' })
+    assert.deepEqual(c.of('error')[0], {
+      type: 'error',
+      code: 'too_large',
+      message: `text is longer than ${LIMITS.maxTextChars} characters`,
+      id: 'long',
+    })
     assert.equal(c.messages.length, 0)
     c.close()
   })
@@ -137,7 +145,8 @@ describe('password rooms', () => {
     const right = await Member.join(host.url, 'Ann', 'ann', { password: 'hunter2' })
     right.client.send('we are in')
     await right.until(() => right.texts().includes('we are in'), 'message')
-    for (const m of [wrong, none, right]) assert.ok(m.sent.length > 0 && !m.sent.some((f) => f.includes('hunter')), 'no password on the wire')
+    for (const m of [wrong, none, right])
+      assert.ok(m.sent.length > 0 && !m.sent.some((f) => f.includes('hunter')), 'no password on the wire')
     right.leave()
   })
 

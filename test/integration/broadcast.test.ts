@@ -22,7 +22,11 @@ describe('broadcast', () => {
     const order = members[0]!.seen.map((m) => `${m.seq}:${m.id}`)
     for (const m of members) {
       assert.equal(m.seen.length, N * M, 'each message exactly once')
-      assert.deepEqual(m.seen.map((x) => `${x.seq}:${x.id}`), order, 'same order everywhere')
+      assert.deepEqual(
+        m.seen.map((x) => `${x.seq}:${x.id}`),
+        order,
+        'same order everywhere',
+      )
     }
     const seqs = members[0]!.seen.map((m) => m.seq)
     seqs.forEach((s, i) => i > 0 && assert.equal(s, seqs[i - 1]! + 1, 'no gaps'))

@@ -26,7 +26,11 @@ describe('reconnect and resume', () => {
     await ann.until(() => ann.texts().includes('written while offline') && ann.client.outbox.length === 0, 'all delivered')
     await bob.until(() => bob.seen.length === ann.seen.length, 'caught up')
 
-    assert.deepEqual(bob.seen.map((m) => m.seq), ann.seen.map((m) => m.seq), 'Bob saw exactly what Ann saw, once each')
+    assert.deepEqual(
+      bob.seen.map((m) => m.seq),
+      ann.seen.map((m) => m.seq),
+      'Bob saw exactly what Ann saw, once each',
+    )
     const texts = ann.texts()
     assert.equal(texts.filter((t) => t === 'sent as the line dropped').length, 1)
     assert.equal(texts.filter((t) => t === 'written while offline').length, 1)

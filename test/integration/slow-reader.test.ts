@@ -36,7 +36,11 @@ describe('a member too slow to read', () => {
     const back = await RawClient.join(host.url, 'Sloth', 'sloth', { epoch, after: lastSeen })
     assert.equal(back.welcome!.resumed, true)
     const all = [...slow.messages, ...back.welcome!.history].map((m) => m.seq)
-    assert.deepEqual(all, watcher.seen.map((m) => m.seq), 'nothing missed, nothing twice')
+    assert.deepEqual(
+      all,
+      watcher.seen.map((m) => m.seq),
+      'nothing missed, nothing twice',
+    )
     back.close()
     watcher.leave()
     senders.forEach((s) => s.leave())

@@ -46,7 +46,10 @@ class SilentWSOpen extends ProxiedWS {
 
 function member(host: Host, name: string, opts: ChooserOptions) {
   const chooser = new TransportChooser({ fetch: fetch as unknown as FetchLike, firstFrameTimeoutMs: 500, ...opts })
-  return { chooser, ...nodeClient(host.server.url, name, `fb-${name}`, undefined, { WebSocket: chooser.WebSocket, backoff: { baseMs: 50, maxMs: 200 } }) }
+  return {
+    chooser,
+    ...nodeClient(host.server.url, name, `fb-${name}`, undefined, { WebSocket: chooser.WebSocket, backoff: { baseMs: 50, maxMs: 200 } }),
+  }
 }
 
 describe('RoomClient picks its transport', () => {
@@ -63,7 +66,10 @@ describe('RoomClient picks its transport', () => {
     await until(() => ws.client.state.status === 'open' && m.client.state.status === 'open', 'both open')
     m.client.send(`${text} from fallback`)
     ws.client.send(`${text} from ws`)
-    await until(() => m.messages.some((x) => x.text === `${text} from ws`) && ws.messages.some((x) => x.text === `${text} from fallback`), 'both hear each other')
+    await until(
+      () => m.messages.some((x) => x.text === `${text} from ws`) && ws.messages.some((x) => x.text === `${text} from fallback`),
+      'both hear each other',
+    )
     ws.client.close()
   }
 
@@ -75,14 +81,20 @@ describe('RoomClient picks its transport', () => {
   })
 
   it('falls back to SSE + POST when the upgrade fails', async () => {
-    const m = member(host, 'Sara', { WebSocket: RefusedWS as unknown as WebSocketCtor, EventSource: NodeEventSource as unknown as EventSourceCtor })
+    const m = member(host, 'Sara', {
+      WebSocket: RefusedWS as unknown as WebSocketCtor,
+      EventSource: NodeEventSource as unknown as EventSourceCtor,
+    })
     await chats(m, 'sse')
     assert.equal(m.chooser.current, 'sse')
     m.client.close()
   })
 
   it('falls back to SSE when a WebSocket opens but no frame arrives', async () => {
-    const m = member(host, 'Quiet', { WebSocket: SilentWSOpen as unknown as WebSocketCtor, EventSource: NodeEventSource as unknown as EventSourceCtor })
+    const m = member(host, 'Quiet', {
+      WebSocket: SilentWSOpen as unknown as WebSocketCtor,
+      EventSource: NodeEventSource as unknown as EventSourceCtor,
+    })
     await chats(m, 'silent')
     assert.equal(m.chooser.current, 'sse')
     m.client.close()
@@ -106,7 +118,10 @@ describe('RoomClient picks its transport', () => {
       }
       close(): void {}
     }
-    const b = member(host, 'Broken', { WebSocket: RefusedWS as unknown as WebSocketCtor, EventSource: BrokenES as unknown as EventSourceCtor })
+    const b = member(host, 'Broken', {
+      WebSocket: RefusedWS as unknown as WebSocketCtor,
+      EventSource: BrokenES as unknown as EventSourceCtor,
+    })
     await chats(b, 'broken-sse')
     assert.equal(b.chooser.current, 'long-poll')
     b.client.close()
@@ -124,7 +139,10 @@ describe('RoomClient picks its transport', () => {
     await until(() => m.messages.filter((x) => x.text.startsWith('c')).length >= 10, 'all ten')
     const seqs = m.messages.map((x) => x.seq)
     assert.equal(new Set(seqs).size, seqs.length)
-    assert.deepEqual(m.messages.filter((x) => x.text.startsWith('c')).map((x) => x.text), Array.from({ length: 10 }, (_, i) => `c${i}`))
+    assert.deepEqual(
+      m.messages.filter((x) => x.text.startsWith('c')).map((x) => x.text),
+      Array.from({ length: 10 }, (_, i) => `c${i}`),
+    )
     assert.equal(m.chooser.current, 'sse')
     m.client.close()
     ws.client.close()
@@ -137,7 +155,11 @@ describe('RoomClient picks its transport', () => {
         return (broken ? new RefusedWS() : new RealWS(url, protocols)) as unknown as FlakyWS
       }
     }
-    const m = member(host, 'Climber', { WebSocket: FlakyWS as unknown as WebSocketCtor, EventSource: NodeEventSource as unknown as EventSourceCtor, upgradeAfterMs: 400 })
+    const m = member(host, 'Climber', {
+      WebSocket: FlakyWS as unknown as WebSocketCtor,
+      EventSource: NodeEventSource as unknown as EventSourceCtor,
+      upgradeAfterMs: 400,
+    })
     await until(() => m.chooser.current === 'sse' && m.client.state.status === 'open', 'on SSE')
     const ws = nodeClient(host.server.url, 'ClimbPeer')
     await until(() => ws.client.state.status === 'open', 'peer open')
@@ -146,7 +168,10 @@ describe('RoomClient picks its transport', () => {
     await until(() => m.chooser.current === 'websocket' && m.client.state.status === 'open', 'back on WebSocket')
     ws.client.send('u1')
     await until(() => m.messages.some((x) => x.text === 'u1'), 'u1')
-    assert.deepEqual(m.messages.filter((x) => x.text.startsWith('u')).map((x) => x.text), ['u0', 'u1'])
+    assert.deepEqual(
+      m.messages.filter((x) => x.text.startsWith('u')).map((x) => x.text),
+      ['u0', 'u1'],
+    )
     m.client.close()
     ws.client.close()
   })

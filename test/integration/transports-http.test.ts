@@ -60,9 +60,15 @@ describe('HTTP transports: join, send, SSE, polling', () => {
     await until(() => back.messages.length === 4, 'the four missed messages')
     await postJson(`${base}/api/send?member=${other.member}`, { id: 'c0', text: 'after' })
     await until(() => back.messages.length === 5, 'live again')
-    assert.deepEqual(back.messages.map((m) => m.text), ['during 0', 'during 1', 'during 2', 'during 3', 'after'])
+    assert.deepEqual(
+      back.messages.map((m) => m.text),
+      ['during 0', 'during 1', 'during 2', 'during 3', 'after'],
+    )
     const seqs = [...sse.messages, ...back.messages].map((m) => m.seq)
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b))
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    )
     assert.equal(new Set(seqs).size, seqs.length)
     back.cut()
     otherStream.cut()
@@ -87,7 +93,10 @@ describe('HTTP transports: join, send, SSE, polling', () => {
     assert.deepEqual((await short.json()).frames, [])
     // A poll whose answer was lost: asking again from the older seq replays the message.
     const replay = await (await fetch(`${base}/api/poll?member=${j.member}&wait=0&after=${seq0}`)).json()
-    assert.deepEqual(replay.frames.map((f: any) => f.text), ['news'])
+    assert.deepEqual(
+      replay.frames.map((f: any) => f.text),
+      ['news'],
+    )
     assert.equal((await fetch(`${base}/api/poll?member=${j.member}&after=abc`)).status, 400)
     await postJson(`${base}/api/leave?member=${j.member}`, {})
   })
@@ -153,7 +162,9 @@ describe('HTTP transports: join, send, SSE, polling', () => {
     assert.equal((await fetch(`${base}/api/events?member=nobody`)).status, 404)
     // A wrong Host header (DNS rebinding) is refused before any route.
     const rebinding = await new Promise<number>((resolve) => {
-      request(`${base}/api/join`, { method: 'POST', headers: { Host: 'evil.example', 'Content-Type': 'application/json' } }, (res) => resolve(res.statusCode!)).end('{}')
+      request(`${base}/api/join`, { method: 'POST', headers: { Host: 'evil.example', 'Content-Type': 'application/json' } }, (res) =>
+        resolve(res.statusCode!),
+      ).end('{}')
     })
     assert.equal(rebinding, 421)
     // Rate limit: the same bucket as WebSocket members.
@@ -206,7 +217,10 @@ describe('HTTP transports: limits and passwords', () => {
       assert.equal(wrong.json.frames[0].code, 'wrong_password')
       assert.equal((await fetch(`${host.base}/api/poll?member=${j.member}&wait=0`)).status, 410)
       const k = await join(host.base, 'Pw', 'c-pw')
-      const right = await postJson(`${host.base}/api/auth?member=${k.member}`, { type: 'auth', proof: await answerChallenge('opensesame', k.frames[0]) })
+      const right = await postJson(`${host.base}/api/auth?member=${k.member}`, {
+        type: 'auth',
+        proof: await answerChallenge('opensesame', k.frames[0]),
+      })
       assert.equal(right.status, 200)
       assert.equal(right.json.frames[0].type, 'welcome')
     } finally {
@@ -246,7 +260,9 @@ describe('HTTP transports: limits and passwords', () => {
       let acked = 0
       for (let t = 0; t < 150; t++) {
         const talker = await join(host.base, `T${t}`, `c-t${t}`)
-        const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => postJson(`${host.base}/api/send?member=${talker.member}`, { id: `m${i}`, text })))
+        const rs = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => postJson(`${host.base}/api/send?member=${talker.member}`, { id: `m${i}`, text })),
+        )
         acked += rs.filter((r) => r.status === 200).length
         await postJson(`${host.base}/api/leave?member=${talker.member}`, {})
         // Slow is the only member left in the room until it is closed.

@@ -8,7 +8,9 @@ import { RoomServer, type RoomServerOptions } from '../../src/main/server/room-s
 import { RoomClient, type RoomClientOptions, type WebSocketCtor } from '../../src/shared/room-client.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
-export async function startHost(opts: Partial<RoomServerOptions> = {}): Promise<{ server: RoomServer; base: string; stop: () => Promise<void> }> {
+export async function startHost(
+  opts: Partial<RoomServerOptions> = {},
+): Promise<{ server: RoomServer; base: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(joinPath(tmpdir(), 'beacon-transports-'))
   const server = await RoomServer.start({ name: 'Transports', dataDir, listen: '127.0.0.1', port: 0, hostName: 'tester', ...opts })
   return {
@@ -34,8 +36,21 @@ export async function until<T>(pred: () => T | undefined | false, what: string, 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export function nodeClient(url: string, name: string, clientId = `node-${name}`, password?: string, extra: Partial<RoomClientOptions> = {}): { client: RoomClient; messages: ChatMessage[] } {
-  const client = new RoomClient({ url, name, clientId, WebSocket: WebSocket as unknown as WebSocketCtor, ...(password ? { password } : {}), ...extra })
+export function nodeClient(
+  url: string,
+  name: string,
+  clientId = `node-${name}`,
+  password?: string,
+  extra: Partial<RoomClientOptions> = {},
+): { client: RoomClient; messages: ChatMessage[] } {
+  const client = new RoomClient({
+    url,
+    name,
+    clientId,
+    WebSocket: WebSocket as unknown as WebSocketCtor,
+    ...(password ? { password } : {}),
+    ...extra,
+  })
   const messages: ChatMessage[] = []
   client.on('history', (h) => {
     if (h.reset) messages.length = 0
@@ -46,8 +61,16 @@ export function nodeClient(url: string, name: string, clientId = `node-${name}`,
   return { client, messages }
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
   const text = await res.text()
   let json: any
   try {
@@ -58,7 +81,12 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: res.status, json, text }
 }
 
-export async function join(base: string, name: string, client: string, extra: Record<string, unknown> = {}): Promise<{ member: string; frames: any[] }> {
+export async function join(
+  base: string,
+  name: string,
+  client: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ member: string; frames: any[] }> {
   const r = await postJson(`${base}/api/join`, { type: 'hello', protocol: 1, name, client, ...extra })
   if (r.status !== 200) throw new Error(`join answered ${r.status}: ${r.text}`)
   return r.json

@@ -178,12 +178,14 @@ describe('STOMP gateway', () => {
     for (let i = 0; i < sub.length; i += 7) raw.send(sub.slice(i, i + 7))
     await until(() => raw.of('RECEIPT').find((f) => header(f, 'receipt-id') === 's'), 'subscribe receipt')
     const body = Buffer.from('a\0b')
-    raw.send(Buffer.concat([
-      Buffer.from('\nSEND\ndestination:/topic/room\nreceipt:1\n\none\0\n'),
-      Buffer.from(`SEND\ndestination:/topic/room\ncontent-type:text/plain\ncontent-length:${body.length}\nreceipt:2\n\n`),
-      body,
-      Buffer.from('\0'),
-    ]))
+    raw.send(
+      Buffer.concat([
+        Buffer.from('\nSEND\ndestination:/topic/room\nreceipt:1\n\none\0\n'),
+        Buffer.from(`SEND\ndestination:/topic/room\ncontent-type:text/plain\ncontent-length:${body.length}\nreceipt:2\n\n`),
+        body,
+        Buffer.from('\0'),
+      ]),
+    )
     await until(() => raw.of('RECEIPT').length === 3, 'two more receipts')
     const msgs = await until(() => (raw.of('MESSAGE').length === 2 ? raw.of('MESSAGE') : undefined), 'two MESSAGE frames')
     assert.equal(Buffer.from(msgs[0]!.body).toString(), 'one')

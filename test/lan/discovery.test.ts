@@ -45,8 +45,20 @@ describe('LAN discovery between namespaces', { skip }, () => {
     const standup = await startHost(lab, hostNs, 'Standup')
     const design = await startHost(lab, hostNs, 'Design', ['--password', 'hunter2'])
 
-    const a = roomOf(await rooms.waitFor(isRoomEvent('up', (r) => r.id === standup.id), SEEN_MS, 'Standup up'))
-    const b = roomOf(await rooms.waitFor(isRoomEvent('up', (r) => r.id === design.id), SEEN_MS, 'Design up'))
+    const a = roomOf(
+      await rooms.waitFor(
+        isRoomEvent('up', (r) => r.id === standup.id),
+        SEEN_MS,
+        'Standup up',
+      ),
+    )
+    const b = roomOf(
+      await rooms.waitFor(
+        isRoomEvent('up', (r) => r.id === design.id),
+        SEEN_MS,
+        'Design up',
+      ),
+    )
     assert.equal(a.name, 'Standup')
     assert.equal(a.roomName, 'Standup')
     assert.equal(a.passwordRequired, false)
@@ -59,18 +71,34 @@ describe('LAN discovery between namespaces', { skip }, () => {
 
     // What the host publishes, read raw: PROTOCOL.md's TXT keys.
     const watch = lab.fixture(peerNs, 'txt-watch', [])
-    const txt = (await watch.waitFor<{ txt: Record<string, string> }>((e) => (e.txt as Record<string, string>)?.id === design.id, SEEN_MS, 'Design TXT')).txt
+    const txt = (
+      await watch.waitFor<{ txt: Record<string, string> }>(
+        (e) => (e.txt as Record<string, string>)?.id === design.id,
+        SEEN_MS,
+        'Design TXT',
+      )
+    ).txt
     assert.deepEqual({ ...txt, host: '' }, { v: '1', id: design.id, room: 'Design', host: '', path: '/ws', pw: '1', n: '0' })
     assert.equal(txt.host, b.host)
     await watch.kill()
 
     const mark = rooms.events.length
     await standup.proc.kill('SIGTERM')
-    await rooms.waitFor(isRoomEvent('down', (r) => r.id === standup.id), 5000, 'Standup down after a graceful stop', mark)
+    await rooms.waitFor(
+      isRoomEvent('down', (r) => r.id === standup.id),
+      5000,
+      'Standup down after a graceful stop',
+      mark,
+    )
 
     const crashedAt = Date.now()
     await design.proc.kill('SIGKILL')
-    await rooms.waitFor(isRoomEvent('down', (r) => r.id === design.id), CRASH_DOWN_MS + 2000, 'Design down after SIGKILL', mark)
+    await rooms.waitFor(
+      isRoomEvent('down', (r) => r.id === design.id),
+      CRASH_DOWN_MS + 2000,
+      'Design down after SIGKILL',
+      mark,
+    )
     assert.ok(Date.now() - crashedAt <= CRASH_DOWN_MS, `down after ${Date.now() - crashedAt} ms`)
     await rooms.kill()
   })
@@ -82,18 +110,29 @@ describe('LAN discovery between namespaces', { skip }, () => {
     const rooms = lab.beacon(peerNs, ['rooms', '--json'])
     const [one, two] = await Promise.all([startHost(lab, hostNs, 'Lunch'), startHost(lab, hostNs, 'Lunch')])
     const seen = await Promise.all(
-      [one, two].map(async (h) => roomOf(await rooms.waitFor(isRoomEvent('up', (r) => r.id === h.id), SEEN_MS, `Lunch ${h.id} up`))),
+      [one, two].map(async (h) =>
+        roomOf(
+          await rooms.waitFor(
+            isRoomEvent('up', (r) => r.id === h.id),
+            SEEN_MS,
+            `Lunch ${h.id} up`,
+          ),
+        ),
+      ),
     )
     // A rename after the first listing shows up as an update: wait until the two names differ.
     const names = async () => {
-      const latest = (id: string) => roomOf([...rooms.events].reverse().find((e) => (e.event === 'up' || e.event === 'update') && roomOf(e).id === id)!)
+      const latest = (id: string) =>
+        roomOf([...rooms.events].reverse().find((e) => (e.event === 'up' || e.event === 'update') && roomOf(e).id === id)!)
       return [latest(one.id).name, latest(two.id).name].sort()
     }
     const deadline = Date.now() + SEEN_MS
     while ((await names())[0] === (await names())[1] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
     assert.notEqual(seen[0]!.id, seen[1]!.id)
     assert.deepEqual(await names(), ['Lunch', 'Lunch (2)'])
-    const advertised = await Promise.all([one, two].map((h) => h.proc.waitFor<{ name: string }>((e) => e.event === 'advertised', SEEN_MS, 'advertised')))
+    const advertised = await Promise.all(
+      [one, two].map((h) => h.proc.waitFor<{ name: string }>((e) => e.event === 'advertised', SEEN_MS, 'advertised')),
+    )
     assert.deepEqual(advertised.map((e) => e.name).sort(), ['Lunch', 'Lunch (2)'])
     assert.ok(seen.every((r) => r.roomName === 'Lunch'))
     await Promise.all([one.proc.kill(), two.proc.kill(), rooms.kill()])
@@ -114,7 +153,10 @@ describe('LAN discovery between namespaces', { skip }, () => {
     assert.deepEqual(bobAt, { event: 'resolved', address: '198.18.32.1', port: host.port })
     // Each side lists the room with its own network's address only: the A records are per link.
     const annRoom = roomOf(await ann.waitFor((e) => e.event === 'room', 1000))
-    assert.deepEqual(annRoom.addresses.map((a) => a.address), ['198.18.31.1'])
+    assert.deepEqual(
+      annRoom.addresses.map((a) => a.address),
+      ['198.18.31.1'],
+    )
 
     await ann.waitFor((e) => e.event === 'welcome', SEEN_MS, 'Ann welcome')
     await bob.waitFor((e) => e.event === 'welcome', SEEN_MS, 'Bob welcome')
@@ -135,7 +177,11 @@ describe('LAN discovery between namespaces', { skip }, () => {
     const rooms = lab.beacon(peerNs, ['rooms', '--json'])
     const n = (e: Ev) => (e.txt as Record<string, string> | undefined)?.n
     await watch.waitFor((e) => n(e) === '0', SEEN_MS, 'TXT n=0')
-    await rooms.waitFor(isRoomEvent('up', (r) => r.id === host.id && r.members === 0), SEEN_MS, 'room up with 0 members')
+    await rooms.waitFor(
+      isRoomEvent('up', (r) => r.id === host.id && r.members === 0),
+      SEEN_MS,
+      'room up with 0 members',
+    )
 
     const ann = lab.fixture(peerNs, 'member', ['--address', '198.18.40.1:' + host.port, '--name', 'Ann'])
     await ann.waitFor((e) => e.event === 'welcome', SEEN_MS, 'Ann welcome')
@@ -160,7 +206,11 @@ describe('LAN discovery between namespaces', { skip }, () => {
     await host.proc.waitFor((e) => e.event === 'advertised', SEEN_MS, 'advertised')
     await new Promise((r) => setTimeout(r, 4500)) // past the host's announcements (0, 1, 3 s): only a query finds it now
     const rooms = lab.beacon(peerNs, ['rooms', '--json', '--wait', '8'])
-    await rooms.waitFor(isRoomEvent('up', (r) => r.id === host.id), SEEN_MS, 'room up')
+    await rooms.waitFor(
+      isRoomEvent('up', (r) => r.id === host.id),
+      SEEN_MS,
+      'room up',
+    )
     await Promise.all([rooms.kill(), host.proc.kill()])
   })
 
@@ -176,7 +226,10 @@ describe('LAN discovery between namespaces', { skip }, () => {
     const host = await startHost(lab, hostNs, 'Quiet')
     const rooms = lab.beacon(peerNs, ['rooms', '--json', '--wait', '3'])
     await rooms.waitExit(SEEN_MS)
-    assert.deepEqual(rooms.events.filter((e) => e.event === 'up'), [])
+    assert.deepEqual(
+      rooms.events.filter((e) => e.event === 'up'),
+      [],
+    )
     assert.equal(host.proc.exited, false, 'the host keeps running')
 
     for (const address of [`198.18.60.1:${host.port}`, `http://198.18.60.1:${host.port}/`]) {
@@ -210,7 +263,13 @@ describe('network cards that come and go', { skip }, () => {
     await host.proc.waitFor((e) => e.event === 'advertised', SEEN_MS, 'advertised')
     const rightRooms = lab.beacon(right, ['rooms', '--json']) // starts with no network at all
     lab.link(middle, '198.18.92.1', right, '198.18.92.2')
-    const seen = roomOf(await rightRooms.waitFor(isRoomEvent('up', (r) => r.id === host.id), SEEN_MS, 'up on the new network'))
+    const seen = roomOf(
+      await rightRooms.waitFor(
+        isRoomEvent('up', (r) => r.id === host.id),
+        SEEN_MS,
+        'up on the new network',
+      ),
+    )
     assert.deepEqual(seen.addresses, [{ address: '198.18.92.1', port: host.port }])
     await Promise.all([rightRooms.kill(), host.proc.kill()])
   })
@@ -234,10 +293,19 @@ describe('pinning the advertised interface', { skip }, () => {
     const host = await startHost(lab, middle, 'Pinned', ['--interface', ifA])
     const leftRooms = lab.beacon(left, ['rooms', '--json'])
     const rightRooms = lab.beacon(right, ['rooms', '--json', '--wait', '5'])
-    const seen = roomOf(await leftRooms.waitFor(isRoomEvent('up', (r) => r.id === host.id), SEEN_MS, 'up on the pinned side'))
+    const seen = roomOf(
+      await leftRooms.waitFor(
+        isRoomEvent('up', (r) => r.id === host.id),
+        SEEN_MS,
+        'up on the pinned side',
+      ),
+    )
     assert.deepEqual(seen.addresses, [{ address: '198.18.81.1', port: host.port }])
     await rightRooms.waitExit(SEEN_MS)
-    assert.deepEqual(rightRooms.events.filter((e) => e.event === 'up'), [])
+    assert.deepEqual(
+      rightRooms.events.filter((e) => e.event === 'up'),
+      [],
+    )
     await Promise.all([leftRooms.kill(), host.proc.kill()])
   })
 })

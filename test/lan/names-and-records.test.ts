@@ -62,17 +62,43 @@ describe('addresses', () => {
   test('same-subnet IPv4 is tried first, link-local IPv6 last', () => {
     assert.ok(sameSubnet('198.18.1.7', { address: '198.18.1.1', netmask: '255.255.255.0' }))
     assert.ok(!sameSubnet('198.18.2.7', { address: '198.18.1.1', netmask: '255.255.255.0' }))
-    const ranked = rankAddresses([{ address: 'fe80::1', port: 1 }, { address: '2001:db8::1', port: 1 }, { address: '203.0.113.9', port: 1 }])
-    assert.deepEqual(ranked.map((a) => a.address), ['203.0.113.9', '2001:db8::1', 'fe80::1'])
+    const ranked = rankAddresses([
+      { address: 'fe80::1', port: 1 },
+      { address: '2001:db8::1', port: 1 },
+      { address: '203.0.113.9', port: 1 },
+    ])
+    assert.deepEqual(
+      ranked.map((a) => a.address),
+      ['203.0.113.9', '2001:db8::1', 'fe80::1'],
+    )
   })
 
   test('loopback is used only when a machine has no other interface, unless pinned', () => {
-    const lo = { address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' } as const
+    const lo = {
+      address: '127.0.0.1',
+      netmask: '255.0.0.0',
+      family: 'IPv4',
+      mac: '00:00:00:00:00:00',
+      internal: true,
+      cidr: '127.0.0.1/8',
+    } as const
     const eth = { ...lo, address: '198.18.0.5', netmask: '255.255.255.0', internal: false, cidr: '198.18.0.5/24' } as const
     const v6 = { ...lo, family: 'IPv6', address: '::1', scopeid: 0, cidr: '::1/128' } as const
-    assert.deepEqual(usableLinks(undefined, { lo: [lo, v6], eth0: [eth] }).map((l) => l.name), ['eth0'])
-    assert.deepEqual(usableLinks(undefined, { lo: [lo, v6] }).map((l) => l.name), ['lo'])
-    assert.deepEqual(usableLinks('lo', { lo: [lo], eth0: [eth] }).map((l) => l.name), ['lo'])
-    assert.deepEqual(usableLinks('198.18.0.5', { lo: [lo], eth0: [eth] }).map((l) => l.name), ['eth0'])
+    assert.deepEqual(
+      usableLinks(undefined, { lo: [lo, v6], eth0: [eth] }).map((l) => l.name),
+      ['eth0'],
+    )
+    assert.deepEqual(
+      usableLinks(undefined, { lo: [lo, v6] }).map((l) => l.name),
+      ['lo'],
+    )
+    assert.deepEqual(
+      usableLinks('lo', { lo: [lo], eth0: [eth] }).map((l) => l.name),
+      ['lo'],
+    )
+    assert.deepEqual(
+      usableLinks('198.18.0.5', { lo: [lo], eth0: [eth] }).map((l) => l.name),
+      ['eth0'],
+    )
   })
 })

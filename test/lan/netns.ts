@@ -59,7 +59,10 @@ export class Lab {
     const ifA = `bv${n}a`
     const ifB = `bv${n}b`
     ip('-n', a, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', b)
-    for (const [ns, dev, addr] of [[a, ifA, addrA], [b, ifB, addrB]] as const) {
+    for (const [ns, dev, addr] of [
+      [a, ifA, addrA],
+      [b, ifB, addrB],
+    ] as const) {
       ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev)
       ip('-n', ns, 'link', 'set', dev, 'up')
       if (!ip('-n', ns, 'route', 'show', '224.0.0.0/4').trim()) ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev)
@@ -169,7 +172,9 @@ export class Proc {
       }
       const timer = setTimeout(() => {
         finish()
-        reject(new Error(`no ${what} within ${ms} ms; events: ${JSON.stringify(this.events).slice(-1500)}; stderr: ${this.stderr.slice(-800)}`))
+        reject(
+          new Error(`no ${what} within ${ms} ms; events: ${JSON.stringify(this.events).slice(-1500)}; stderr: ${this.stderr.slice(-800)}`),
+        )
       }, ms)
       const finish = () => {
         clearTimeout(timer)

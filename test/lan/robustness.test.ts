@@ -34,7 +34,9 @@ describe('LAN discovery with junk on the network', { skip }, () => {
     await late.waitFor((e) => e.event === 'up', WAIT_MS, 'room found after the junk')
     await late.waitExit(WAIT_MS)
     for (const p of [host, rooms]) assert.equal(p.exited, false, p.stderr)
-    const ids = (evs: Record<string, unknown>[]) => [...new Set(evs.filter((e) => e.event === 'up').map((e) => (e.room as { id: string }).id))]
+    const ids = (evs: Record<string, unknown>[]) => [
+      ...new Set(evs.filter((e) => e.event === 'up').map((e) => (e.room as { id: string }).id)),
+    ]
     assert.deepEqual(ids(rooms.events), [room.id])
     assert.deepEqual(ids(late.events), [room.id])
     assert.equal(late.child.exitCode, 0, late.stderr)

@@ -3,7 +3,14 @@ import { describe, it } from 'node:test'
 import { Attention, stopHostingQuestion } from '../../src/main/app/attention.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
-const msg = (from: string, text = 'hi', seq = 1): ChatMessage => ({ type: 'message', seq, id: `m${seq}`, from: { id: from, name: from.toUpperCase() }, text, ts: 0 })
+const msg = (from: string, text = 'hi', seq = 1): ChatMessage => ({
+  type: 'message',
+  seq,
+  id: `m${seq}`,
+  from: { id: from, name: from.toUpperCase() },
+  text,
+  ts: 0,
+})
 
 describe('getting the user’s attention', () => {
   it('notifies and counts unread for messages from others while the window is in the background', () => {

@@ -9,7 +9,14 @@ import { LIMITS, type ChatMessage } from '../../src/shared/protocol.ts'
 describe('History', () => {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-history-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
-  const msg = (seq: number): ChatMessage => ({ type: 'message', seq, id: `m${seq}`, from: { id: 'a', name: 'Ann' }, text: `t${seq}`, ts: seq })
+  const msg = (seq: number): ChatMessage => ({
+    type: 'message',
+    seq,
+    id: `m${seq}`,
+    from: { id: 'a', name: 'Ann' },
+    text: `t${seq}`,
+    ts: seq,
+  })
 
   it('keeps at least the retention, resumes exactly within it, and refuses to pretend beyond it', () => {
     const h = new History(dir)
@@ -24,7 +31,10 @@ describe('History', () => {
     assert.equal(h.after(keptFrom - 1).length, LIMITS.retention)
     assert.equal(h.canResume(0), false, 'older positions get a fresh welcome, not a partial replay')
     assert.equal(h.canResume(total + 1), false, 'a position from the future (another room epoch) is refused')
-    assert.deepEqual(h.latest(3).map((m) => m.seq), [total - 2, total - 1, total])
+    assert.deepEqual(
+      h.latest(3).map((m) => m.seq),
+      [total - 2, total - 1, total],
+    )
     assert.equal(h.find('ann', `m${total}`), total)
     assert.equal(h.find('bob', `m${total}`), undefined, 'ids are per client')
     h.close()

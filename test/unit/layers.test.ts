@@ -17,7 +17,9 @@ function sources(dir: string): string[] {
 /** Every module specifier a file imports or re-exports (type-only imports included: they couple layers too). */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8')
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => (m[1] ?? m[2])!)
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => (m[1] ?? m[2])!,
+  )
 }
 
 /** The layer (top folder under src/) a relative import lands in. */
@@ -27,7 +29,10 @@ const layerOf = (file: string, spec: string): string | undefined =>
 const RULES: Record<string, { layers: string[]; packages: RegExp }> = {
   // isomorphic: runs in main, preload and the browser
   shared: { layers: ['shared'], packages: /^zod$/ },
-  renderer: { layers: ['renderer', 'shared'], packages: /^(react|react-dom|react-dom\/client|react\/jsx-runtime|react-virtuoso|qrcode|linkifyjs|zod)$/ },
+  renderer: {
+    layers: ['renderer', 'shared'],
+    packages: /^(react|react-dom|react-dom\/client|react\/jsx-runtime|react-virtuoso|qrcode|linkifyjs|zod)$/,
+  },
   preload: { layers: ['preload', 'shared'], packages: /^(electron|zod)$/ },
   main: { layers: ['main', 'shared'], packages: /^(node:.*|electron|ws|zod|multicast-dns|bonjour-service)$/ },
 }

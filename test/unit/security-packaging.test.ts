@@ -54,7 +54,8 @@ describe('layers', () => {
     const offenders: string[] = []
     for (const file of [...files('src'), ...files('test')]) {
       const text = readFileSync(join(ROOT, file), 'utf8')
-      const runtime = /^\s*import\s+(?!type\b)[^;]*?from\s+['"]electron['"]|require\(\s*['"]electron['"]\s*\)|import\(\s*['"]electron['"]\s*\)/m
+      const runtime =
+        /^\s*import\s+(?!type\b)[^;]*?from\s+['"]electron['"]|require\(\s*['"]electron['"]\s*\)|import\(\s*['"]electron['"]\s*\)/m
       if (runtime.test(text) && !WIRING.has(file)) offenders.push(file)
     }
     assert.deepEqual(offenders, [])

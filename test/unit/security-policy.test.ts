@@ -126,7 +126,26 @@ describe('permissions', () => {
     assert.equal(permissionAllowed('notifications', 'https://example.com/', app), false)
     assert.equal(permissionAllowed('notifications', undefined, app), false)
   })
-  for (const p of ['media', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'fullscreen', 'hid', 'serial', 'usb', 'openExternal', 'pointerLock', 'midi', 'midiSysex', 'idle-detection', 'window-management', 'fileSystem', 'storage-access', 'unknown']) {
+  for (const p of [
+    'media',
+    'geolocation',
+    'clipboard-read',
+    'clipboard-sanitized-write',
+    'display-capture',
+    'fullscreen',
+    'hid',
+    'serial',
+    'usb',
+    'openExternal',
+    'pointerLock',
+    'midi',
+    'midiSysex',
+    'idle-detection',
+    'window-management',
+    'fileSystem',
+    'storage-access',
+    'unknown',
+  ]) {
     it(`denies ${p}`, () => assert.equal(permissionAllowed(p, 'app://beacon/index.html', app), false))
   }
 })
@@ -177,7 +196,16 @@ describe('Content-Security-Policy', () => {
     assert.equal(meta[1], CONTENT_SECURITY_POLICY)
   })
   it('is strict: nothing by default, scripts and styles from the app only, no objects, no base, no forms', () => {
-    for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'"]) {
+    for (const d of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ]) {
       assert.ok(CONTENT_SECURITY_POLICY.split(/;\s*/).includes(d), d)
     }
     assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|unsafe-eval|\*/)

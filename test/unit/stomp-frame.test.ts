@@ -3,7 +3,10 @@ import { describe, it } from 'node:test'
 import { header, serializeFrame, StompParser, type ParseEvent } from '../../src/main/server/transports/stomp-frame.ts'
 
 const opts = { maxFrameBytes: 1024, maxHeaders: 8 }
-const frames = (evs: ParseEvent[]) => evs.filter((e) => e.kind === 'frame').map((e) => (e as { frame: import('../../src/main/server/transports/stomp-frame.ts').StompFrame }).frame)
+const frames = (evs: ParseEvent[]) =>
+  evs
+    .filter((e) => e.kind === 'frame')
+    .map((e) => (e as { frame: import('../../src/main/server/transports/stomp-frame.ts').StompFrame }).frame)
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8')
 
 describe('StompParser', () => {
@@ -29,7 +32,10 @@ describe('StompParser', () => {
     const p = new StompParser(opts)
     const evs = p.push(Buffer.from('\n\r\nSEND\ndestination:a\n\none\0\nSEND\ndestination:b\n\ntwo\0'))
     assert.equal(evs.filter((e) => e.kind === 'heartbeat').length, 3)
-    assert.deepEqual(frames(evs).map((f) => text(f.body)), ['one', 'two'])
+    assert.deepEqual(
+      frames(evs).map((f) => text(f.body)),
+      ['one', 'two'],
+    )
   })
 
   it('reads a content-length body that contains NUL', () => {
@@ -89,7 +95,13 @@ describe('serializeFrame', () => {
   })
 
   it('does not escape CONNECTED, and 1.0 cannot escape at all', () => {
-    assert.equal(serializeFrame('CONNECTED', [['version', '1.2'], ['server', 'x:y']]).toString(), 'CONNECTED\nversion:1.2\nserver:x:y\n\n\0')
+    assert.equal(
+      serializeFrame('CONNECTED', [
+        ['version', '1.2'],
+        ['server', 'x:y'],
+      ]).toString(),
+      'CONNECTED\nversion:1.2\nserver:x:y\n\n\0',
+    )
     assert.equal(serializeFrame('RECEIPT', [['receipt-id', 'a\nb']], '', '1.0').toString(), 'RECEIPT\nreceipt-id:a b\n\n\0')
   })
 

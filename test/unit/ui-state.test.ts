@@ -17,19 +17,40 @@ import { expireTyping, nextExpiry, noteTyping, throttle, typingText, TYPING_TTL_
 const ana = { id: 'a', name: 'Ana' }
 const bo = { id: 'b', name: 'Bo' }
 const T0 = new Date(2026, 2, 3, 12, 0, 0).getTime()
-const msg = (seq: number, from = ana, ts = T0 + seq * 1000, text = `m${seq}`): ChatMessage => ({ type: 'message', seq, id: `id${seq}`, from, text, ts })
-const room = (id: string, name: string, extra: Partial<RoomListing> = {}): RoomListing => ({ id, name, host: 'h', members: 1, passwordRequired: false, addresses: [], ...extra })
+const msg = (seq: number, from = ana, ts = T0 + seq * 1000, text = `m${seq}`): ChatMessage => ({
+  type: 'message',
+  seq,
+  id: `id${seq}`,
+  from,
+  text,
+  ts,
+})
+const room = (id: string, name: string, extra: Partial<RoomListing> = {}): RoomListing => ({
+  id,
+  name,
+  host: 'h',
+  members: 1,
+  passwordRequired: false,
+  addresses: [],
+  ...extra,
+})
 
 describe('room list', () => {
   it('adds rooms in name order, replaces them on update and removes them on down', () => {
     let rooms = applyRoomEvent([], { kind: 'up', room: room('2', 'lunch') })
     rooms = applyRoomEvent(rooms, { kind: 'up', room: room('1', 'Breakfast') })
-    assert.deepEqual(rooms.map((r) => r.name), ['Breakfast', 'lunch'])
+    assert.deepEqual(
+      rooms.map((r) => r.name),
+      ['Breakfast', 'lunch'],
+    )
     rooms = applyRoomEvent(rooms, { kind: 'update', room: room('2', 'lunch', { members: 5 }) })
     assert.equal(rooms.length, 2)
     assert.equal(rooms.find((r) => r.id === '2')?.members, 5)
     rooms = applyRoomEvent(rooms, { kind: 'down', room: room('1', 'Breakfast') })
-    assert.deepEqual(rooms.map((r) => r.id), ['2'])
+    assert.deepEqual(
+      rooms.map((r) => r.id),
+      ['2'],
+    )
   })
   it('ignores a down for a room it never listed', () => {
     const rooms = [room('1', 'A')]
@@ -42,12 +63,21 @@ describe('message log', () => {
     let log = mergeMessages([], [msg(1), msg(2)])
     log = mergeMessages(log, [msg(3)])
     log = mergeMessages(log, [msg(2), msg(3), msg(4)])
-    assert.deepEqual(log.map((m) => m.seq), [1, 2, 3, 4])
+    assert.deepEqual(
+      log.map((m) => m.seq),
+      [1, 2, 3, 4],
+    )
     log = mergeMessages(log, [msg(6), msg(5)])
-    assert.deepEqual(log.map((m) => m.seq), [1, 2, 3, 4, 5, 6])
+    assert.deepEqual(
+      log.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6],
+    )
   })
   it('replaces everything on a reset', () => {
-    assert.deepEqual(mergeMessages([msg(1), msg(2)], [msg(9)], true).map((m) => m.seq), [9])
+    assert.deepEqual(
+      mergeMessages([msg(1), msg(2)], [msg(9)], true).map((m) => m.seq),
+      [9],
+    )
   })
   it('takes 10,000 messages one at a time without trouble', () => {
     let log = mergeMessages([], [])
@@ -60,7 +90,12 @@ describe('message log', () => {
 
 describe('timeline', () => {
   it('shows one header per sender run and starts a new one after five minutes', () => {
-    const items = buildTimeline({ messages: [msg(1), msg(2), msg(3, bo), msg(4, bo, T0 + 3000 + GROUP_WINDOW_MS + 1)], outbox: [], you: bo, now: T0 })
+    const items = buildTimeline({
+      messages: [msg(1), msg(2), msg(3, bo), msg(4, bo, T0 + 3000 + GROUP_WINDOW_MS + 1)],
+      outbox: [],
+      you: bo,
+      now: T0,
+    })
     const heads = items.flatMap((i) => (i.kind === 'message' ? [[i.id, i.head, i.own]] : []))
     assert.deepEqual(heads, [
       ['id1', true, false],
@@ -72,10 +107,13 @@ describe('timeline', () => {
   it('puts a day separator before the first message of each day and starts a new group there', () => {
     const nextDay = T0 + 86_400_000
     const items = buildTimeline({ messages: [msg(1), msg(2, ana, nextDay)], outbox: [], now: nextDay })
-    assert.deepEqual(items.map((i) => i.kind), ['day', 'message', 'day', 'message'])
+    assert.deepEqual(
+      items.map((i) => i.kind),
+      ['day', 'message', 'day', 'message'],
+    )
     assert.equal(items[3]?.kind === 'message' && items[3].head, true)
   })
-  it('shows unsent messages last, as the sender\'s own, with their state, and drops them once delivered', () => {
+  it("shows unsent messages last, as the sender's own, with their state, and drops them once delivered", () => {
     const outbox = [
       { id: 'id2', text: 'delivered meanwhile', status: 'sending' as const },
       { id: 'x', text: 'pending', status: 'sending' as const },
@@ -83,14 +121,17 @@ describe('timeline', () => {
     ]
     const items = buildTimeline({ messages: [msg(1, bo), msg(2, bo)], outbox, you: bo, now: T0 + 5000 })
     const messages = items.filter((i) => i.kind === 'message')
-    assert.deepEqual(messages.map((m) => [m.id, m.status, m.own]), [
-      ['id1', undefined, true],
-      ['id2', undefined, true],
-      ['x', 'sending', true],
-      ['y', 'failed', true],
-    ])
+    assert.deepEqual(
+      messages.map((m) => [m.id, m.status, m.own]),
+      [
+        ['id1', undefined, true],
+        ['id2', undefined, true],
+        ['x', 'sending', true],
+        ['y', 'failed', true],
+      ],
+    )
     assert.equal(messages[3]?.kind === 'message' && messages[3].error, 'too_large')
-    assert.equal(messages[2]?.kind === 'message' && messages[2].head, false, 'grouped with the sender\'s last message')
+    assert.equal(messages[2]?.kind === 'message' && messages[2].head, false, "grouped with the sender's last message")
   })
 })
 
@@ -128,13 +169,20 @@ describe('typing', () => {
     assert.equal(typingText(expireTyping(t, 2500, 'b')), '', 'a message from the typist ends it')
   })
   it('never says that you are typing, and summarises crowds', () => {
-    const many = [ana, bo, { id: 'c', name: 'Cy' }, { id: 'd', name: 'Di' }].reduce((t, m) => noteTyping(t, m, 0), noteTyping([], { id: 'me', name: 'Me' }, 0))
+    const many = [ana, bo, { id: 'c', name: 'Cy' }, { id: 'd', name: 'Di' }].reduce(
+      (t, m) => noteTyping(t, m, 0),
+      noteTyping([], { id: 'me', name: 'Me' }, 0),
+    )
     assert.equal(typingText(many, 'me'), 'Ana, Bo and 2 others are typing…')
   })
   it('throttles typing notices, and a reset lets the next one through', () => {
     let now = 0
     let calls = 0
-    const t = throttle(() => calls++, 1000, () => now)
+    const t = throttle(
+      () => calls++,
+      1000,
+      () => now,
+    )
     t()
     t()
     now = 500
@@ -167,7 +215,7 @@ describe('connection banner', () => {
     assert.equal(bannerFor(s({ status: 'closed', reason: 'wrong_password' }))?.title, 'Wrong password')
     assert.equal(bannerFor(s({ status: 'closed', reason: 'password_required' }))?.askPassword, true)
   })
-  it('prefers the app\'s own words where they are specific', () => {
+  it("prefers the app's own words where they are specific", () => {
     assert.equal(errorText('unreachable', '"Lunch" did not answer'), '"Lunch" did not answer')
     assert.equal(errorText('wrong_password', 'wrong password'), 'Wrong password.')
   })
@@ -187,10 +235,16 @@ describe('app state', () => {
   it('starts from the snapshot', () => {
     const st = appReducer(initialState, { type: 'snapshot', snapshot })
     assert.equal(st.loaded, true)
-    assert.deepEqual(st.rooms.map((r) => r.name), ['A', 'B'])
-    assert.deepEqual(st.messages.map((m) => m.seq), [1, 2])
+    assert.deepEqual(
+      st.rooms.map((r) => r.name),
+      ['A', 'B'],
+    )
+    assert.deepEqual(
+      st.messages.map((m) => m.seq),
+      [1, 2],
+    )
   })
-  it('forgets the room\'s messages and members on leaving, and ignores your own typing', () => {
+  it("forgets the room's messages and members on leaving, and ignores your own typing", () => {
     let st = appReducer(initialState, { type: 'snapshot', snapshot })
     st = appReducer(st, { type: 'typing', member: bo, now: 0 })
     assert.equal(st.typing.length, 0)

@@ -21,7 +21,16 @@ function decode(bytes: Buffer): string[] {
 
 describe('encodeTextFrames', () => {
   it('frames a batch so a client reads back every message, for all three length encodings and any UTF-8', () => {
-    const frames = ['', 'hi', 'é'.repeat(100), 'x'.repeat(125), 'y'.repeat(126), '🙂'.repeat(20_000), 'z'.repeat(65_535), 'w'.repeat(70_000)]
+    const frames = [
+      '',
+      'hi',
+      'é'.repeat(100),
+      'x'.repeat(125),
+      'y'.repeat(126),
+      '🙂'.repeat(20_000),
+      'z'.repeat(65_535),
+      'w'.repeat(70_000),
+    ]
     assert.deepEqual(decode(encodeTextFrames(frames)), frames)
   })
 })

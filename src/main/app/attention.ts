@@ -42,7 +42,10 @@ export class Attention {
 }
 
 /** The confirmation shown before stopping a room (or quitting) while others are in it. */
-export function stopHostingQuestion(others: number, quitting: boolean): { message: string; detail: string; confirm: string; cancel: string } {
+export function stopHostingQuestion(
+  others: number,
+  quitting: boolean,
+): { message: string; detail: string; confirm: string; cancel: string } {
   const people = others === 1 ? '1 person is' : `${others} people are`
   return {
     message: quitting ? `Quit and close your room?` : `Stop hosting your room?`,

@@ -50,8 +50,16 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     super()
     this.#opts = opts
     this.#members = opts.members
-    const label = hostname().toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'beacon'
-    this.#target = `${label}-${opts.id.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toLowerCase()}.local`
+    const label =
+      hostname()
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 40) || 'beacon'
+    this.#target = `${label}-${opts.id
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 8)
+      .toLowerCase()}.local`
     this.#links = new MdnsLinks(opts.interface)
     this.#links.on('packet', (r) => this.#receive(r))
     this.#links.on('added', (link) => this.#linkAdded(link))
@@ -229,7 +237,17 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     if (rinfo.port !== MDNS_PORT) {
       // A one-shot (legacy) querier: answer it directly, echoing its id and question, with short TTLs.
       const cap = (r: MdnsRecord) => ({ ...r, flush: false, ttl: Math.min(r.ttl ?? 0, LEGACY_TTL_SECONDS) })
-      void link.send({ type: 'response', id: packet.id ?? 0, flags: 0, questions: packet.questions, answers: answers.map(cap), additionals: extra.map(cap) }, rinfo)
+      void link.send(
+        {
+          type: 'response',
+          id: packet.id ?? 0,
+          flags: 0,
+          questions: packet.questions,
+          answers: answers.map(cap),
+          additionals: extra.map(cap),
+        },
+        rinfo,
+      )
       return
     }
     const reply: MdnsPacket = { type: 'response', flags: 0, answers, additionals: extra }
@@ -243,7 +261,9 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
 
   /** Known-answer suppression: the querier already holds our PTR with at least half its TTL left. */
   #knownAnswer(packet: MdnsPacket, ptr: MdnsRecord): boolean {
-    return recordsOf([packet.answers]).some((r) => r.type === 'PTR' && sameName(r.name, ptr.name) && sameName(r.data, String(ptr.data)) && (r.ttl ?? 0) >= (ptr.ttl ?? 0) / 2)
+    return recordsOf([packet.answers]).some(
+      (r) => r.type === 'PTR' && sameName(r.name, ptr.name) && sameName(r.data, String(ptr.data)) && (r.ttl ?? 0) >= (ptr.ttl ?? 0) / 2,
+    )
   }
 }
 
@@ -259,6 +279,9 @@ export function advertiseRoom(server: RoomServer, opts: { interface?: string } =
     members: room.memberCount,
     interface: opts.interface,
   })
-  advertiser.on('stopped', room.on('members', (n) => advertiser.setMembers(n)))
+  advertiser.on(
+    'stopped',
+    room.on('members', (n) => advertiser.setMembers(n)),
+  )
   return advertiser
 }

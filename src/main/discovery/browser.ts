@@ -150,7 +150,8 @@ export class RoomBrowser extends Emitter<{ up: RoomInfo; update: RoomInfo; down:
     for (const e of [...this.#entries.values()]) {
       const last = toInfo(e)
       for (const [k, a] of e.addresses) if (a.expiresAt <= now) e.addresses.delete(k)
-      if (e.addresses.size === 0) this.#remove(e, last) // every record expired
+      if (e.addresses.size === 0)
+        this.#remove(e, last) // every record expired
       else if (e.listed) void this.#probe(e)
     }
   }

@@ -33,5 +33,13 @@ export async function roomByAddress(input: string, timeoutMs: number = DISCOVERY
     throw new BeaconError(code, `no Beacon room at ${target.address}:${target.port} (${r.reason})`)
   }
   const s = r.summary
-  return { id: s.id, name: s.name, roomName: s.name, host: s.host, members: s.members, passwordRequired: s.passwordRequired, addresses: [target] }
+  return {
+    id: s.id,
+    name: s.name,
+    roomName: s.name,
+    host: s.host,
+    members: s.members,
+    passwordRequired: s.passwordRequired,
+    addresses: [target],
+  }
 }

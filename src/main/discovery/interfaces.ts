@@ -44,7 +44,7 @@ export function sameSubnet(address: string, link: Pick<LinkAddress, 'address' | 
   const b = ipv4ToInt(link.address)
   const m = ipv4ToInt(link.netmask)
   if (a === undefined || b === undefined || m === undefined) return false
-  return ((a & m) >>> 0) === ((b & m) >>> 0)
+  return (a & m) >>> 0 === (b & m) >>> 0
 }
 
 /** Calls `onChange` with the new link set whenever it differs from the last one; returns a stop function. */

@@ -65,7 +65,11 @@ export class MdnsLinks extends Emitter<{ packet: Received; added: MdnsLink; remo
     for (const l of wanted) {
       const key = linkKey(l)
       if (this.#links.has(key)) continue
-      const link = new MdnsLink(l, (packet, rinfo, from) => this.#receive(packet, rinfo, from), (m) => this.emit('warning', m))
+      const link = new MdnsLink(
+        l,
+        (packet, rinfo, from) => this.#receive(packet, rinfo, from),
+        (m) => this.emit('warning', m),
+      )
       this.#links.set(key, link)
       this.emit('added', link)
     }

@@ -66,7 +66,11 @@ export class MdnsLink {
   #mdns: MulticastDns
   #closed = false
 
-  constructor(link: LinkAddress, onPacket: (packet: MdnsPacket, rinfo: RemoteInfo, from: MdnsLink) => void, onWarning: (message: string) => void) {
+  constructor(
+    link: LinkAddress,
+    onPacket: (packet: MdnsPacket, rinfo: RemoteInfo, from: MdnsLink) => void,
+    onWarning: (message: string) => void,
+  ) {
     this.link = link
     // bind to the wildcard: bound to the interface's own address the socket would never see multicast.
     this.#mdns = multicastDns()({ interface: link.address, bind: '0.0.0.0', port: MDNS_PORT, reuseAddr: true, loopback: true, ttl: 255 })

@@ -19,7 +19,13 @@ export function probeRoom(target: RoomAddress, timeoutMs: number = DISCOVERY.pro
     const hostHeader = isIP(bare) === 6 ? `[${bare.replace(/%.*$/, '')}]:${target.port}` : `${bare}:${target.port}`
     let req: ClientRequest
     try {
-      req = request({ host: bare, port: target.port, path: '/api/room', agent: false, headers: { host: hostHeader, accept: 'application/json' } })
+      req = request({
+        host: bare,
+        port: target.port,
+        path: '/api/room',
+        agent: false,
+        headers: { host: hostHeader, accept: 'application/json' },
+      })
     } catch (e) {
       return resolve({ ok: false, reason: (e as Error).message }) // e.g. a port out of range
     }
@@ -81,7 +87,11 @@ export interface ResolvedRoom {
  * The best reachable address of a room: all candidates are asked at once (bounded), and the best-ranked
  * one that answers `/api/room` with the expected room id wins. Undefined when none does.
  */
-export async function resolveRoom(candidates: readonly RoomAddress[], expectedId?: string, timeoutMs: number = DISCOVERY.probeTimeoutMs): Promise<ResolvedRoom | undefined> {
+export async function resolveRoom(
+  candidates: readonly RoomAddress[],
+  expectedId?: string,
+  timeoutMs: number = DISCOVERY.probeTimeoutMs,
+): Promise<ResolvedRoom | undefined> {
   const ranked = rankAddresses(candidates).slice(0, DISCOVERY.maxCandidates)
   const attempts = ranked.map((a) => probeRoom(a, timeoutMs))
   for (const [i, attempt] of attempts.entries()) {

@@ -21,7 +21,11 @@ export const sameName = (a: unknown, b: string) => typeof a === 'string' && a.to
  * on each network learns the address it can reach. SRV/TXT/A are unique to this host (cache-flush bit);
  * the PTRs are shared.
  */
-export function serviceRecords(s: ServiceDescription, address: string | undefined, ttlScale = 1): { answers: MdnsRecord[]; additionals: MdnsRecord[] } {
+export function serviceRecords(
+  s: ServiceDescription,
+  address: string | undefined,
+  ttlScale = 1,
+): { answers: MdnsRecord[]; additionals: MdnsRecord[] } {
   const host = DISCOVERY.hostTtlSeconds * ttlScale
   const other = DISCOVERY.otherTtlSeconds * ttlScale
   const name = fqdn(s.instance)

@@ -103,7 +103,12 @@ export class RoomServer {
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'not found')
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#ownNames)) return refuseUpgrade(socket, 403, 'origin not allowed')
-    const offered = new Set((req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    const offered = new Set(
+      (req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     if (!offered.has(SUBPROTOCOL) && stompSubprotocol(offered)) return this.#stomp.handleUpgrade(req, socket, head)
     if (!WebSocketGateway.accepts(offered)) return refuseUpgrade(socket, 400, 'unsupported subprotocol')
     this.#ws.handleUpgrade(req, socket, head)
@@ -130,5 +135,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function refuseUpgrade(socket: Socket, status: number, message: string): void {
-  socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`)
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  )
 }

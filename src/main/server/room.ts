@@ -1,7 +1,16 @@
 // A room: its members, seq, the broadcast of one batch per event-loop turn, dedupe and resume.
 import { createHash } from 'node:crypto'
 import { Emitter } from '../../shared/emitter.ts'
-import { CLOSE, LIMITS, PROTOCOL_VERSION, type ChatMessage, type HostFrame, type Member, type RoomSummary, type Send } from '../../shared/protocol.ts'
+import {
+  CLOSE,
+  LIMITS,
+  PROTOCOL_VERSION,
+  type ChatMessage,
+  type HostFrame,
+  type Member,
+  type RoomSummary,
+  type Send,
+} from '../../shared/protocol.ts'
 import type { RoomSecret } from './auth.ts'
 import { Batch } from './batch.ts'
 import type { History } from './history.ts'

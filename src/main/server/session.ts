@@ -17,7 +17,8 @@ export interface Transport {
   close(code: number, reason: string): void
 }
 
-type State = { kind: 'new' } | { kind: 'challenged'; hello: Hello; nonce: string } | { kind: 'verifying' } | { kind: 'joined' } | { kind: 'closed' }
+type State =
+  { kind: 'new' } | { kind: 'challenged'; hello: Hello; nonce: string } | { kind: 'verifying' } | { kind: 'joined' } | { kind: 'closed' }
 const NEW: State = { kind: 'new' }
 const VERIFYING: State = { kind: 'verifying' }
 const JOINED: State = { kind: 'joined' }
@@ -64,7 +65,9 @@ export class Session implements Peer {
       case 'send':
         if (state.kind !== 'joined') return this.refuse('not_joined', 'say hello first', frame.id)
         {
-          const r = this.#room.post(this, frame, () => (this.#bucket ??= new TokenBucket(LIMITS.sendRatePerSecond, LIMITS.sendBurst)).take())
+          const r = this.#room.post(this, frame, () =>
+            (this.#bucket ??= new TokenBucket(LIMITS.sendRatePerSecond, LIMITS.sendBurst)).take(),
+          )
           if ('refused' in r) this.refuse('rate_limited', `at most ${LIMITS.sendRatePerSecond} messages a second`, frame.id)
         }
         return
@@ -82,7 +85,8 @@ export class Session implements Peer {
   refuse(code: ErrorCode, message: string, id?: string): void {
     if (this.#state.kind === 'closed') return
     this.#transport.send(JSON.stringify(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id }))
-    if ((this.#abuse ??= new WindowCounter(LIMITS.abuseWindowMs)).add() >= LIMITS.abuseLimit) this.close(CLOSE.policy, 'too many refused frames')
+    if ((this.#abuse ??= new WindowCounter(LIMITS.abuseWindowMs)).add() >= LIMITS.abuseLimit)
+      this.close(CLOSE.policy, 'too many refused frames')
   }
 
   #hello(hello: Hello): void {
@@ -95,7 +99,9 @@ export class Session implements Peer {
     if (this.#lockout.isLocked(this.#transport.remoteAddress)) return this.close(CLOSE.policy, 'too many wrong passwords, try again later')
     const nonce = newNonce()
     this.#state = { kind: 'challenged', hello, nonce }
-    this.#transport.send(JSON.stringify({ type: 'challenge', nonce, salt: Buffer.from(secret.salt).toString('base64'), iterations: secret.iterations }))
+    this.#transport.send(
+      JSON.stringify({ type: 'challenge', nonce, salt: Buffer.from(secret.salt).toString('base64'), iterations: secret.iterations }),
+    )
   }
 
   async #auth(hello: Hello, nonce: string, proof: string): Promise<void> {

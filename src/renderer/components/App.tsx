@@ -26,7 +26,15 @@ type DialogState =
   | undefined
 
 /** Errors the UI already shows where they happen (join dialog, banner, a message's failed state). */
-const SHOWN_ELSEWHERE = new Set<ErrorCode>(['wrong_password', 'password_required', 'locked_out', 'host_stopped', 'rate_limited', 'not_joined', 'too_large'])
+const SHOWN_ELSEWHERE = new Set<ErrorCode>([
+  'wrong_password',
+  'password_required',
+  'locked_out',
+  'host_stopped',
+  'rate_limited',
+  'not_joined',
+  'too_large',
+])
 
 const PASSWORD_CODES = new Set<ErrorCode>(['wrong_password', 'password_required', 'locked_out'])
 
@@ -148,7 +156,13 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
         </header>
         <div className="sidebar-actions">
           {capabilities.hosting ? (
-            <button type="button" className="button primary" onClick={() => openDialog({ kind: 'host' })} disabled={hosting.status !== 'off'} title={hosting.status !== 'off' ? 'You are already hosting a room' : undefined}>
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => openDialog({ kind: 'host' })}
+              disabled={hosting.status !== 'off'}
+              title={hosting.status !== 'off' ? 'You are already hosting a room' : undefined}
+            >
               <Icon name="plus" />
               Host a room
             </button>
@@ -169,9 +183,20 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
             </button>
           </div>
         ) : null}
-        <RoomList rooms={rooms} currentRoomId={showChat ? session.room?.id : undefined} discovery={capabilities.discovery} hosting={capabilities.hosting} onJoin={(r) => void join(r)} />
+        <RoomList
+          rooms={rooms}
+          currentRoomId={showChat ? session.room?.id : undefined}
+          discovery={capabilities.discovery}
+          hosting={capabilities.hosting}
+          onJoin={(r) => void join(r)}
+        />
         <footer className="sidebar-footer">
-          <button type="button" className="profile-chip" onClick={() => openDialog({ kind: 'settings' })} aria-label={`Settings (${profile.name})`}>
+          <button
+            type="button"
+            className="profile-chip"
+            onClick={() => openDialog({ kind: 'settings' })}
+            aria-label={`Settings (${profile.name})`}
+          >
             <span className="avatar small" style={{ '--hue': hueOf(profile.name) } as React.CSSProperties} aria-hidden="true">
               {initials(profile.name)}
             </span>
@@ -196,15 +221,30 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
               <Icon name="broadcast" size={28} />
             </div>
             <h1>Hi {profile.name}</h1>
-            <p className="muted">{capabilities.hosting ? 'Pick a room from the list, host your own, or join one by its address.' : 'Pick a room from the list, or join one by its address.'}</p>
+            <p className="muted">
+              {capabilities.hosting
+                ? 'Pick a room from the list, host your own, or join one by its address.'
+                : 'Pick a room from the list, or join one by its address.'}
+            </p>
           </div>
         )}
       </main>
       <Fragment key={dialogSeq}>
         {dialog?.kind === 'host' ? <HostDialog defaultName={`${profile.name}’s room`} onClose={closeDialog} onHosted={onHosted} /> : null}
         {dialog?.kind === 'join-address' ? <JoinDialog mode="address" session={session} onStart={setTarget} onClose={closeDialog} /> : null}
-        {dialog?.kind === 'join-password' ? <JoinDialog mode="password" room={dialog.room} initialError={dialog.error} session={session} onStart={setTarget} onClose={closeDialog} /> : null}
-        {dialog?.kind === 'invite' ? <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} /> : null}
+        {dialog?.kind === 'join-password' ? (
+          <JoinDialog
+            mode="password"
+            room={dialog.room}
+            initialError={dialog.error}
+            session={session}
+            onStart={setTarget}
+            onClose={closeDialog}
+          />
+        ) : null}
+        {dialog?.kind === 'invite' ? (
+          <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} />
+        ) : null}
         {dialog?.kind === 'settings' ? <SettingsDialog profile={profile} onClose={closeDialog} /> : null}
       </Fragment>
     </div>

@@ -11,7 +11,13 @@ import { Icon } from './Icon.tsx'
 import { MemberList } from './MemberList.tsx'
 import { MessageList } from './MessageList.tsx'
 
-const STATUS_LABEL = { open: 'Connected', connecting: 'Connecting', authenticating: 'Connecting', reconnecting: 'Reconnecting', closed: 'Disconnected' } as const
+const STATUS_LABEL = {
+  open: 'Connected',
+  connecting: 'Connecting',
+  authenticating: 'Connecting',
+  reconnecting: 'Reconnecting',
+  closed: 'Disconnected',
+} as const
 
 export function ChatView(props: {
   state: AppState
@@ -58,7 +64,14 @@ export function ChatView(props: {
           </p>
         </div>
         <div className="chat-actions">
-          <button type="button" className="button ghost" aria-pressed={showMembers} aria-controls="members-panel" onClick={() => setShowMembers((v) => !v)} title="Show or hide members">
+          <button
+            type="button"
+            className="button ghost"
+            aria-pressed={showMembers}
+            aria-controls="members-panel"
+            onClick={() => setShowMembers((v) => !v)}
+            title="Show or hide members"
+          >
             <Icon name="users" />
             <span className="label-wide">People</span>
           </button>

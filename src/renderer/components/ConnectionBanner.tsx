@@ -10,12 +10,19 @@ export function ConnectionBanner(props: { session: SessionState; onEnterPassword
   if (!banner) return null
   const seconds = banner.retryAt !== undefined ? secondsUntil(banner.retryAt, now) : undefined
   return (
-    <div key={banner.tone} className={`banner banner-${banner.tone}`} role={banner.tone === 'error' ? 'alert' : 'status'} aria-label="Connection">
+    <div
+      key={banner.tone}
+      className={`banner banner-${banner.tone}`}
+      role={banner.tone === 'error' ? 'alert' : 'status'}
+      aria-label="Connection"
+    >
       <Icon name={banner.tone === 'info' ? 'broadcast' : banner.tone === 'warning' ? 'warning' : 'alert'} />
       <div className="banner-text">
         <strong>{banner.title}</strong>
         {banner.detail ? <span> {banner.detail}</span> : null}
-        {seconds !== undefined ? <span className="countdown">{seconds > 0 ? ` Trying again in ${seconds} s…` : ' Trying again…'}</span> : null}
+        {seconds !== undefined ? (
+          <span className="countdown">{seconds > 0 ? ` Trying again in ${seconds} s…` : ' Trying again…'}</span>
+        ) : null}
       </div>
       <div className="banner-actions">
         {banner.askPassword ? (

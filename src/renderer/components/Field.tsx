@@ -1,7 +1,9 @@
 // A labelled input with an optional hint and error, wired for assistive technology.
 import { useId, type InputHTMLAttributes, type Ref } from 'react'
 
-export function Field(props: { label: string; hint?: string; error?: string; ref?: Ref<HTMLInputElement> } & Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>) {
+export function Field(
+  props: { label: string; hint?: string; error?: string; ref?: Ref<HTMLInputElement> } & Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>,
+) {
   const { label, hint, error, ref, ...input } = props
   const id = useId()
   const hintId = `${id}-hint`

@@ -6,7 +6,11 @@ import { useBridge, useDispatch } from '../state/use-app.ts'
 import { Field } from './Field.tsx'
 import { Modal } from './Modal.tsx'
 
-export function HostDialog(props: { defaultName: string; onClose: () => void; onHosted: (room: { id: string; name: string }, password?: string) => void }) {
+export function HostDialog(props: {
+  defaultName: string
+  onClose: () => void
+  onHosted: (room: { id: string; name: string }, password?: string) => void
+}) {
   const beacon = useBridge()
   const dispatch = useDispatch()
   const [name, setName] = useState(props.defaultName)
@@ -33,7 +37,15 @@ export function HostDialog(props: { defaultName: string; onClose: () => void; on
           void submit()
         }}
       >
-        <Field label="Room name" value={name} maxLength={LIMITS.maxNameChars} required data-autofocus onChange={(e) => (setName(e.target.value), setError(undefined))} error={error} />
+        <Field
+          label="Room name"
+          value={name}
+          maxLength={LIMITS.maxNameChars}
+          required
+          data-autofocus
+          onChange={(e) => (setName(e.target.value), setError(undefined))}
+          error={error}
+        />
         <Field
           label="Password"
           type="password"

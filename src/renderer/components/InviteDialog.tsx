@@ -20,7 +20,12 @@ export function InviteDialog(props: { roomName: string; onClose: () => void }) {
       if (!r.ok) return setError(errorText(r.error.code, r.error.message))
       setInfo(r.value)
       try {
-        const url = await QRCode.toDataURL(r.value.webUrl, { margin: 1, width: 176, errorCorrectionLevel: 'M', color: { dark: '#111318', light: '#ffffff' } })
+        const url = await QRCode.toDataURL(r.value.webUrl, {
+          margin: 1,
+          width: 176,
+          errorCorrectionLevel: 'M',
+          color: { dark: '#111318', light: '#ffffff' },
+        })
         if (alive) setQr(url)
       } catch {
         // No QR code: the link is still shown.
@@ -41,7 +46,12 @@ export function InviteDialog(props: { roomName: string; onClose: () => void }) {
   }
 
   return (
-    <Modal title={`Invite people to ${props.roomName}`} description="People on your network can join from the Beacon app with the address, or from any browser with the link." onClose={props.onClose} wide>
+    <Modal
+      title={`Invite people to ${props.roomName}`}
+      description="People on your network can join from the Beacon app with the address, or from any browser with the link."
+      onClose={props.onClose}
+      wide
+    >
       {error ? (
         <p className="field-error" role="alert">
           {error}

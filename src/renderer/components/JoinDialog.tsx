@@ -14,7 +14,11 @@ export interface JoinTarget {
   name: string
 }
 
-const PASSWORD_ERRORS: ReadonlySet<ErrorCode | undefined> = new Set<ErrorCode | undefined>(['wrong_password', 'password_required', 'locked_out'])
+const PASSWORD_ERRORS: ReadonlySet<ErrorCode | undefined> = new Set<ErrorCode | undefined>([
+  'wrong_password',
+  'password_required',
+  'locked_out',
+])
 
 export function JoinDialog(props: {
   mode: 'address' | 'password'
@@ -29,7 +33,9 @@ export function JoinDialog(props: {
   const [address, setAddress] = useState('')
   const [password, setPassword] = useState('')
   const [addressError, setAddressError] = useState<string>()
-  const [passwordError, setPasswordError] = useState<string | undefined>(props.initialError ? passwordMessage(props.initialError) : undefined)
+  const [passwordError, setPasswordError] = useState<string | undefined>(
+    props.initialError ? passwordMessage(props.initialError) : undefined,
+  )
   const [busy, setBusy] = useState(false)
   const [check, setCheck] = useState(0)
   const waiting = useRef(false)
@@ -80,7 +86,10 @@ export function JoinDialog(props: {
   }
 
   const title = props.mode === 'address' ? 'Join by address' : `Join ${props.room?.name ?? 'room'}`
-  const description = props.mode === 'address' ? 'For rooms that do not show up in the list: ask the host for the address shown under “Invite”.' : 'This room is protected by a password.'
+  const description =
+    props.mode === 'address'
+      ? 'For rooms that do not show up in the list: ask the host for the address shown under “Invite”.'
+      : 'This room is protected by a password.'
   return (
     <Modal title={title} description={description} onClose={props.onClose}>
       <form

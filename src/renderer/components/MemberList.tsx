@@ -3,7 +3,9 @@ import type { Member } from '../../shared/protocol.ts'
 import { hueOf, initials } from '../state/format.ts'
 
 export function MemberList(props: { members: readonly Member[]; you?: Member; id?: string }) {
-  const sorted = [...props.members].sort((a, b) => (a.id === props.you?.id ? -1 : b.id === props.you?.id ? 1 : a.name.localeCompare(b.name)))
+  const sorted = [...props.members].sort((a, b) =>
+    a.id === props.you?.id ? -1 : b.id === props.you?.id ? 1 : a.name.localeCompare(b.name),
+  )
   return (
     <aside className="members-panel" id={props.id} aria-labelledby="members-title">
       <h2 id="members-title" className="panel-title">

@@ -124,7 +124,14 @@ function DaySeparator({ ts }: { ts: number }) {
 
 const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
   const beacon = useBridge()
-  const classes = ['message', item.head ? 'message-head' : 'message-cont', item.own ? 'own' : '', item.status ? `status-${item.status}` : ''].filter(Boolean).join(' ')
+  const classes = [
+    'message',
+    item.head ? 'message-head' : 'message-cont',
+    item.own ? 'own' : '',
+    item.status ? `status-${item.status}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ')
   const time = timeLabel(item.ts)
   return (
     <div className={classes} data-own={item.own || undefined} aria-busy={item.status === 'sending' || undefined}>

@@ -3,7 +3,13 @@ import { useId } from 'react'
 import type { RoomListing } from '../../shared/bridge.ts'
 import { Icon } from './Icon.tsx'
 
-export function RoomList(props: { rooms: readonly RoomListing[]; currentRoomId?: string; discovery: boolean; hosting: boolean; onJoin: (room: RoomListing) => void }) {
+export function RoomList(props: {
+  rooms: readonly RoomListing[]
+  currentRoomId?: string
+  discovery: boolean
+  hosting: boolean
+  onJoin: (room: RoomListing) => void
+}) {
   const headingId = useId()
   return (
     <nav className="rooms" aria-labelledby={headingId}>
@@ -18,7 +24,11 @@ export function RoomList(props: { rooms: readonly RoomListing[]; currentRoomId?:
         {props.rooms.length === 0 ? (
           // Inside the list (as no item) so the list is there, and says what to do, even when empty.
           <li role="none" className="empty-state">
-            {props.discovery ? (props.hosting ? 'No rooms on your network yet. Host one, or join by address.' : 'No rooms on your network yet. Join one by address.') : 'No rooms yet. Join one by address.'}
+            {props.discovery
+              ? props.hosting
+                ? 'No rooms on your network yet. Host one, or join by address.'
+                : 'No rooms on your network yet. Join one by address.'
+              : 'No rooms yet. Join one by address.'}
           </li>
         ) : null}
       </ul>
@@ -32,7 +42,11 @@ function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => voi
   const metaId = useId()
   const members = room.members === 1 ? '1 member' : `${room.members} members`
   return (
-    <li className={props.current ? 'room current' : 'room'} aria-labelledby={`${nameId} ${metaId}`} aria-current={props.current ? 'true' : undefined}>
+    <li
+      className={props.current ? 'room current' : 'room'}
+      aria-labelledby={`${nameId} ${metaId}`}
+      aria-current={props.current ? 'true' : undefined}
+    >
       <div className="room-info">
         <span className="room-name" id={nameId}>
           {room.name}

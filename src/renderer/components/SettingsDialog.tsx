@@ -43,13 +43,27 @@ export function SettingsDialog(props: { profile: Profile; onClose: () => void })
           void saveName()
         }}
       >
-        <Field label="Display name" value={name} maxLength={LIMITS.maxNameChars} data-autofocus error={error} hint="Used the next time you join a room." onChange={(e) => (setName(e.target.value), setError(undefined))} />
+        <Field
+          label="Display name"
+          value={name}
+          maxLength={LIMITS.maxNameChars}
+          data-autofocus
+          error={error}
+          hint="Used the next time you join a room."
+          onChange={(e) => (setName(e.target.value), setError(undefined))}
+        />
         <fieldset className="field theme-picker">
           <legend>Theme</legend>
           <div className="segmented">
             {THEMES.map((t) => (
               <label key={t.value} className="segment">
-                <input type="radio" name="theme" value={t.value} checked={theme === t.value} onChange={() => (setTheme(t.value), void setProfile({ theme: t.value }))} />
+                <input
+                  type="radio"
+                  name="theme"
+                  value={t.value}
+                  checked={theme === t.value}
+                  onChange={() => (setTheme(t.value), void setProfile({ theme: t.value }))}
+                />
                 <span>{t.label}</span>
               </label>
             ))}

@@ -26,7 +26,12 @@ export function bannerFor(session: SessionState): Banner | undefined {
     case 'reconnecting':
       if (c.reason === 'host_stopped')
         return { tone: 'warning', title: 'Host left', detail: 'The host stopped this room.', ...(c.retryAt ? { retryAt: c.retryAt } : {}) }
-      return { tone: 'warning', title: 'Connection lost', detail: c.retryAt ? undefined : 'Reconnecting…', ...(c.retryAt ? { retryAt: c.retryAt } : {}) }
+      return {
+        tone: 'warning',
+        title: 'Connection lost',
+        detail: c.retryAt ? undefined : 'Reconnecting…',
+        ...(c.retryAt ? { retryAt: c.retryAt } : {}),
+      }
     case 'closed':
       switch (c.reason) {
         case 'wrong_password':
@@ -34,7 +39,12 @@ export function bannerFor(session: SessionState): Banner | undefined {
         case 'password_required':
           return { tone: 'error', title: 'Password required', detail: 'This room is protected by a password.', askPassword: true }
         case 'locked_out':
-          return { tone: 'error', title: 'Too many attempts', detail: 'The room refused too many wrong passwords. Try again in a minute.', askPassword: true }
+          return {
+            tone: 'error',
+            title: 'Too many attempts',
+            detail: 'The room refused too many wrong passwords. Try again in a minute.',
+            askPassword: true,
+          }
         case 'host_stopped':
           return { tone: 'warning', title: 'Host left', detail: 'The host stopped this room.' }
         case 'unsupported_protocol':
@@ -52,7 +62,8 @@ export function composerBlockedReason(session: SessionState): string | undefined
   const c = session.connection
   if (c.status === 'open') return undefined
   if (c.status === 'connecting' || c.status === 'authenticating') return 'Connecting to the room…'
-  if (c.status === 'reconnecting') return c.reason === 'host_stopped' ? 'Waiting for the room to come back…' : 'Offline: reconnecting to the room…'
+  if (c.status === 'reconnecting')
+    return c.reason === 'host_stopped' ? 'Waiting for the room to come back…' : 'Offline: reconnecting to the room…'
   return 'Not connected to this room.'
 }
 

@@ -16,7 +16,12 @@ export function dayLabel(ts: number, now: number = Date.now(), locale?: string):
   if (days === 0) return 'Today'
   if (days === 1) return 'Yesterday'
   const sameYear = new Date(ts).getFullYear() === new Date(now).getFullYear()
-  return new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) }).format(ts)
+  return new Intl.DateTimeFormat(locale, {
+    weekday: 'long',
+    month: 'long',
+    day: 'numeric',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(ts)
 }
 
 export function timeLabel(ts: number, locale?: string): string {

@@ -4,7 +4,9 @@ import type { BridgeEvents, RoomListing } from '../../shared/bridge.ts'
 export type RoomsState = readonly RoomListing[]
 
 export function sortRooms(rooms: readonly RoomListing[]): RoomListing[] {
-  return [...rooms].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.host.localeCompare(b.host) || a.id.localeCompare(b.id))
+  return [...rooms].sort(
+    (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.host.localeCompare(b.host) || a.id.localeCompare(b.id),
+  )
 }
 
 /** Apply one `rooms` event: `up` and `update` insert or replace by id, `down` removes. */

@@ -46,7 +46,17 @@ export function buildTimeline({ messages, outbox, you, now }: TimelineInput): Ti
       newDay = true
     }
     const head = newDay || m.from.id !== prevFrom || m.ts - prevTs > GROUP_WINDOW_MS || m.ts < prevTs
-    items.push({ kind: 'message', key: `m:${m.id}`, id: m.id, from: m.from, text: m.text, ts: m.ts, head, own: you !== undefined && m.from.id === you.id, ...extra })
+    items.push({
+      kind: 'message',
+      key: `m:${m.id}`,
+      id: m.id,
+      from: m.from,
+      text: m.text,
+      ts: m.ts,
+      head,
+      own: you !== undefined && m.from.id === you.id,
+      ...extra,
+    })
     prevFrom = m.from.id
     prevTs = m.ts
   }
@@ -58,7 +68,10 @@ export function buildTimeline({ messages, outbox, you, now }: TimelineInput): Ti
   const me: Member = you ?? { id: '', name: 'You' }
   for (const e of outbox) {
     if (seen.has(e.id)) continue // acknowledged and delivered; the outbox update is on its way
-    add({ id: e.id, from: me, text: e.text, ts: Math.max(now, prevTs) }, { own: true, status: e.status, ...(e.error ? { error: e.error } : {}) })
+    add(
+      { id: e.id, from: me, text: e.text, ts: Math.max(now, prevTs) },
+      { own: true, status: e.status, ...(e.error ? { error: e.error } : {}) },
+    )
   }
   return items
 }

@@ -19,7 +19,10 @@ export function useBridge(): BeaconBridge {
   return b
 }
 
-export function useAppState(bridge: BeaconBridge, onError: (e: { code: ErrorCode; message: string }) => void): [AppState, React.Dispatch<AppAction>, string | undefined] {
+export function useAppState(
+  bridge: BeaconBridge,
+  onError: (e: { code: ErrorCode; message: string }) => void,
+): [AppState, React.Dispatch<AppAction>, string | undefined] {
   const [state, dispatch] = useReducer(appReducer, initialState)
   const [loadError, setLoadError] = useState<string | undefined>(undefined)
 

@@ -201,7 +201,10 @@ export class HttpSocket implements WebSocketLike {
       const ac = AC ? new AC() : undefined
       this.#poll = ac
       try {
-        const res = await this.#deps.fetch(`${this.#base}${HTTP_ROUTES.poll}?member=${encodeURIComponent(this.#member!)}&after=${this.#lastSeq}`, { cache: 'no-store', ...(ac ? { signal: ac.signal } : {}) })
+        const res = await this.#deps.fetch(
+          `${this.#base}${HTTP_ROUTES.poll}?member=${encodeURIComponent(this.#member!)}&after=${this.#lastSeq}`,
+          { cache: 'no-store', ...(ac ? { signal: ac.signal } : {}) },
+        )
         const text = await res.text()
         if (this.readyState !== 1) return
         const answer = text ? (JSON.parse(text) as { frames?: unknown[]; code?: unknown; reason?: string }) : undefined

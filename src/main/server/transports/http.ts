@@ -57,7 +57,8 @@ export class HttpGateway implements MemberHost {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#opts.ownNames)) return send(res, 403, errorBody('bad_frame', 'origin not allowed'))
+    if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#opts.ownNames))
+      return send(res, 403, errorBody('bad_frame', 'origin not allowed'))
     const path = url.pathname
     const isGet = path === HTTP_ROUTES.events || path === HTTP_ROUTES.poll
     if (req.method !== (isGet ? 'GET' : 'POST')) {
@@ -96,7 +97,8 @@ export class HttpGateway implements MemberHost {
     const frame = await this.#readFrame(req, res, 'hello')
     if (frame?.type !== 'hello') return
     const address = req.socket.remoteAddress ?? 'unknown'
-    if ((this.#joined.get(address) ?? 0) >= this.#limits.maxMembersPerAddress) return send(res, 429, errorBody('rate_limited', 'too many HTTP members from this address'))
+    if ((this.#joined.get(address) ?? 0) >= this.#limits.maxMembersPerAddress)
+      return send(res, 429, errorBody('rate_limited', 'too many HTTP members from this address'))
     const token = randomBytes(18).toString('base64url')
     const member = new HttpMember(token, address, this)
     member.session = new Session(this.#opts.room, member, this.#opts.lockout)
@@ -107,7 +109,11 @@ export class HttpGateway implements MemberHost {
       const err = frames.find((f) => f.startsWith('{"type":"error"'))
       const code = member.closedWith.code
       if (err) return send(res, statusOf(err), err)
-      return send(res, code === CLOSE.policy ? 429 : 503, errorBody(code === CLOSE.policy ? 'locked_out' : 'host_stopped', member.closedWith.reason))
+      return send(
+        res,
+        code === CLOSE.policy ? 429 : 503,
+        errorBody(code === CLOSE.policy ? 'locked_out' : 'host_stopped', member.closedWith.reason),
+      )
     }
     member.armAbsence()
     send(res, 200, `{"member":${JSON.stringify(token)},"frames":[${frames.join(',')}]}`)
@@ -137,7 +143,8 @@ export class HttpGateway implements MemberHost {
       return send(res, statusOf(sync[0]!), `{"frames":[${sync.join(',')}]}`)
     }
     const json = await acked
-    if (json === undefined) return send(res, 503, errorBody('host_stopped', 'not acknowledged: send it again (it is not stored twice)', frame.id))
+    if (json === undefined)
+      return send(res, 503, errorBody('host_stopped', 'not acknowledged: send it again (it is not stored twice)', frame.id))
     send(res, json.startsWith('{"type":"ack"') ? 200 : statusOf(json), `{"frames":[${json}]}`)
   }
 
@@ -151,7 +158,8 @@ export class HttpGateway implements MemberHost {
   #stream(req: IncomingMessage, res: ServerResponse, member: HttpMember, position: string | string[] | undefined): void {
     const after = parsePosition(position)
     if (after === null) return send(res, 400, errorBody('bad_frame', 'Last-Event-ID / after must be a seq'))
-    if (!this.#take(member.remoteAddress)) return send(res, 429, errorBody('rate_limited', 'too many open streams and polls from this address'))
+    if (!this.#take(member.remoteAddress))
+      return send(res, 429, errorBody('rate_limited', 'too many open streams and polls from this address'))
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' })
     res.socket?.setNoDelay(true)
     res.write(`retry: ${HTTP_LIMITS.sseRetryMs}\n: beacon\n\n`)
@@ -166,7 +174,8 @@ export class HttpGateway implements MemberHost {
   #poll(_req: IncomingMessage, res: ServerResponse, member: HttpMember, position: string | undefined, wait: boolean): void {
     const after = parsePosition(position)
     if (after === null) return send(res, 400, errorBody('bad_frame', 'after must be a seq'))
-    if (wait && !this.#take(member.remoteAddress)) return send(res, 429, errorBody('rate_limited', 'too many open streams and polls from this address'))
+    if (wait && !this.#take(member.remoteAddress))
+      return send(res, 429, errorBody('rate_limited', 'too many open streams and polls from this address'))
     const release = once(() => wait && bump(this.#open, member.remoteAddress, -1))
     res.on('close', () => {
       release()
@@ -286,4 +295,3 @@ function once(fn: () => void): () => void {
     fn()
   }
 }
-

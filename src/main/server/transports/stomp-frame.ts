@@ -154,7 +154,12 @@ function escape(s: string, version: StompVersion): string {
 }
 
 /** One frame's bytes. Values are escaped for `version` (never in CONNECT/CONNECTED); a body gets content-length. */
-export function serializeFrame(command: string, headers: readonly (readonly [string, string])[], body: Uint8Array | string = '', version: StompVersion = '1.2'): Buffer {
+export function serializeFrame(
+  command: string,
+  headers: readonly (readonly [string, string])[],
+  body: Uint8Array | string = '',
+  version: StompVersion = '1.2',
+): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   const raw = NO_ESCAPE.has(command)
   const lines = [command]

@@ -127,7 +127,8 @@ class StompConnection {
     const now = Date.now()
     if (this.#phase === 'connecting' && now - this.#openedAt > STOMP_LIMITS.connectTimeoutMs) return this.#fail('no CONNECT frame in time')
     if (this.#phase !== 'connected') return
-    if (this.#inEveryMs > 0 && now - this.#lastIn > this.#inEveryMs * STOMP_LIMITS.heartBeatGrace) return this.#close(CLOSE.policy, 'heart-beat missed')
+    if (this.#inEveryMs > 0 && now - this.#lastIn > this.#inEveryMs * STOMP_LIMITS.heartBeatGrace)
+      return this.#close(CLOSE.policy, 'heart-beat missed')
     if (this.#outEveryMs > 0 && now - this.#lastOut >= this.#outEveryMs - 125) this.#write('\n')
   }
 
@@ -159,11 +160,13 @@ class StompConnection {
         const dest = header(f, 'destination')
         if (dest === undefined) return this.#fail('SUBSCRIBE needs a destination header', receipt)
         if (id === undefined) return this.#fail('SUBSCRIBE needs an id header', receipt)
-        if (dest !== STOMP_LIMITS.destination) return this.#fail(`unknown destination ${dest}: the only one is ${STOMP_LIMITS.destination}`, receipt)
+        if (dest !== STOMP_LIMITS.destination)
+          return this.#fail(`unknown destination ${dest}: the only one is ${STOMP_LIMITS.destination}`, receipt)
         const ack = header(f, 'ack') ?? 'auto'
         if (ack !== 'auto' && ack !== 'client' && ack !== 'client-individual') return this.#fail(`unknown ack mode ${ack}`, receipt)
         if (this.#subs.has(id)) return this.#fail(`subscription ${id} exists`, receipt)
-        if (this.#subs.size >= STOMP_LIMITS.maxSubscriptions) return this.#fail(`at most ${STOMP_LIMITS.maxSubscriptions} subscriptions`, receipt)
+        if (this.#subs.size >= STOMP_LIMITS.maxSubscriptions)
+          return this.#fail(`at most ${STOMP_LIMITS.maxSubscriptions} subscriptions`, receipt)
         this.#subs.set(id, ack)
         return this.#receipt(receipt)
       }
@@ -199,7 +202,8 @@ class StompConnection {
   #connect(f: StompFrame): void {
     const accepted = (header(f, 'accept-version') ?? '1.0').split(',').map((s) => s.trim())
     const version = STOMP_VERSIONS.find((v) => accepted.includes(v))
-    if (!version) return this.#fail(`supported versions are ${STOMP_VERSIONS.join(',')}`, undefined, [['version', STOMP_VERSIONS.join(',')]])
+    if (!version)
+      return this.#fail(`supported versions are ${STOMP_VERSIONS.join(',')}`, undefined, [['version', STOMP_VERSIONS.join(',')]])
     this.#version = version
     this.#parser.version = version
     const login = header(f, 'login')
@@ -220,7 +224,8 @@ class StompConnection {
   #send(f: StompFrame, receipt: string | undefined): void {
     const dest = header(f, 'destination')
     if (dest === undefined) return this.#fail('SEND needs a destination header', receipt)
-    if (dest !== STOMP_LIMITS.destination) return this.#fail(`unknown destination ${dest}: the only one is ${STOMP_LIMITS.destination}`, receipt)
+    if (dest !== STOMP_LIMITS.destination)
+      return this.#fail(`unknown destination ${dest}: the only one is ${STOMP_LIMITS.destination}`, receipt)
     if (header(f, 'transaction') !== undefined) return this.#fail('transactions are not supported', receipt)
     const type = header(f, 'content-type')
     if (type !== undefined && !/^text\/plain\b/i.test(type)) return this.#fail(`content-type ${type}: only text/plain is accepted`, receipt)
