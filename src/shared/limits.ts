@@ -4,6 +4,8 @@ export const LIMITS = {
   /** Largest inbound WebSocket frame; a larger one closes with 1009. */
   maxFrameBytes: 64 * 1024,
   maxTextChars: 4000,
+  /** The same text's UTF-8 size: 4,000 characters of 4-byte script fit, padding tricks do not. */
+  maxTextBytes: 16 * 1024,
   maxNameChars: 32,
   maxClientIdChars: 64,
   maxMessageIdChars: 64,
@@ -15,8 +17,21 @@ export const LIMITS = {
   /** Bad frames or refused sends within abuseWindowMs before the member is closed with 1008. */
   abuseLimit: 100,
   abuseWindowMs: 60_000,
-  /** Messages in a fresh welcome; all missed messages in a resumed one. */
+  /** Messages in a fresh welcome (at most welcomeHistoryBytes of them). */
   welcomeHistory: 100,
+  /**
+   * Bytes of history in one welcome. A resume that missed more gets the rest as `message` frames, page by
+   * page as the member's socket drains, so a welcome never costs the host more than this per member.
+   */
+  welcomeHistoryBytes: 256 * 1024,
+  /** Messages per page of a replay and of a `history` request (scrollback). */
+  historyPage: 100,
+  /** A host `ping` to members that asked for a heartbeat (hello `heartbeat: true`), this often. */
+  heartbeatMs: 5_000,
+  /** Nothing heard from the other end this long: the link is dead (both the host and RoomClient). */
+  heartbeatTimeoutMs: 15_000,
+  /** A connection that has not said hello this long after opening is closed (1008). */
+  helloTimeoutMs: 10_000,
   /** Messages the room keeps on disk at least. */
   retention: 10_000,
   /** A member's unsent bytes beyond this close it with 1013 (it resumes from history). */
@@ -34,6 +49,9 @@ export const CLOSE = {
   policy: 1008,
   tooLarge: 1009,
   tryAgain: 1013,
+  internal: 1011,
   wrongPassword: 4001,
   unsupportedProtocol: 4002,
+  /** Too many wrong passwords from this address (distinct from 1008, closed for abuse). */
+  lockedOut: 4003,
 } as const

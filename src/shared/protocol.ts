@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { ERROR_CODES } from './errors.ts'
 import { LIMITS } from './limits.ts'
+import { cleanMessageText, normalizeName, utf8Length } from './text.ts'
 
 export const PROTOCOL_VERSION = 1
 export const SUBPROTOCOL = 'beacon.v1'
@@ -10,11 +11,21 @@ export const SERVICE_TYPE = 'beacon-chat'
 
 export { CLOSE, LIMITS } from './limits.ts'
 
-const trimmed = (max: number) => z.string().trim().min(1).max(max)
-export const Name = trimmed(LIMITS.maxNameChars)
+/** A display name: normalised (src/shared/text.ts), then 1–32 characters; the raw input is bounded first. */
+export const Name = z
+  .string()
+  .max(LIMITS.maxNameChars * 8)
+  .transform(normalizeName)
+  .pipe(z.string().min(1, 'a name needs a visible character').max(LIMITS.maxNameChars))
 export const ClientId = z.string().min(1).max(LIMITS.maxClientIdChars)
 export const MessageId = z.string().min(1).max(LIMITS.maxMessageIdChars)
-export const MessageText = z.string().min(1).max(LIMITS.maxTextChars)
+export const MessageText = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxTextChars)
+  .refine((t) => utf8Length(t) <= LIMITS.maxTextBytes, `text is larger than ${LIMITS.maxTextBytes} bytes`)
+  .transform(cleanMessageText)
+  .pipe(z.string().min(1, 'text has no visible content'))
 const Seq = z.number().int().nonnegative()
 
 export const Member = z.object({ id: z.string(), name: z.string() })
@@ -37,14 +48,25 @@ export const Hello = z.object({
   name: Name,
   client: ClientId,
   resume: z.object({ epoch: z.string().max(64), after: Seq }).optional(),
+  /** Ask the host for `ping` frames every LIMITS.heartbeatMs, so this client can notice a dead link. */
+  heartbeat: z.boolean().optional(),
 })
 export const Auth = z.object({ type: z.literal('auth'), proof: z.string().max(256) })
 export const Send = z.object({ type: z.literal('send'), id: MessageId, text: MessageText })
 export const TypingIn = z.object({ type: z.literal('typing') })
-export const ClientFrame = z.discriminatedUnion('type', [Hello, Auth, Send, TypingIn])
+/** Scrollback: up to `limit` (≤ LIMITS.historyPage) messages with seq < `before`, answered by a `history` frame. */
+export const HistoryRequest = z.object({
+  type: z.literal('history'),
+  before: Seq,
+  limit: z.number().int().min(1).max(LIMITS.historyPage).optional(),
+})
+/** The answer to a host `ping`; any frame counts as a sign of life, this one when there is nothing else. */
+export const Pong = z.object({ type: z.literal('pong') })
+export const ClientFrame = z.discriminatedUnion('type', [Hello, Auth, Send, TypingIn, HistoryRequest, Pong])
 export type Hello = z.infer<typeof Hello>
 export type Auth = z.infer<typeof Auth>
 export type Send = z.infer<typeof Send>
+export type HistoryRequest = z.infer<typeof HistoryRequest>
 export type ClientFrame = z.infer<typeof ClientFrame>
 
 // Host → client
@@ -76,11 +98,19 @@ export const ErrorFrame = z.object({
   id: z.string().optional(),
 })
 export const Closing = z.object({ type: z.literal('closing'), reason: z.string() })
+/**
+ * A page of scrollback: `messages` (ascending) are the latest ones with seq < `before`; `start` is true when
+ * nothing older is kept ("Beginning of the room").
+ */
+export const HistoryPage = z.object({ type: z.literal('history'), before: Seq, messages: z.array(ChatMessage), start: z.boolean() })
+/** Heartbeat to members that asked for one (hello `heartbeat: true`). */
+export const Ping = z.object({ type: z.literal('ping') })
 export const HostFrame = z.discriminatedUnion('type', [Challenge, Welcome, ChatMessage, Ack, Joined, Left, TypingOut, ErrorFrame, Closing])
 export type Challenge = z.infer<typeof Challenge>
 export type Welcome = z.infer<typeof Welcome>
 export type Ack = z.infer<typeof Ack>
 export type ErrorFrame = z.infer<typeof ErrorFrame>
+export type HistoryPage = z.infer<typeof HistoryPage>
 export type HostFrame = z.infer<typeof HostFrame>
 
 /** `GET /api/room`. */
@@ -110,11 +140,13 @@ export function parseClientFrame(text: string): ParseResult {
   if (r.success) return { ok: true, frame: r.data }
   const issue = r.error.issues[0]!
   const id = MessageId.safeParse((raw as { id?: unknown } | null)?.id)
-  const tooLong = issue.code === 'too_big' && issue.path[0] === 'text'
+  const tooLong = issue.path[0] === 'text' && (issue.code === 'too_big' || (issue.code === 'custom' && issue.message.includes('bytes')))
   return {
     ok: false,
     code: tooLong ? 'too_large' : 'bad_frame',
-    message: tooLong ? `text is longer than ${LIMITS.maxTextChars} characters` : `${issue.path.join('.') || 'frame'}: ${issue.message}`,
+    message: tooLong
+      ? `text is longer than ${LIMITS.maxTextChars} characters or ${LIMITS.maxTextBytes} bytes`
+      : `${issue.path.join('.') || 'frame'}: ${issue.message}`,
     ...(id.success ? { id: id.data } : {}),
   }
 }

@@ -1,0 +1,45 @@
+// Text from peers, made safe to show a person: names lose everything invisible or direction-changing, and
+// any peer-supplied string shown in a terminal or a list loses control characters. One set of rules for
+// the host (every transport), discovery (mDNS TXT) and the UI.
+
+/** C0/C1 controls, except tab and newline (message text keeps its lines). */
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+/** Every control, tab and newline included: for one-line fields (names, TXT values, terminal output). */
+const ALL_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g
+/**
+ * Format and invisible characters: bidi embeddings, overrides and isolates, zero-width characters, word
+ * joiners, invisible operators, the BOM, soft hyphen, variation selectors, tag characters, line/paragraph
+ * separators and fillers that render as nothing (Hangul fillers, braille blank).
+ */
+const INVISIBLE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8]|\udb40[\udc00-\udfff]/g
+
+/** A display name as every transport stores it: NFC, no controls or invisible characters, spaces collapsed. */
+export function normalizeName(raw: string): string {
+  return raw.normalize('NFC').replace(ALL_CONTROLS, ' ').replace(INVISIBLE, '').replace(/\s+/gu, ' ').trim()
+}
+
+/** One line of peer-supplied text for a terminal or a list: no controls, no direction changes. */
+export function oneLine(raw: string): string {
+  return raw.replace(ALL_CONTROLS, ' ').replace(INVISIBLE, '')
+}
+
+/** Message text: controls other than tab and newline removed (NFC, so equal texts compare equal). */
+export function cleanMessageText(raw: string): string {
+  return raw.normalize('NFC').replace(CONTROLS, '')
+}
+
+/** UTF-8 size of a string without allocating it (lone surrogates count as the 3 bytes of U+FFFD). */
+export function utf8Length(s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
+}
