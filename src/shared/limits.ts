@@ -32,6 +32,12 @@ export const LIMITS = {
   heartbeatTimeoutMs: 15_000,
   /** A connection that has not said hello this long after opening is closed (1008). */
   helloTimeoutMs: 10_000,
+  /**
+   * Connections (WebSocket, STOMP, HTTP members, open streams and polls) from one address, and in all; one more
+   * is refused (HTTP 503 / close 1013 `busy`). The total is also kept under the process's file-descriptor limit.
+   */
+  maxConnectionsPerAddress: 64,
+  maxConnections: 4096,
   /** Messages the room keeps on disk at least. */
   retention: 10_000,
   /** A member's unsent bytes beyond this close it with 1013 (it resumes from history). */

@@ -1,0 +1,41 @@
+// How many connections the host holds, per address and in all, across every transport (WebSocket, STOMP,
+// HTTP members, open streams and polls): one more than the budget is refused before it costs anything,
+// so idle sockets cannot exhaust file descriptors or memory.
+import { LIMITS } from '../../shared/limits.ts'
+
+export interface BudgetLimits {
+  perAddress: number
+  total: number
+}
+
+export class ConnectionBudget {
+  readonly limits: BudgetLimits
+  #byAddress = new Map<string, number>()
+  #total = 0
+
+  constructor(limits: Partial<BudgetLimits> = {}) {
+    this.limits = { perAddress: LIMITS.maxConnectionsPerAddress, total: LIMITS.maxConnections, ...limits }
+  }
+
+  get total(): number {
+    return this.#total
+  }
+
+  /** Count one more connection from `address`; false (and nothing counted) when over the budget. */
+  take(address: string): boolean {
+    const n = this.#byAddress.get(address) ?? 0
+    if (n >= this.limits.perAddress || this.#total >= this.limits.total) return false
+    this.#byAddress.set(address, n + 1)
+    this.#total++
+    return true
+  }
+
+  /** Give back what `take` counted; call exactly once per successful take. */
+  release(address: string): void {
+    const n = this.#byAddress.get(address)
+    if (n === undefined) return
+    if (n <= 1) this.#byAddress.delete(address)
+    else this.#byAddress.set(address, n - 1)
+    this.#total--
+  }
+}
