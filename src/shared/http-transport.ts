@@ -55,8 +55,16 @@ export const STOMP_LIMITS = {
   heartBeatReceiveMs: 1000,
   /** A client silent for this many negotiated intervals is dropped. */
   heartBeatGrace: 2,
-  /** No CONNECT this long after the upgrade: closed. */
-  connectTimeoutMs: 10_000,
+  /** No CONNECT this long after the upgrade: closed, as a WebSocket member without hello is. */
+  connectTimeoutMs: LIMITS.helloTimeoutMs,
   /** Subscriptions per connection. */
   maxSubscriptions: 16,
+  /** Passcode checks (each a PBKDF2 derivation) started per address per minute: as many as wrong proofs lock out. */
+  passcodeChecksPerMinute: LIMITS.wrongProofsPerMinute,
+  /** Passcode derivations running at once on the host (one per core of a small machine). */
+  passcodeChecksAtOnce: 2,
+  /** Passcode checks waiting for a slot; one more CONNECT is refused `busy` (close 1013). */
+  passcodeChecksWaiting: 16,
+  /** Scrollback is not offered over STOMP: a SEND or SUBSCRIBE here gets an ERROR that says so. */
+  historyDestination: '/app/history',
 } as const

@@ -1,9 +1,19 @@
 // The STOMP 1.2 gateway, with a real STOMP client (@stomp/stompjs) and with raw frames over `ws`.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join as joinPath } from 'node:path'
 import { Client, type IMessage } from '@stomp/stompjs'
 import { WebSocket } from 'ws'
+import { Lockout, makeSecret } from '../../src/main/server/auth.ts'
+import { ConnectionBudget } from '../../src/main/server/budget.ts'
+import { History } from '../../src/main/server/history.ts'
+import { Room } from '../../src/main/server/room.ts'
 import { header, StompParser, type StompFrame } from '../../src/main/server/transports/stomp-frame.ts'
+import { StompGateway, type StompGatewayOptions } from '../../src/main/server/transports/stomp.ts'
 import { nodeClient, sleep, startHost, until } from './transports-lib.ts'
 
 type Host = Awaited<ReturnType<typeof startHost>>
@@ -189,8 +199,9 @@ describe('STOMP gateway', () => {
     await until(() => raw.of('RECEIPT').length === 3, 'two more receipts')
     const msgs = await until(() => (raw.of('MESSAGE').length === 2 ? raw.of('MESSAGE') : undefined), 'two MESSAGE frames')
     assert.equal(Buffer.from(msgs[0]!.body).toString(), 'one')
-    assert.deepEqual([...msgs[1]!.body], [...body])
-    assert.equal(header(msgs[1]!, 'content-length'), '3')
+    // The whole body arrived (content-length, not the NUL, ended it); the room's text rules then drop the NUL.
+    assert.equal(Buffer.from(msgs[1]!.body).toString(), 'ab')
+    assert.equal(header(msgs[1]!, 'content-length'), '2')
     assert.equal(Number(header(msgs[1]!, 'seq')), Number(header(msgs[0]!, 'seq')) + 1)
     raw.ws.close()
   })
@@ -265,5 +276,123 @@ describe('STOMP gateway in a password room', () => {
     const none = new RawStomp(host.server.url)
     const n = await none.connect('Pw')
     assert.match(header(n, 'message')!, /password_required/)
+  })
+})
+
+/** A STOMP gateway alone on loopback, so a test can set its limits and read its counters. */
+async function gatewayAlone(password: string | undefined, opts: Partial<StompGatewayOptions> = {}) {
+  const dataDir = mkdtempSync(joinPath(tmpdir(), 'beacon-stomp-'))
+  const history = new History(dataDir)
+  const secret = password ? await makeSecret(password) : undefined
+  const room = new Room({ history, name: 'Alone', host: 'tester', secret })
+  const gateway = new StompGateway({ room, lockout: new Lockout(), ...opts })
+  const http = createServer()
+  http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket as Socket, head))
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
+  return {
+    gateway,
+    url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws`,
+    stop: async () => {
+      room.stop('host_stopped')
+      await gateway.close(200)
+      http.closeAllConnections()
+      await new Promise<void>((r) => http.close(() => r()))
+      history.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+describe('STOMP gateway: hardening', () => {
+  it('a wrong STOMP passcode closes with 4001, as on beacon.v1', async () => {
+    const host = await startHost({ password: 'hunter22' })
+    try {
+      const bad = new RawStomp(host.server.url)
+      const e = await bad.connect('Pw', 'passcode:nope\n')
+      assert.equal(e.command, 'ERROR')
+      assert.match(header(e, 'message')!, /wrong_password/)
+      assert.equal(await until(() => bad.closeCode, 'closed'), 4001)
+    } finally {
+      await host.stop()
+    }
+  })
+
+  it('many wrong STOMP passcodes at once from one address derive at most the per-address number of keys', async () => {
+    const alone = await gatewayAlone('hunter22', { passcodes: { perAddressPerMinute: 3, atOnce: 1, queue: 4 } })
+    try {
+      const tries = Array.from({ length: 24 }, () => new RawStomp(alone.url))
+      await Promise.all(tries.map((t) => t.opened))
+      for (const t of tries) t.send('CONNECT\naccept-version:1.2\nlogin:Guess\npasscode:wrong\n\n\0')
+      const codes = await Promise.all(tries.map((t) => until(() => t.closeCode, 'every guess refused')))
+      assert.ok(alone.gateway.derivations <= 3, `derived ${alone.gateway.derivations} keys`)
+      // Each was told why: a wrong passcode (4001), come back later (1013), or locked out (4003/1008).
+      for (const c of codes) assert.ok([4001, 1013, 4003, 1008].includes(c), `close ${c}`)
+      assert.ok(codes.includes(4001) && codes.includes(1013))
+      for (const t of tries) assert.equal(t.of('ERROR').length, 1)
+    } finally {
+      await alone.stop()
+    }
+  })
+
+  it('STOMP connections count against the address budget: one more is closed 1013 busy', async () => {
+    const budget = new ConnectionBudget({ perAddress: 2 })
+    const alone = await gatewayAlone(undefined, { budget })
+    try {
+      const a = new RawStomp(alone.url)
+      const b = new RawStomp(alone.url)
+      await Promise.all([a.opened, b.opened])
+      const c = new RawStomp(alone.url)
+      assert.equal(await until(() => c.closeCode, 'third refused'), 1013)
+      assert.match(header(c.of('ERROR')[0]!, 'message')!, /busy/)
+      a.ws.close()
+      await until(() => budget.total === 1, 'a place given back')
+      const d = new RawStomp(alone.url)
+      assert.equal((await d.connect('Dee')).command, 'CONNECTED')
+      b.ws.close()
+      d.ws.close()
+      await until(() => budget.total === 0, 'all given back')
+    } finally {
+      await alone.stop()
+    }
+  })
+
+  it('names and ids with newlines or NUL cannot forge STOMP headers', async () => {
+    const host = await startHost()
+    try {
+      const stomp = new RawStomp(host.server.url)
+      await stomp.connect('Sub')
+      stomp.send('SUBSCRIBE\nid:s\ndestination:/topic/room\nreceipt:sub\n\n\0')
+      await until(() => stomp.of('RECEIPT').length, 'subscribed')
+      // A beacon.v1 member whose message id carries a line break, a forged header and a NUL.
+      const ws = new WebSocket(host.server.url, ['beacon.v1'])
+      await new Promise((r) => ws.once('open', r))
+      ws.send(JSON.stringify({ type: 'hello', protocol: 1, name: 'Eve', client: 'c-eve' }))
+      ws.send(JSON.stringify({ type: 'send', id: 'm1\nforged:yes\0\r\nx', text: 'hi' }))
+      const m = await until(() => stomp.of('MESSAGE')[0], 'MESSAGE')
+      assert.equal(header(m, 'forged'), undefined)
+      assert.equal(header(m, 'beacon-id'), 'm1\nforged:yes\r\nx')
+      assert.equal(Buffer.from(m.body).toString(), 'hi')
+      ws.close()
+      // A destination given back in the ERROR message header, escaped too.
+      stomp.send('SEND\ndestination:/x\\nforged:1\n\nhi\0')
+      const e = await until(() => stomp.of('ERROR')[0], 'ERROR')
+      assert.equal(header(e, 'forged'), undefined)
+      assert.match(header(e, 'message')!, /unknown destination \/x\nforged:1/)
+    } finally {
+      await host.stop()
+    }
+  })
+
+  it('scrollback is not offered over STOMP: a SEND to /app/history gets an ERROR that says so', async () => {
+    const host = await startHost()
+    try {
+      const raw = new RawStomp(host.server.url)
+      await raw.connect('Scroll')
+      raw.send('SEND\ndestination:/app/history\n\n{"before":10}\0')
+      const e = await until(() => raw.of('ERROR')[0], 'ERROR')
+      assert.match(header(e, 'message')!, /scrollback is not offered over STOMP/)
+    } finally {
+      await host.stop()
+    }
   })
 })

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { header, serializeFrame, StompParser, type ParseEvent } from '../../src/main/server/transports/stomp-frame.ts'
+import { header, serializeFrame, StompParser, type ParseEvent, type StompFrame } from '../../src/main/server/transports/stomp-frame.ts'
 
 const opts = { maxFrameBytes: 1024, maxHeaders: 8 }
-const frames = (evs: ParseEvent[]) =>
-  evs
-    .filter((e) => e.kind === 'frame')
-    .map((e) => (e as { frame: import('../../src/main/server/transports/stomp-frame.ts').StompFrame }).frame)
+const frames = (evs: ParseEvent[]) => evs.filter((e) => e.kind === 'frame').map((e) => (e as { frame: StompFrame }).frame)
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8')
 
 describe('StompParser', () => {
@@ -81,6 +78,25 @@ describe('StompParser', () => {
     assert.equal(new StompParser(opts).push(Buffer.from('SEND\ncontent-length:99999\n\n'))[0]!.kind, 'error')
   })
 
+  it('a STOMP frame sent one byte per message is parsed in linear work', () => {
+    // The largest frame the gateway takes, without content-length: the parser must look for its header end
+    // and its NUL. Re-scanning from the start on every byte would examine ~n²/2 bytes.
+    const max = 64 * 1024
+    const head = Buffer.from('SEND\ndestination:/topic/room\nreceipt:r\n\n')
+    const frame = Buffer.concat([head, Buffer.alloc(max - head.length - 1, 0x61), Buffer.from([0])])
+    const p = new StompParser({ maxFrameBytes: max, maxHeaders: 8 })
+    const got: ParseEvent[] = []
+    for (let i = 0; i < frame.length; i++) got.push(...p.push(frame.subarray(i, i + 1)))
+    assert.equal(frames(got).length, 1)
+    assert.equal(frames(got)[0]!.body.length, max - head.length - 1)
+    assert.ok(p.bytesScanned <= 2 * frame.length, `scanned ${p.bytesScanned} bytes for a ${frame.length}-byte frame`)
+    // The same holds for frames with many header lines.
+    const q = new StompParser({ maxFrameBytes: max, maxHeaders: 64 })
+    const many = Buffer.from(`SEND\n${'h:v\n'.repeat(60)}\nbody\0`)
+    for (let i = 0; i < many.length; i++) q.push(many.subarray(i, i + 1))
+    assert.ok(q.bytesScanned <= 2 * many.length)
+  })
+
   it('says nothing more after an error', () => {
     const p = new StompParser(opts)
     p.push(Buffer.from('bad\n\n\0'))
@@ -103,6 +119,31 @@ describe('serializeFrame', () => {
       'CONNECTED\nversion:1.2\nserver:x:y\n\n\0',
     )
     assert.equal(serializeFrame('RECEIPT', [['receipt-id', 'a\nb']], '', '1.0').toString(), 'RECEIPT\nreceipt-id:a b\n\n\0')
+  })
+
+  it('names and values with newlines or NUL cannot forge headers, escaped or raw', () => {
+    const evil = 'Eve\nforged:yes\0\r\n'
+    for (const escaping of ['1.2', '1.1', '1.0', 'raw'] as const) {
+      const p = new StompParser(opts)
+      p.version = escaping === 'raw' ? '1.0' : escaping
+      const evs = p.push(
+        serializeFrame(
+          'ERROR',
+          [
+            ['message', evil],
+            [`x${evil}`, 'v'],
+          ],
+          'body',
+          escaping,
+        ),
+      )
+      const [f] = frames(evs)
+      assert.equal(evs.length, 1, escaping)
+      assert.equal(header(f!, 'forged'), undefined, escaping)
+      assert.equal(f!.headers.length, 3, escaping) // message, the odd name, content-length
+      assert.equal(Buffer.from(f!.body).toString(), 'body')
+    }
+    assert.equal(serializeFrame('CONNECTED', [['server', 'a\nb:c\0']]).toString(), 'CONNECTED\nserver:a b:c \n\n\0')
   })
 
   it('round-trips through the parser, NUL in the body included', () => {

@@ -31,7 +31,21 @@ export interface ParserOptions {
 export class StompParser {
   /** The version whose escaping applies to frames other than CONNECT/CONNECTED; set once negotiated. */
   version: StompVersion = '1.2'
+  /**
+   * Bytes examined while looking for line ends and NULs. Each received byte is examined about once, however
+   * the frame is split (a test checks it), so a frame sent byte by byte costs linear, not quadratic, work.
+   */
+  bytesScanned = 0
+  /** Received bytes: the current frame starts at #start; [#end, length) is free room for the next chunks. */
   #buf: Buffer = Buffer.alloc(0)
+  #start = 0
+  #end = 0
+  // The current frame's progress, as offsets from #start: where the search resumes, where the current header
+  // line starts, how many lines so far, and once the blank line is seen, its command and headers.
+  #scan = 0
+  #lineStart = 0
+  #lines = 0
+  #head: { command: string; headers: [string, string][]; bodyAt: number; length: number | undefined } | undefined
   #opts: ParserOptions
   #failed = false
 
@@ -42,59 +56,125 @@ export class StompParser {
   /** Feed bytes; returns every complete frame and heart-beat in them. After an error, nothing more. */
   push(chunk: Uint8Array): ParseEvent[] {
     if (this.#failed) return []
-    this.#buf = this.#buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buf, chunk])
+    this.#append(chunk)
     const out: ParseEvent[] = []
     for (;;) {
       const r = this.#next()
       if (r === undefined) break
       out.push(r)
-      if (r.kind === 'error') {
-        this.#failed = true
-        this.#buf = Buffer.alloc(0)
-        break
-      }
+      if (r.kind === 'error') return this.#fail(out)
     }
-    if (!this.#failed && this.#buf.length > this.#opts.maxFrameBytes) {
-      this.#failed = true
-      this.#buf = Buffer.alloc(0)
+    if (this.#end - this.#start > this.#opts.maxFrameBytes) {
       out.push({ kind: 'error', message: `frame larger than ${this.#opts.maxFrameBytes} bytes` })
+      return this.#fail(out)
     }
     return out
   }
 
-  /** One event from the front of the buffer, or undefined when more bytes are needed. */
+  #fail(out: ParseEvent[]): ParseEvent[] {
+    this.#failed = true
+    this.#buf = Buffer.alloc(0)
+    this.#start = this.#end = 0
+    return out
+  }
+
+  /** Copy `chunk` after the pending bytes, growing the buffer by doubling so copies stay linear overall. */
+  #append(chunk: Uint8Array): void {
+    const pending = this.#end - this.#start
+    if (this.#end + chunk.length > this.#buf.length) {
+      const target =
+        this.#buf.length >= 2 * (pending + chunk.length) ? this.#buf : Buffer.allocUnsafe(Math.max(1024, 2 * (pending + chunk.length)))
+      this.#buf.copy(target, 0, this.#start, this.#end)
+      this.#buf = target
+      this.#start = 0
+      this.#end = pending
+    }
+    this.#buf.set(chunk, this.#end)
+    this.#end += chunk.length
+  }
+
+  #consume(n: number): void {
+    this.#start += n
+    if (this.#start === this.#end) this.#start = this.#end = 0
+    this.#scan = this.#lineStart = this.#lines = 0
+    this.#head = undefined
+  }
+
+  /** Index of `byte` in [from, #end), or -1; counts what it examined. */
+  #find(byte: number, from: number): number {
+    const at = this.#buf.subarray(0, this.#end).indexOf(byte, from)
+    this.bytesScanned += (at < 0 ? this.#end : at + 1) - from
+    return at
+  }
+
+  /** One event from the front of the pending bytes, or undefined when more bytes are needed. */
   #next(): ParseEvent | undefined {
     const buf = this.#buf
-    if (buf.length === 0) return undefined
-    // EOLs between frames are heart-beats.
-    if (buf[0] === LF) {
-      this.#buf = buf.subarray(1)
-      return { kind: 'heartbeat' }
-    }
-    if (buf[0] === CR) {
-      if (buf.length < 2) return undefined
-      if (buf[1] !== LF) return { kind: 'error', message: 'CR not followed by LF' }
-      this.#buf = buf.subarray(2)
-      return { kind: 'heartbeat' }
-    }
-    // Command and header lines up to an empty line.
-    const lines: string[] = []
-    let at = 0
-    for (;;) {
-      const lf = buf.indexOf(LF, at)
-      if (lf < 0) return undefined
-      const end = lf > at && buf[lf - 1] === CR ? lf - 1 : lf
-      let line: string
-      try {
-        line = utf8.decode(buf.subarray(at, end))
-      } catch {
-        return { kind: 'error', message: 'header is not UTF-8' }
+    const s = this.#start
+    const pending = this.#end - s
+    if (pending === 0) return undefined
+    if (!this.#head) {
+      // EOLs between frames are heart-beats.
+      if (this.#scan === 0 && buf[s] === LF) {
+        this.#consume(1)
+        return { kind: 'heartbeat' }
       }
-      at = lf + 1
-      if (line === '') break
-      lines.push(line)
-      if (lines.length > this.#opts.maxHeaders + 1) return { kind: 'error', message: `more than ${this.#opts.maxHeaders} headers` }
+      if (this.#scan === 0 && buf[s] === CR) {
+        if (pending < 2) return undefined
+        if (buf[s + 1] !== LF) return { kind: 'error', message: 'CR not followed by LF' }
+        this.#consume(2)
+        return { kind: 'heartbeat' }
+      }
+      // Command and header lines up to an empty line, resuming where the last push stopped.
+      for (;;) {
+        const lf = this.#find(LF, s + this.#scan)
+        if (lf < 0) {
+          this.#scan = pending
+          return undefined
+        }
+        this.#scan = lf + 1 - s
+        const lineEnd = lf > s + this.#lineStart && buf[lf - 1] === CR ? lf - 1 : lf
+        if (lineEnd === s + this.#lineStart) break
+        this.#lineStart = this.#scan
+        if (++this.#lines > this.#opts.maxHeaders + 1) return { kind: 'error', message: `more than ${this.#opts.maxHeaders} headers` }
+      }
+      const error = this.#parseHead(buf.subarray(s, s + this.#lineStart), this.#scan)
+      if (error) return error
     }
+    const head = this.#head!
+    let bodyEnd: number
+    if (head.length !== undefined) {
+      if (pending < head.bodyAt + head.length + 1) return undefined
+      if (buf[s + head.bodyAt + head.length] !== NUL) return { kind: 'error', message: 'body longer than content-length' }
+      bodyEnd = head.bodyAt + head.length
+    } else {
+      const nul = this.#find(NUL, s + Math.max(this.#scan, head.bodyAt))
+      if (nul < 0) {
+        this.#scan = pending
+        return undefined
+      }
+      bodyEnd = nul - s
+    }
+    // A copy: the buffer is reused for the next frames.
+    const frame: StompFrame = {
+      command: head.command,
+      headers: head.headers,
+      body: new Uint8Array(buf.subarray(s + head.bodyAt, s + bodyEnd)),
+    }
+    this.#consume(bodyEnd + 1)
+    return { kind: 'frame', frame }
+  }
+
+  /** The command and header lines (`block`, without the blank line); sets #head, or answers the error. */
+  #parseHead(block: Buffer, bodyAt: number): ParseEvent | undefined {
+    let text: string
+    try {
+      text = utf8.decode(block)
+    } catch {
+      return { kind: 'error', message: 'header is not UTF-8' }
+    }
+    const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+    lines.pop() // the split leaves an empty string after the last line's LF
     const command = lines[0]!
     if (!/^[A-Z]+$/.test(command)) return { kind: 'error', message: 'bad command line' }
     const escaped = !NO_ESCAPE.has(command) && this.version !== '1.0'
@@ -107,23 +187,15 @@ export class StompParser {
       if (k === undefined || v === undefined) return { kind: 'error', message: 'undefined escape sequence in a header' }
       headers.push([k, v])
     }
-    const frame: StompFrame = { command, headers, body: new Uint8Array(0) }
-    const lengthHeader = header(frame, 'content-length')
-    let bodyEnd: number
+    let length: number | undefined
+    const lengthHeader = headers.find(([k]) => k === 'content-length')?.[1]
     if (lengthHeader !== undefined) {
       if (!/^\d{1,9}$/.test(lengthHeader)) return { kind: 'error', message: 'bad content-length' }
-      const n = Number(lengthHeader)
-      if (n > this.#opts.maxFrameBytes) return { kind: 'error', message: `body larger than ${this.#opts.maxFrameBytes} bytes` }
-      if (buf.length < at + n + 1) return undefined
-      if (buf[at + n] !== NUL) return { kind: 'error', message: 'body longer than content-length' }
-      bodyEnd = at + n
-    } else {
-      bodyEnd = buf.indexOf(NUL, at)
-      if (bodyEnd < 0) return undefined
+      length = Number(lengthHeader)
+      if (length > this.#opts.maxFrameBytes) return { kind: 'error', message: `body larger than ${this.#opts.maxFrameBytes} bytes` }
     }
-    frame.body = new Uint8Array(buf.subarray(at, bodyEnd))
-    this.#buf = buf.subarray(bodyEnd + 1)
-    return { kind: 'frame', frame }
+    this.#head = { command, headers, bodyAt, length }
+    return undefined
   }
 }
 
@@ -146,26 +218,37 @@ function unescape(s: string, version: StompVersion): string | undefined {
   return out
 }
 
+/** How header values are written: escaped for a version, or `raw` (CONNECTED, and ERROR before CONNECTED). */
+export type Escaping = StompVersion | 'raw'
+
+// NUL has no escape in any version (it ends a frame), so it never reaches a header.
 function escape(s: string, version: StompVersion): string {
-  if (version === '1.0') return s.replace(/[\r\n]/g, ' ')
-  let out = s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/:/g, '\\c')
-  out = version === '1.2' ? out.replace(/\r/g, '\\r') : out.replace(/\r/g, ' ')
-  return out
+  const out = s.replace(/\0/g, '')
+  if (version === '1.0') return out.replace(/[\r\n]/g, ' ')
+  const escaped = out.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/:/g, '\\c')
+  return version === '1.2' ? escaped.replace(/\r/g, '\\r') : escaped.replace(/\r/g, ' ')
 }
 
-/** One frame's bytes. Values are escaped for `version` (never in CONNECT/CONNECTED); a body gets content-length. */
+/** Raw headers cannot escape: whatever would end the line or the frame (or the name) is replaced. */
+const rawName = (s: string): string => s.replace(/[\r\n\0:]/g, ' ')
+const rawValue = (s: string): string => s.replace(/[\r\n\0]/g, ' ')
+
+/**
+ * One frame's bytes. Every header name and value is escaped for `escaping`; CONNECT/CONNECTED are always
+ * raw, as 1.2 says, and so is an ERROR sent before a version is negotiated. A body gets content-length.
+ */
 export function serializeFrame(
   command: string,
   headers: readonly (readonly [string, string])[],
   body: Uint8Array | string = '',
-  version: StompVersion = '1.2',
+  escaping: Escaping = '1.2',
 ): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  const raw = NO_ESCAPE.has(command)
+  const version = NO_ESCAPE.has(command) ? 'raw' : escaping
   const lines = [command]
   for (const [k, v] of headers) {
     if (k === 'content-length') continue
-    lines.push(raw ? `${k.replace(/[\r\n:]/g, ' ')}:${v.replace(/[\r\n]/g, ' ')}` : `${escape(k, version)}:${escape(v, version)}`)
+    lines.push(version === 'raw' ? `${rawName(k)}:${rawValue(v)}` : `${escape(k, version)}:${escape(v, version)}`)
   }
   if (bytes.length > 0 || command === 'MESSAGE' || command === 'ERROR') lines.push(`content-length:${bytes.length}`)
   return Buffer.concat([Buffer.from(lines.join('\n') + '\n\n'), bytes, Buffer.from([NUL])])

@@ -2,19 +2,22 @@
 // through the same Session as beacon.v1 — same hello rules, password check, rate limit, dedupe and seq
 // order. CONNECT becomes `hello` (login = display name); in a password room the host answers its own
 // challenge from `passcode` by deriving the key with the room's salt and iterations, so the stored key is
-// checked as for everyone else. SEND to /topic/room becomes `send`; a `receipt` is answered only once
+// checked as for everyone else (derivations metered by passcode-gate.ts; a wrong one closes 4001). SEND to /topic/room becomes `send`; a `receipt` is answered only once
 // the room has stored the message (its ack); MESSAGE frames go to every subscription of the room topic.
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { randomBytes } from 'node:crypto'
 import { STOMP_LIMITS, STOMP_SUBPROTOCOLS, STOMP_VERSIONS, type StompVersion } from '../../../shared/http-transport.ts'
-import { proofFor, deriveKey } from '../../../shared/password.ts'
+import { ERRORS, type ErrorCode, type ErrorInfo } from '../../../shared/errors.ts'
+import { proofFor } from '../../../shared/password.ts'
 import { CLOSE, LIMITS, type ChatMessage } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
+import { ConnectionBudget } from '../budget.ts'
 import type { Room } from '../room.ts'
 import { Session, type Transport } from '../session.ts'
+import { PasscodeGate, type PasscodeLimits } from './passcode-gate.ts'
 import { header, serializeFrame, StompParser, type StompFrame } from './stomp-frame.ts'
 
 export interface StompGatewayOptions {
@@ -23,6 +26,18 @@ export interface StompGatewayOptions {
   highWaterBytes?: number
   /** CONNECTED `heart-beat` offer (ms); defaults from STOMP_LIMITS. */
   heartBeat?: { sendMs: number; receiveMs: number }
+  /** The host's one count of connections; a connection counts from its upgrade to its close. */
+  budget?: ConnectionBudget
+  /** Passcode derivation limits (tests shrink them); defaults from STOMP_LIMITS. */
+  passcodes?: Partial<PasscodeLimits>
+}
+
+interface Shared {
+  room: Room
+  lockout: Lockout
+  highWaterBytes: number
+  heartBeat: { sendMs: number; receiveMs: number }
+  passcodes: PasscodeGate
 }
 
 const SERVER = 'Beacon/1'
@@ -37,14 +52,23 @@ export function stompSubprotocol(offered: ReadonlySet<string>): string | undefin
 export class StompGateway {
   #wss: WebSocketServer
   #conns = new Set<StompConnection>()
-  #opts: Required<StompGatewayOptions>
+  #opts: Shared
+  #budget: ConnectionBudget
   #timer: NodeJS.Timeout
 
   constructor(opts: StompGatewayOptions) {
+    this.#budget = opts.budget ?? new ConnectionBudget()
     this.#opts = {
-      ...opts,
+      room: opts.room,
+      lockout: opts.lockout,
       highWaterBytes: opts.highWaterBytes ?? LIMITS.sendHighWaterBytes,
       heartBeat: opts.heartBeat ?? { sendMs: STOMP_LIMITS.heartBeatSendMs, receiveMs: STOMP_LIMITS.heartBeatReceiveMs },
+      passcodes: new PasscodeGate({
+        perAddressPerMinute: STOMP_LIMITS.passcodeChecksPerMinute,
+        atOnce: STOMP_LIMITS.passcodeChecksAtOnce,
+        queue: STOMP_LIMITS.passcodeChecksWaiting,
+        ...opts.passcodes,
+      }),
     }
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -59,9 +83,19 @@ export class StompGateway {
     }, 250).unref()
   }
 
+  /** PBKDF2 keys derived from passcodes so far. */
+  get derivations(): number {
+    return this.#opts.passcodes.derivations
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const address = req.socket.remoteAddress ?? 'unknown'
+    // Counted from the upgrade until the socket closes, whether or not the handshake completes.
+    const counted = this.#budget.take(address)
+    if (counted) socket.once('close', () => this.#budget.release(address))
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new StompConnection(ws, req.socket.remoteAddress ?? 'unknown', this.#opts, () => this.#conns.delete(conn))
+      if (!counted) return refuseBusy(ws)
+      const conn = new StompConnection(ws, address, this.#opts, () => this.#conns.delete(conn))
       this.#conns.add(conn)
     })
   }
@@ -77,10 +111,30 @@ export class StompGateway {
 
 type Phase = 'connecting' | 'authenticating' | 'connected' | 'closed'
 
+const NO_SCROLLBACK = `scrollback is not offered over STOMP: subscribe to ${STOMP_LIMITS.destination} for messages from now on`
+
+/** Over the connection budget: say so in an ERROR (no version is negotiated yet: raw headers) and close 1013. */
+function refuseBusy(ws: WebSocket): void {
+  const message = 'busy: too many connections, try again later'
+  ws.send(
+    serializeFrame(
+      'ERROR',
+      [
+        ['message', message],
+        ['content-type', TEXT_TYPE],
+      ],
+      message,
+      'raw',
+    ),
+  )
+  ws.close(ERRORS.busy.close, 'busy')
+}
+
 class StompConnection {
   readonly closed: Promise<void>
   #ws: WebSocket
-  #opts: Required<StompGatewayOptions>
+  #opts: Shared
+  #remoteAddress: string
   #parser = new StompParser({ maxFrameBytes: STOMP_LIMITS.maxFrameBytes, maxHeaders: STOMP_LIMITS.maxHeaders })
   #session: Session
   #phase: Phase = 'connecting'
@@ -100,9 +154,10 @@ class StompConnection {
   #inEveryMs = 0
   #outEveryMs = 0
 
-  constructor(ws: WebSocket, remoteAddress: string, opts: Required<StompGatewayOptions>, onGone: () => void) {
+  constructor(ws: WebSocket, remoteAddress: string, opts: Shared, onGone: () => void) {
     this.#ws = ws
     this.#opts = opts
+    this.#remoteAddress = remoteAddress
     const transport: Transport = {
       remoteAddress,
       send: (json) => this.#fromRoom(JSON.parse(json) as Record<string, unknown>),
@@ -160,6 +215,7 @@ class StompConnection {
         const dest = header(f, 'destination')
         if (dest === undefined) return this.#fail('SUBSCRIBE needs a destination header', receipt)
         if (id === undefined) return this.#fail('SUBSCRIBE needs an id header', receipt)
+        if (dest === STOMP_LIMITS.historyDestination) return this.#fail(NO_SCROLLBACK, receipt)
         if (dest !== STOMP_LIMITS.destination)
           return this.#fail(`unknown destination ${dest}: the only one is ${STOMP_LIMITS.destination}`, receipt)
         const ack = header(f, 'ack') ?? 'auto'
@@ -224,6 +280,7 @@ class StompConnection {
   #send(f: StompFrame, receipt: string | undefined): void {
     const dest = header(f, 'destination')
     if (dest === undefined) return this.#fail('SEND needs a destination header', receipt)
+    if (dest === STOMP_LIMITS.historyDestination) return this.#fail(NO_SCROLLBACK, receipt)
     if (dest !== STOMP_LIMITS.destination)
       return this.#fail(`unknown destination ${dest}: the only one is ${STOMP_LIMITS.destination}`, receipt)
     if (header(f, 'transaction') !== undefined) return this.#fail('transactions are not supported', receipt)
@@ -263,7 +320,9 @@ class StompConnection {
         const id = typeof frame.id === 'string' ? frame.id : undefined
         const receipt = id === undefined ? undefined : this.#receipts.get(id)
         if (id !== undefined) this.#receipts.delete(id)
-        return this.#fail(`${String(frame.code)}: ${String(frame.message)}`, receipt)
+        // STOMP closes after any ERROR; with the close code beacon.v1 gives the same refusal (4001 wrong password…).
+        const info = ERRORS[frame.code as ErrorCode] as ErrorInfo | undefined
+        return this.#fail(`${String(frame.code)}: ${String(frame.message)}`, receipt, [], info?.close ?? CLOSE.policy)
       }
       case 'closing':
         return this.#fail(`closing: ${String(frame.reason)}`, undefined, [], CLOSE.goingAway)
@@ -274,14 +333,29 @@ class StompConnection {
     }
   }
 
+  /** Check `passcode` by answering the room's challenge with it: a metered derivation, never for a locked address. */
   async #answerChallenge(ch: { nonce: string; salt: string; iterations: number }): Promise<void> {
     const passcode = this.#passcode
     if (passcode === undefined) return this.#fail('password_required: this room needs a passcode header')
+    if (this.#opts.lockout.isLocked(this.#remoteAddress))
+      return this.#fail('locked_out: too many wrong passwords from this address, try again later', undefined, [], CLOSE.lockedOut)
     let proof: string
     try {
-      proof = await proofFor(await deriveKey(passcode, Buffer.from(ch.salt, 'base64'), ch.iterations), ch.nonce)
+      const salt = Buffer.from(ch.salt, 'base64')
+      const r = await this.#opts.passcodes.derive(this.#remoteAddress, passcode, salt, ch.iterations, () => this.#phase !== 'closed')
+      if ('dropped' in r) return
+      if ('refused' in r)
+        return this.#fail(
+          r.refused === 'busy'
+            ? 'busy: too many passcodes being checked, try again later'
+            : `rate_limited: at most ${STOMP_LIMITS.passcodeChecksPerMinute} passcode checks a minute from one address`,
+          undefined,
+          [],
+          CLOSE.tryAgain,
+        )
+      proof = await proofFor(r.key, ch.nonce)
     } catch {
-      return this.#fail('internal: could not check the passcode')
+      return this.#fail('internal: could not check the passcode', undefined, [], CLOSE.internal)
     }
     if (this.#phase === 'closed') return
     this.#session.handleText(JSON.stringify({ type: 'auth', proof }))
@@ -340,8 +414,9 @@ class StompConnection {
     this.#close(code, 'stomp error')
   }
 
+  /** Headers are escaped for the negotiated version; before CONNECTED none is, so they go raw (sanitised). */
   #writeFrame(command: string, headers: [string, string][], body: Uint8Array | string = ''): void {
-    this.#write(serializeFrame(command, headers, body, this.#version))
+    this.#write(serializeFrame(command, headers, body, this.#phase === 'connected' ? this.#version : 'raw'))
   }
 
   #write(data: Buffer | string): void {
