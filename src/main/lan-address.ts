@@ -1,8 +1,11 @@
-// The address to give other people: this machine's first private IPv4 on a real interface (skipping
-// loopback, link-local and common virtual adapters), else any IPv4, else loopback.
+// The address to give other people (the app's Invite, `beacon host`'s banner): this machine's IPv4 on a
+// real interface. Virtual adapters (containers, VMs, VPNs) never win over a real one, whatever their
+// addresses; among equals a private address wins over a public one. Loopback when there is nothing else.
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os'
 
-const VIRTUAL = /^(docker|br-|veth|virbr|vmnet|vboxnet|zt|tailscale|utun|tun|tap|wg)/i
+/** Interface names of bridges, container and VM adapters and tunnels (Linux, macOS, Windows). */
+const VIRTUAL =
+  /^(docker|br-|veth|virbr|vmnet|vboxnet|vnet|lxc|lxdbr|cni|flannel|cali|podman|zt|tailscale|utun|tun|tap|wg|vethernet|virtualbox|vmware|hyper-v)/i
 
 function isPrivate(a: string): boolean {
   const [x, y] = a.split('.').map(Number) as [number, number]
@@ -10,19 +13,13 @@ function isPrivate(a: string): boolean {
 }
 
 export function lanAddress(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string {
-  const candidates: Array<{ address: string; score: number }> = []
+  let best: { address: string; score: number } | undefined
   for (const [name, list] of Object.entries(interfaces)) {
     for (const a of list ?? []) {
       if (a.family !== 'IPv4' || a.internal || a.address.startsWith('169.254.')) continue
       const score = (VIRTUAL.test(name) ? 0 : 2) + (isPrivate(a.address) ? 1 : 0)
-      candidates.push({ address: a.address, score })
+      if (!best || score > best.score) best = { address: a.address, score }
     }
   }
-  candidates.sort((a, b) => b.score - a.score)
-  return candidates[0]?.address ?? '127.0.0.1'
-}
-
-/** `host:port`, with brackets around an IPv6 host. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+  return best?.address ?? '127.0.0.1'
 }

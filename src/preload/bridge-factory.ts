@@ -19,8 +19,6 @@ export interface BridgeTransport {
   onEvent(listener: (event: string, payload: unknown) => void): void
 }
 
-const EVENTS: ReadonlySet<string> = new Set(BRIDGE_EVENTS)
-
 export function createBridge(transport: BridgeTransport, capabilities: Capabilities): BeaconBridge {
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
   transport.onEvent((event, payload) => {
@@ -50,7 +48,7 @@ export function createBridge(transport: BridgeTransport, capabilities: Capabilit
   }
   bridge.capabilities = Object.freeze({ ...capabilities })
   bridge.on = function on<E extends BridgeEvent>(event: E, listener: (payload: BridgeEvents[E]) => void): () => void {
-    if (!EVENTS.has(event)) throw new TypeError(`unknown bridge event: ${String(event)}`)
+    if (!Object.hasOwn(BRIDGE_EVENTS, event)) throw new TypeError(`unknown bridge event: ${String(event)}`)
     if (typeof listener !== 'function') throw new TypeError('listener must be a function')
     let set = listeners.get(event)
     if (!set) listeners.set(event, (set = new Set()))

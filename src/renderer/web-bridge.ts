@@ -1,8 +1,9 @@
-// The browser build's BeaconBridge: the same UI as the desktop app, over RoomClient directly, on whichever
+// The browser build's BeaconBridge: the same UI as the desktop app, over the same RoomSession, on whichever
 // transport works from this browser (TransportChooser: WebSocket, else SSE + POST, else long polling).
-// It joins the room of the host that served the page. The display name, a client id, the theme and, per
-// room, the resume position and the latest messages are kept in localStorage, so a reload comes back as
-// the same member, shows what it showed, and gets exactly what it missed — no duplicates.
+// It joins the room of the host that served the page, and only that one (other hosts refuse a page from
+// elsewhere anyway). The display name, a client id, the theme and, per room, the resume position and the
+// latest messages are kept in localStorage, so a reload comes back as the same member, shows what it
+// showed, and gets exactly what it missed — no duplicates.
 import {
   parseArgs,
   type BeaconBridge,
@@ -15,19 +16,20 @@ import {
   type Profile,
   type Result,
   type RoomListing,
-  type SessionState,
   type Snapshot,
 } from '../shared/bridge.ts'
 import { Emitter } from '../shared/emitter.ts'
 import { BeaconError } from '../shared/errors.ts'
-import { RoomSummary, WS_PATH, type ChatMessage, type Member } from '../shared/protocol.ts'
-import { RoomClient, type WebSocketCtor } from '../shared/room-client.ts'
+import { LIMITS, RoomSummary, WS_PATH, type ChatMessage } from '../shared/protocol.ts'
 import { randomId } from '../shared/platform.ts'
+import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
 import { TransportChooser } from '../shared/transports/chooser.ts'
 import type { EventSourceCtor, FetchLike } from '../shared/transports/http-socket.ts'
+import type { WebSocketCtor } from '../shared/room-client.ts'
 
-const CAPABILITIES: Capabilities = { hosting: false, discovery: false, notifications: false }
-const KEPT_MESSAGES = 200
+const CAPABILITIES: Capabilities = { hosting: false, discovery: false, notifications: false, joinByAddress: false }
+/** Messages kept per room for the next visit (the session holds up to LIMITS.messageWindow meanwhile). */
+const KEPT_MESSAGES = LIMITS.historyPage * 2
 const KEY = {
   name: 'beacon.name',
   theme: 'beacon.theme',
@@ -58,6 +60,16 @@ function write(key: string, value: unknown): void {
   }
 }
 
+/** Whether a typed target names the room of this page: its id, or this host's address. */
+function isThisRoom(target: string, room: RoomListing, host: string): boolean {
+  const t = target
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase()
+  return target === room.id || t === host.toLowerCase()
+}
+
 export function createWebBridge(win: Window = window): BeaconBridge {
   const events = new Emitter<{ [E in BridgeEvent]: BridgeEvents[E] }>()
   const g = win as unknown as { WebSocket?: WebSocketCtor; EventSource?: EventSourceCtor; fetch?: FetchLike }
@@ -76,30 +88,17 @@ export function createWebBridge(win: Window = window): BeaconBridge {
   if (!clientId) write(KEY.client, (clientId = `web-${randomId(12)}`))
   const profile: Profile = { name: read<string>(KEY.name) ?? '', theme: read<Profile['theme']>(KEY.theme) ?? 'system' }
   let room: RoomListing | undefined
-  let client: RoomClient | undefined
+  let session: RoomSession | undefined
   let offs: (() => void)[] = []
-  let messages: ChatMessage[] = []
-  let members: Member[] = []
-
-  const session = (): SessionState => {
-    if (!client) return { connection: { status: 'closed' } }
-    const s: SessionState = { connection: client.state }
-    if (client.room) s.room = { id: client.room.id, name: client.room.name }
-    else if (room) s.room = { id: room.id, name: room.name }
-    if (client.you) s.you = client.you
-    if (chooser.current) s.transport = chooser.current
-    return s
-  }
-  const emitSession = () => events.emit('session', session())
 
   const save = () => {
-    const position = client?.position
-    if (!position || !client?.room) return
-    write(KEY.room(client.room.id), {
-      epoch: position.epoch,
-      after: position.after,
-      messages: messages.slice(-KEPT_MESSAGES),
-    } satisfies RoomCache)
+    const position = session?.client.position
+    const id = session?.client.room?.id
+    if (!position || !id || !session) return
+    const held = session.snapshot
+    // Only a window that reaches the live end continues at the resume position.
+    if (!held.window.end) return
+    write(KEY.room(id), { epoch: position.epoch, after: position.after, messages: held.messages.slice(-KEPT_MESSAGES) } satisfies RoomCache)
   }
 
   // The one room of this host.
@@ -115,42 +114,49 @@ export function createWebBridge(win: Window = window): BeaconBridge {
         passwordRequired: s.passwordRequired,
         addresses: [win.location.host],
       }
-      const cache = read<RoomCache>(KEY.room(s.id))
-      if (cache?.epoch === s.epoch && messages.length === 0) messages = cache.messages
       events.emit('rooms', { kind: 'up', room })
     } catch {
       events.emit('error', { code: 'unreachable', message: 'The room host did not answer.' })
     }
   })()
 
-  chooser.on('transport', () => emitSession())
+  chooser.on('transport', () => session?.refresh())
 
   const leave = () => {
+    save()
+    // Nothing to close (a refused join): still say the room is left, so the page stops showing it.
+    if (!session) events.emit('session', { connection: { status: 'closed' } })
+    session?.close()
     for (const off of offs) off()
     offs = []
-    client?.close()
-    client = undefined
-    members = []
+    session = undefined
+  }
+  const current = (): RoomSession => {
+    if (!session) throw new BeaconError('not_connected', 'Join the room first.')
+    return session
   }
 
   const handlers: BridgeHandlers = {
     async getSnapshot(): Promise<Snapshot> {
       await roomLoaded
+      const held = session?.snapshot
       return {
         profile: { ...profile },
         capabilities: CAPABILITIES,
         rooms: room ? [room] : [],
         hosting: { status: 'off' },
-        session: session(),
-        members,
-        messages,
-        outbox: client?.outbox ?? [],
+        session: held?.session ?? { connection: { status: 'closed' } },
+        members: held?.members ?? [],
+        messages: held?.messages ?? [],
+        window: held?.window ?? { start: false, end: true },
+        outbox: held?.outbox ?? [],
       }
     },
     getProfile: () => ({ ...profile }),
     setProfile(patch) {
       if (patch.name !== undefined) write(KEY.name, (profile.name = patch.name))
       if (patch.theme !== undefined) write(KEY.theme, (profile.theme = patch.theme))
+      if (patch.name !== undefined) session?.rename(patch.name)
       events.emit('profile', { ...profile })
       return { ...profile }
     },
@@ -158,65 +164,62 @@ export function createWebBridge(win: Window = window): BeaconBridge {
       throw new BeaconError('bad_argument', 'A browser cannot host a room: use the Beacon app.')
     },
     stopHosting: () => ({ status: 'off' }),
-    async joinRoom(_target, opts) {
+    async joinRoom(target, opts) {
       await roomLoaded
       if (!room) throw new BeaconError('unreachable', 'The room host did not answer.')
+      if (!isThisRoom(target, room, win.location.host))
+        throw new BeaconError(
+          'bad_argument',
+          `This page can only join "${room.name}". To join another room, open its own link or use the Beacon app.`,
+        )
       if (!profile.name) throw new BeaconError('bad_argument', 'Choose a display name first.')
       leave()
       const cache = read<RoomCache>(KEY.room(room.id))
-      const c = new RoomClient({
+      const s = new RoomSession({
         url: wsUrl,
         name: profile.name,
         clientId: clientId!,
         WebSocket: chooser.WebSocket,
+        room: { id: room.id, name: room.name },
+        transport: () => chooser.current,
         ...(opts?.password ? { password: opts.password } : {}),
-        ...(cache ? { resume: { epoch: cache.epoch, after: cache.after } } : {}),
+        ...(cache ? { resume: { epoch: cache.epoch, after: cache.after }, initial: cache.messages } : {}),
       })
-      client = c
-      offs = [
-        c.on('state', () => emitSession()),
-        c.on('welcome', () => emitSession()),
-        c.on('history', (h) => {
-          messages = h.reset ? [...h.messages] : [...messages, ...h.messages.filter((m) => m.seq > (messages.at(-1)?.seq ?? 0))]
-          save()
-          events.emit('history', h)
-        }),
-        c.on('message', (m) => {
-          messages.push(m)
-          if (messages.length > KEPT_MESSAGES * 2) messages = messages.slice(-KEPT_MESSAGES)
-          save()
-          events.emit('message', m)
-        }),
-        c.on('members', (ms) => {
-          events.emit('members', (members = ms))
+      session = s
+      offs = SESSION_EVENTS.map((event) => s.on(event, (payload) => events.emit(event, payload as never)))
+      offs.push(
+        s.on('members', (ms) => {
           if (room && room.members !== ms.length) events.emit('rooms', { kind: 'update', room: (room = { ...room, members: ms.length }) })
         }),
-        c.on('typing', (m) => events.emit('typing', m)),
-        c.on('outbox', (o) => events.emit('outbox', o)),
-        c.on('error', (e) => events.emit('error', { code: e.code, message: e.message })),
-      ]
-      c.connect()
-      return session()
+      )
+      const held = s.snapshot
+      events.emit('history', { messages: held.messages, reset: true, ...held.window })
+      // Not awaited: the page shows the session's progress (and a refusal's reason) as it reports it.
+      void s.join({ keepTrying: true }).catch(() => {
+        if (session !== s) return
+        for (const off of offs) off()
+        offs = []
+        session = undefined
+      })
+      return s.state
     },
     leaveRoom() {
       leave()
-      emitSession()
       return null
     },
-    send(text) {
-      if (!client) throw new BeaconError('not_connected', 'Join the room first.')
-      return client.send(text)
-    },
+    send: (text) => current().send(text),
     retry(id) {
-      client?.retry(id)
+      current().retry(id)
       return null
     },
     discard(id) {
-      client?.discard(id)
+      current().discard(id)
       return null
     },
+    loadOlder: () => current().loadOlder(),
+    loadNewer: () => current().loadNewer(),
     setTyping() {
-      client?.typing()
+      session?.typing()
       return null
     },
     shareInfo: () => ({ address: win.location.host, webUrl: `${win.location.origin}/` }),

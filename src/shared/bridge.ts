@@ -1,6 +1,7 @@
 // The BeaconBridge contract: what the UI sees as `window.beacon`. One declaration of every method (with
 // a zod schema for its arguments) and every event; the preload, ipc.ts and the test harness all derive
-// from it, so adding a method is one edit here plus its handler in app-service.ts.
+// from it, so adding a method is one edit here plus its handler in app-service.ts; adding an event is one
+// edit to BridgeEvents and BRIDGE_EVENTS (the type check fails until both, and every subscriber, agree).
 import { z } from 'zod'
 import type { ErrorCode } from './errors.ts'
 import { MessageId, MessageText, Name, type ChatMessage, type Member } from './protocol.ts'
@@ -22,9 +23,16 @@ export interface Capabilities {
   hosting: boolean
   discovery: boolean
   notifications: boolean
+  /** "Join by address…": the browser client only joins the room of the host that served it. */
+  joinByAddress: boolean
 }
-/** What the desktop app can do (the browser build has no hosting and no discovery). */
-export const DESKTOP_CAPABILITIES: Capabilities = Object.freeze({ hosting: true, discovery: true, notifications: true })
+/** What the desktop app can do (the browser build has no hosting, no discovery, no joining elsewhere). */
+export const DESKTOP_CAPABILITIES: Capabilities = Object.freeze({
+  hosting: true,
+  discovery: true,
+  notifications: true,
+  joinByAddress: true,
+})
 
 /** A room as the room list shows it. */
 export interface RoomListing {
@@ -51,6 +59,14 @@ export interface SessionState {
   transport?: string
 }
 
+/** Where the messages held (RoomSession's window, at most LIMITS.messageWindow) sit in the room's log. */
+export interface WindowState {
+  /** The room's first kept message is held: "Beginning of the room". */
+  start: boolean
+  /** The latest message is held (live messages are added). */
+  end: boolean
+}
+
 export interface ShareInfo {
   /** `host:port` to type into "Join by address…" */
   address: string
@@ -66,6 +82,7 @@ export interface Snapshot {
   session: SessionState
   members: Member[]
   messages: ChatMessage[]
+  window: WindowState
   outbox: OutboxEntry[]
 }
 
@@ -84,6 +101,8 @@ export const BRIDGE_METHODS = {
   stopHosting: z.tuple([]),
   joinRoom: z.tuple([RoomTarget, JoinOptions.optional()]),
   leaveRoom: z.tuple([]),
+  loadOlder: z.tuple([]),
+  loadNewer: z.tuple([]),
   send: z.tuple([MessageText]),
   retry: z.tuple([MessageId]),
   discard: z.tuple([MessageId]),
@@ -103,6 +122,10 @@ export interface BridgeResults {
   stopHosting: HostingState
   joinRoom: SessionState
   leaveRoom: null
+  /** Scrollback: the page before the oldest message held (it arrives as a `history` event too). */
+  loadOlder: WindowState
+  /** Back towards the latest, after scrolling so far back that the newest were let go. */
+  loadNewer: WindowState
   /** The new message's id (it is in the outbox until acknowledged). */
   send: string
   retry: null
@@ -114,8 +137,11 @@ export interface BridgeResults {
 
 export interface BridgeEvents {
   rooms: { kind: 'up' | 'update' | 'down'; room: RoomListing }
-  /** Messages a (re)join brings: appended, or replacing the list when `reset`. */
-  history: { messages: ChatMessage[]; reset: boolean }
+  /**
+   * The messages held changed other than by a live `message`: `reset` replaces them all (a join, a page of
+   * scrollback); otherwise `messages` are added at the end (a resume), the oldest falling out past the bound.
+   */
+  history: { messages: ChatMessage[]; reset: boolean } & WindowState
   message: ChatMessage
   outbox: OutboxEntry[]
   members: Member[]
@@ -126,18 +152,22 @@ export interface BridgeEvents {
   error: { code: ErrorCode; message: string }
 }
 export type BridgeEvent = keyof BridgeEvents
-export const BRIDGE_EVENTS = [
-  'rooms',
-  'history',
-  'message',
-  'outbox',
-  'members',
-  'typing',
-  'session',
-  'hosting',
-  'profile',
-  'error',
-] as const satisfies readonly BridgeEvent[]
+/** Every event, once: forwarders (ipc.ts, preload, harness) iterate it, so none can miss one. */
+export const BRIDGE_EVENTS = {
+  rooms: 'a room appeared, changed or left the list',
+  history: 'the messages held were replaced or extended',
+  message: 'a live message',
+  outbox: 'unacknowledged sends',
+  members: 'who is in the room',
+  typing: 'someone is typing',
+  session: 'the room connection',
+  hosting: 'the hosted room',
+  profile: 'name and theme',
+  error: 'something the user should hear about',
+} as const satisfies Record<BridgeEvent, string>
+export const BRIDGE_EVENT_NAMES = Object.keys(BRIDGE_EVENTS) as BridgeEvent[]
+/** A listener for every event: what the UI's subscription is typed as, so it cannot skip one. */
+export type BridgeListeners = { [E in BridgeEvent]: (payload: BridgeEvents[E]) => void }
 
 /** `window.beacon`: every method returns a Result, never throws across the boundary. */
 export type BeaconBridge = {

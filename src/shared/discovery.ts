@@ -1,14 +1,15 @@
 // LAN discovery (PROTOCOL.md "Discovery"): the RoomInfo a browser reports, the TXT record's keys, the
 // instance-name rules and every discovery interval. Isomorphic: the desktop bridge uses RoomInfo too.
 import { z } from 'zod'
+import { formatAddress as hostPort } from './address.ts'
 import { PROTOCOL_VERSION, SERVICE_TYPE, WS_PATH } from './protocol.ts'
+
+export { DEFAULT_ROOM_PORT } from './address.ts'
 
 /** `_beacon-chat._tcp.local`: the DNS-SD service every room is published under. */
 export const SERVICE_NAME = `_${SERVICE_TYPE}._tcp.local`
 /** DNS-SD's meta-query name, answered so generic browsers (avahi-browse -a, dns-sd -B) list the type. */
 export const SERVICES_META_NAME = '_services._dns-sd._udp.local'
-/** The port `beacon host` tries first; join-by-address assumes it when none is typed. */
-export const DEFAULT_ROOM_PORT = 4646
 
 export const DISCOVERY = {
   /** Record TTLs (RFC 6762 §10): records naming a host 120 s, the rest 75 min. */
@@ -65,9 +66,9 @@ export type RoomInfo = z.infer<typeof RoomInfo>
 
 export type RoomEvent = { event: 'up' | 'update' | 'down'; room: RoomInfo }
 
-/** `host:port`, with brackets for IPv6: what "Join by address…" accepts back. */
+/** `host:port`, with brackets for IPv6 (src/shared/address.ts): what "Join by address…" accepts back. */
 export function formatAddress(a: RoomAddress): string {
-  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
+  return hostPort(a.address, a.port)
 }
 
 // --- TXT record -------------------------------------------------------------------------------------

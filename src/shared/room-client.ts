@@ -2,14 +2,16 @@
 // same code runs on `ws` in the main process and on the browser's WebSocket). It says hello (and answers
 // a password challenge), keeps an outbox that is retransmitted after every reconnect until acknowledged
 // (the host dedupes by id, so nothing appears twice), reconnects with backoff and jitter, and resumes from
-// the last seq it saw, so a member that drops misses nothing.
+// the last seq it saw, so a member that drops misses nothing. It asks the host for a heartbeat and treats
+// silence as a dead link (browsers cannot send WebSocket pings), and fetches older pages on request.
 import { Emitter } from './emitter.ts'
-import type { ErrorCode } from './errors.ts'
+import { codeOfClose, ERRORS, type ErrorCode } from './errors.ts'
 import { answerChallenge } from './password.ts'
 import { platform, randomId, type TimerHandle } from './platform.ts'
 import { TokenBucket } from './rate-limit.ts'
 import {
   CLOSE,
+  HistoryPage,
   HostFrame,
   LIMITS,
   PROTOCOL_VERSION,
@@ -73,15 +75,18 @@ export interface RoomClientOptions {
   backoff?: { baseMs: number; maxMs: number }
   /** No welcome or challenge this long after connecting: try again. */
   handshakeTimeoutMs?: number
+  /** Nothing from the host this long (once it has shown it sends pings): the link is dead, reconnect. */
+  heartbeatTimeoutMs?: number
 }
 
-/** Close codes after which retrying cannot help. */
-const FATAL: Record<number, ErrorCode> = {
-  [CLOSE.wrongPassword]: 'wrong_password',
-  [CLOSE.unsupportedProtocol]: 'unsupported_protocol',
-  [CLOSE.policy]: 'locked_out',
-}
 const RATE_LIMIT_RETRY_MS = 1000
+
+/** Why the host ended a connection: the reason when it names a code of that close code, else the table's first. */
+function closeReason(code: number, reason: string): ErrorCode | undefined {
+  const named = reason in ERRORS ? (reason as ErrorCode) : undefined
+  if (named && (ERRORS[named] as { close?: number }).close === code) return named
+  return codeOfClose(code)
+}
 
 export class RoomClient extends Emitter<RoomClientEvents> {
   #opts: Required<Omit<RoomClientOptions, 'password' | 'resume'>> & Pick<RoomClientOptions, 'password'>
@@ -102,10 +107,21 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   /** Paces sends to the host's own limit, so a burst is queued here rather than refused there. */
   #bucket = new TokenBucket(LIMITS.sendRatePerSecond, LIMITS.sendBurst)
   #pumpTimer: TimerHandle | undefined
+  /** Silence watch of the current connection, armed once the host is known to send pings. */
+  #silenceTimer: TimerHandle | undefined
+  #heartbeatSeen = false
+  #lastSentAt = 0
+  /** Scrollback requests waiting for their page, by `before`. */
+  #pages = new Map<number, Array<(page: HistoryPage | undefined) => void>>()
 
   constructor(opts: RoomClientOptions) {
     super()
-    this.#opts = { backoff: { baseMs: 500, maxMs: 15_000 }, handshakeTimeoutMs: 10_000, ...opts }
+    this.#opts = {
+      backoff: { baseMs: 500, maxMs: 15_000 },
+      handshakeTimeoutMs: 10_000,
+      heartbeatTimeoutMs: LIMITS.heartbeatTimeoutMs,
+      ...opts,
+    }
     if (opts.resume) {
       this.#epoch = opts.resume.epoch
       this.#lastSeq = opts.resume.after
@@ -130,6 +146,46 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   }
   get outbox(): OutboxEntry[] {
     return [...this.#outbox.values()]
+  }
+  get name(): string {
+    return this.#opts.name
+  }
+
+  /**
+   * Scrollback: up to `limit` messages with seq < `before` (ascending) and whether nothing older is kept.
+   * Undefined when the connection ends before the answer (ask again once reconnected).
+   */
+  history(before: number, limit: number = LIMITS.historyPage): Promise<HistoryPage | undefined> {
+    if (this.#state.status !== 'open' || !this.#ws) return Promise.resolve(undefined)
+    const ws = this.#ws
+    return new Promise((resolve) => {
+      // Unanswered in time (a host without scrollback, a lost HTTP request): give up, the caller may ask again.
+      const timer = platform.setTimeout(() => done(undefined), this.#opts.handshakeTimeoutMs)
+      const done = (page: HistoryPage | undefined) => {
+        platform.clearTimeout(timer)
+        const waiting = this.#pages.get(before)
+        if (waiting?.includes(done)) waiting.splice(waiting.indexOf(done), 1)
+        if (waiting?.length === 0) this.#pages.delete(before)
+        resolve(page)
+      }
+      const waiting = this.#pages.get(before)
+      if (waiting) return void waiting.push(done)
+      this.#pages.set(before, [done])
+      this.#send(ws, { type: 'history', before, limit: Math.min(limit, LIMITS.historyPage) })
+    })
+  }
+
+  /**
+   * Use another display name from now on. The protocol has no rename: the connection is remade (same client
+   * id, resumed, outbox kept), so the host and everyone in the room see the new name at once.
+   */
+  rename(name: string): void {
+    if (name === this.#opts.name) return
+    this.#opts.name = name
+    if (this.#stopped || !this.#ws) return
+    this.#drop(this.#ws)
+    this.#attempt = 0
+    this.#open()
   }
 
   connect(): void {
@@ -166,7 +222,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   }
 
   typing(): void {
-    if (this.#state.status === 'open') this.#ws?.send('{"type":"typing"}')
+    if (this.#state.status === 'open' && this.#ws) this.#send(this.#ws, { type: 'typing' })
   }
 
   /** Leave the room for good. */
@@ -176,13 +232,39 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     platform.clearTimeout(this.#handshakeTimer)
     platform.clearTimeout(this.#pumpTimer)
     this.#pumpTimer = undefined
-    const ws = this.#ws
-    this.#ws = undefined
-    if (ws) {
-      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null
-      ws.close(CLOSE.normal, 'bye')
-    }
+    if (this.#ws) this.#drop(this.#ws)
     this.#setState({ status: 'closed' })
+  }
+
+  /** End a connection without waiting for its close handshake (a dead link may never complete one). */
+  #drop(ws: WebSocketLike): void {
+    ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null
+    if (this.#ws === ws) this.#ws = undefined
+    platform.clearTimeout(this.#handshakeTimer)
+    platform.clearTimeout(this.#silenceTimer)
+    this.#inFlight.clear()
+    for (const waiting of [...this.#pages.values()]) for (const done of [...waiting]) done(undefined)
+    try {
+      ws.close(CLOSE.normal, 'bye')
+    } catch {
+      // already closed
+    }
+  }
+
+  #send(ws: WebSocketLike, frame: object): void {
+    this.#lastSentAt = Date.now()
+    ws.send(JSON.stringify(frame))
+  }
+
+  /** Any frame from the host proves the link alive; silence past the timeout ends it. */
+  #alive(ws: WebSocketLike): void {
+    if (!this.#heartbeatSeen) return
+    platform.clearTimeout(this.#silenceTimer)
+    this.#silenceTimer = platform.setTimeout(() => {
+      if (this.#ws !== ws) return
+      this.#drop(ws)
+      this.#scheduleReconnect('unreachable')
+    }, this.#opts.heartbeatTimeoutMs)
   }
 
   #open(): void {
@@ -195,41 +277,66 @@ export class RoomClient extends Emitter<RoomClientEvents> {
       return this.#scheduleReconnect('unreachable')
     }
     this.#ws = ws
-    this.#handshakeTimer = platform.setTimeout(() => ws.close(), this.#opts.handshakeTimeoutMs)
+    this.#handshakeTimer = platform.setTimeout(() => {
+      if (this.#ws !== ws) return
+      this.#drop(ws) // not ws.close(): over a dead link its close handshake would wait just as long again
+      this.#scheduleReconnect('unreachable')
+    }, this.#opts.handshakeTimeoutMs)
     ws.onopen = () => {
       const position = this.position
-      ws.send(
-        JSON.stringify({
-          type: 'hello',
-          protocol: PROTOCOL_VERSION,
-          name: this.#opts.name,
-          client: this.#opts.clientId,
-          ...(position ? { resume: position } : {}),
-        }),
-      )
+      this.#send(ws, {
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        name: this.#opts.name,
+        client: this.#opts.clientId,
+        heartbeat: true,
+        ...(position ? { resume: position } : {}),
+      })
     }
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return
-      let frame: HostFrame
+      this.#alive(ws)
+      let raw: unknown
       try {
-        frame = HostFrame.parse(JSON.parse(ev.data))
+        raw = JSON.parse(ev.data)
       } catch {
-        return // a frame this client does not understand: a newer host's optional extra
+        return
       }
-      void this.#onFrame(ws, frame)
+      const type = (raw as { type?: unknown } | null)?.type
+      if (type === 'ping') return this.#onPing(ws)
+      if (type === 'history') {
+        const page = HistoryPage.safeParse(raw)
+        if (page.success) this.#onPage(page.data)
+        return
+      }
+      const frame = HostFrame.safeParse(raw)
+      if (frame.success) void this.#onFrame(ws, frame.data) // else a newer host's optional extra
     }
     ws.onerror = () => {}
     ws.onclose = (ev) => {
       if (this.#ws !== ws) return
-      this.#ws = undefined
-      platform.clearTimeout(this.#handshakeTimer)
-      const fatal = this.#lastReason === 'password_required' ? 'password_required' : FATAL[ev.code]
-      if (fatal) {
+      const wasOpen = this.#state.status === 'open'
+      this.#drop(ws)
+      const code = this.#lastReason === 'password_required' ? 'password_required' : closeReason(ev.code, ev.reason)
+      if (code && !ERRORS[code].retry) {
         this.#stopped = true
-        return this.#setState({ status: 'closed', reason: fatal })
+        return this.#setState({ status: 'closed', reason: code })
       }
-      if (!this.#stopped) this.#scheduleReconnect(this.#lastReason ?? (this.#state.status === 'open' ? undefined : 'unreachable'))
+      if (!this.#stopped) this.#scheduleReconnect(code ?? this.#lastReason ?? (wasOpen ? undefined : 'unreachable'))
     }
+  }
+
+  /** Answer a ping only when nothing else went out lately: any frame tells the host this end is alive. */
+  #onPing(ws: WebSocketLike): void {
+    if (!this.#heartbeatSeen) {
+      this.#heartbeatSeen = true
+      this.#alive(ws)
+    }
+    if (Date.now() - this.#lastSentAt >= LIMITS.heartbeatMs / 2) this.#send(ws, { type: 'pong' })
+  }
+
+  #onPage(page: HistoryPage): void {
+    for (const done of [...(this.#pages.get(page.before) ?? [])]) done(page)
   }
 
   async #onFrame(ws: WebSocketLike, frame: HostFrame): Promise<void> {
@@ -242,11 +349,12 @@ export class RoomClient extends Emitter<RoomClientEvents> {
           return ws.close(CLOSE.normal)
         }
         this.#setState({ status: 'authenticating' })
-        ws.send(JSON.stringify({ type: 'auth', proof: await answerChallenge(password, frame) }))
+        const proof = await answerChallenge(password, frame)
+        if (this.#ws === ws) this.#send(ws, { type: 'auth', proof })
         return
       }
       case 'welcome':
-        return this.#onWelcome(frame)
+        return this.#onWelcome(ws, frame)
       case 'message':
         if (frame.seq <= this.#lastSeq) return // already seen (a resume overlapping live traffic)
         this.#lastSeq = frame.seq
@@ -274,12 +382,16 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     }
   }
 
-  #onWelcome(w: Welcome): void {
+  #onWelcome(ws: WebSocketLike, w: Welcome): void {
     platform.clearTimeout(this.#handshakeTimer)
     const reset = !w.resumed
     this.#welcome = w
     this.#epoch = w.room.epoch
-    this.#lastSeq = w.seq // a resumed history ends at the room's seq, a fresh one only shows the tail
+    // A fresh welcome shows the tail and ends at the room's seq. A resumed one may carry only the first part
+    // of what was missed (the rest follows as `message` frames), so the position is its last message.
+    if (reset) this.#lastSeq = w.seq
+    else this.#lastSeq = Math.max(this.#lastSeq, w.history.at(-1)?.seq ?? 0)
+    this.#alive(ws) // a host that sent pings before is timed out from the welcome on
     this.#members = new Map(w.members.map((m) => [m.id, m]))
     this.#attempt = 0
     this.#lastReason = undefined
@@ -325,7 +437,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
         return
       }
       this.#inFlight.add(entry.id)
-      this.#ws?.send(JSON.stringify({ type: 'send', id: entry.id, text: entry.text }))
+      if (this.#ws) this.#send(this.#ws, { type: 'send', id: entry.id, text: entry.text })
     }
   }
 

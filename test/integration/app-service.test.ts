@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { AppService, roomDirName } from '../../src/main/app-service.ts'
+import { AppService } from '../../src/main/app-service.ts'
+import { roomDirName } from '../../src/main/room-dir.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
 const dirs: string[] = []

@@ -26,6 +26,8 @@ const BAD: Record<BridgeMethod, unknown[][]> = {
   stopHosting: [[true]],
   joinRoom: [[], [42], [''], ['x'.repeat(400)], ['room', { password: 1 }], ['room', { sneaky: true }]],
   leaveRoom: [['now']],
+  loadOlder: [['page']],
+  loadNewer: [[1]],
   send: [[], [42], [''], ['x'.repeat(4001)], [{ text: 'hi' }], [['hi']]],
   retry: [[], [1], ['']],
   discard: [[], [null], ['x'.repeat(65)]],

@@ -224,12 +224,13 @@ describe('connection banner', () => {
 describe('app state', () => {
   const snapshot: Snapshot = {
     profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: true, discovery: true, notifications: true },
+    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true },
     rooms: [room('2', 'B'), room('1', 'A')],
     hosting: { status: 'off' },
     session: { connection: { status: 'open' }, room: { id: 'r', name: 'Lunch' }, you: bo },
     members: [ana, bo],
     messages: [msg(2), msg(1)],
+    window: { start: true, end: true },
     outbox: [],
   }
   it('starts from the snapshot', () => {

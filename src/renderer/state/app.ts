@@ -1,7 +1,8 @@
 // The UI's whole model of the app, as one reducer composed of the per-concern ones. Every change comes from
 // a bridge event or a snapshot; the UI never guesses state the app did not report. Pure.
-import type { BridgeEvents, Capabilities, HostingState, Profile, SessionState, Snapshot } from '../../shared/bridge.ts'
-import type { Member } from '../../shared/protocol.ts'
+import type { BridgeEvents, Capabilities, HostingState, Profile, SessionState, Snapshot, WindowState } from '../../shared/bridge.ts'
+import { appendLive, appendPage } from '../../shared/message-window.ts'
+import type { ChatMessage, Member } from '../../shared/protocol.ts'
 import type { OutboxEntry } from '../../shared/room-client.ts'
 import { mergeMessages, type MessagesState } from './messages.ts'
 import { applyRoomEvent, sortRooms, type RoomsState } from './rooms.ts'
@@ -16,6 +17,8 @@ export interface AppState {
   session: SessionState
   members: readonly Member[]
   messages: MessagesState
+  /** Where the messages held sit in the room's log (the service's window, mirrored). */
+  window: WindowState
   outbox: readonly OutboxEntry[]
   typing: TypingState
 }
@@ -23,12 +26,13 @@ export interface AppState {
 export const initialState: AppState = {
   loaded: false,
   profile: { name: '', theme: 'system' },
-  capabilities: { hosting: false, discovery: false, notifications: false },
+  capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false },
   rooms: [],
   hosting: { status: 'off' },
   session: { connection: { status: 'closed' } },
   members: [],
   messages: [],
+  window: { start: false, end: true },
   outbox: [],
   typing: [],
 }
@@ -59,20 +63,29 @@ export function appReducer(state: AppState, action: AppAction): AppState {
         session: s.session,
         members: s.members,
         messages: mergeMessages([], s.messages, true),
+        window: s.window,
         outbox: s.outbox,
         typing: [],
       }
     }
     case 'rooms':
       return { ...state, rooms: applyRoomEvent(state.rooms, action.event) }
-    case 'history':
-      return { ...state, messages: mergeMessages(state.messages, action.event.messages, action.event.reset) }
-    case 'message':
+    case 'history': {
+      const { messages, reset, start, end } = action.event
+      if (reset) return { ...state, messages: mergeMessages([], messages, true), window: { start, end } }
+      // Added at the end, by the same rule as the service's window (the oldest fall out past the bound).
+      const w = appendPage<ChatMessage>({ messages: state.messages, ...state.window }, messages, end)
+      return { ...state, messages: w.messages, window: { start: w.start, end: w.end } }
+    }
+    case 'message': {
+      const w = appendLive<ChatMessage>({ messages: state.messages, ...state.window }, action.message)
       return {
         ...state,
-        messages: mergeMessages(state.messages, [action.message]),
+        messages: w.messages,
+        window: { start: w.start, end: w.end },
         typing: expireTyping(state.typing, action.now, action.message.from.id),
       }
+    }
     case 'outbox':
       return { ...state, outbox: action.outbox }
     case 'members':
@@ -89,7 +102,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       // Left the room (or never got in): what was shown belongs to it. Switching rooms needs no clearing here:
       // a fresh welcome's history arrives with `reset`, possibly before this event.
       if (next.room === undefined && next.connection.status === 'closed' && state.session.room !== undefined) {
-        return { ...state, session: next, messages: [], members: [], typing: [] }
+        return { ...state, session: next, messages: [], window: initialState.window, members: [], typing: [] }
       }
       if (next.room?.id !== state.session.room?.id) return { ...state, session: next, typing: [] }
       return { ...state, session: next }

@@ -1,6 +1,6 @@
 // The React binding of the app model: one reducer fed by a snapshot and then by bridge events.
 import { createContext, useContext, useEffect, useReducer, useState } from 'react'
-import type { BeaconBridge } from '../../shared/bridge.ts'
+import { BRIDGE_EVENT_NAMES, type BeaconBridge, type BridgeEvent, type BridgeListeners } from '../../shared/bridge.ts'
 import type { ErrorCode } from '../../shared/errors.ts'
 import { appReducer, initialState, type AppAction, type AppState } from './app.ts'
 import { nextExpiry } from './typing.ts'
@@ -28,18 +28,22 @@ export function useAppState(
 
   useEffect(() => {
     let alive = true
-    const offs = [
-      bridge.on('rooms', (event) => dispatch({ type: 'rooms', event })),
-      bridge.on('history', (event) => dispatch({ type: 'history', event })),
-      bridge.on('message', (message) => dispatch({ type: 'message', message, now: Date.now() })),
-      bridge.on('outbox', (outbox) => dispatch({ type: 'outbox', outbox })),
-      bridge.on('members', (members) => dispatch({ type: 'members', members })),
-      bridge.on('typing', (member) => dispatch({ type: 'typing', member, now: Date.now() })),
-      bridge.on('session', (session) => dispatch({ type: 'session', session })),
-      bridge.on('hosting', (hosting) => dispatch({ type: 'hosting', hosting })),
-      bridge.on('profile', (profile) => dispatch({ type: 'profile', profile })),
-      bridge.on('error', (e) => onError(e)),
-    ]
+    // One listener per event, typed as a record of them all: an event added to the bridge fails the type
+    // check here until the UI handles it.
+    const listeners: BridgeListeners = {
+      rooms: (event) => dispatch({ type: 'rooms', event }),
+      history: (event) => dispatch({ type: 'history', event }),
+      message: (message) => dispatch({ type: 'message', message, now: Date.now() }),
+      outbox: (outbox) => dispatch({ type: 'outbox', outbox }),
+      members: (members) => dispatch({ type: 'members', members }),
+      typing: (member) => dispatch({ type: 'typing', member, now: Date.now() }),
+      session: (session) => dispatch({ type: 'session', session }),
+      hosting: (hosting) => dispatch({ type: 'hosting', hosting }),
+      profile: (profile) => dispatch({ type: 'profile', profile }),
+      error: (e) => onError(e),
+    }
+    const subscribe = <E extends BridgeEvent>(event: E) => bridge.on(event, listeners[event])
+    const offs = BRIDGE_EVENT_NAMES.map(subscribe)
     // Subscribe first, then read the snapshot, so nothing that happens in between is lost (events that
     // arrived before it are superseded by it, merging is idempotent).
     void bridge.getSnapshot().then((r) => {

@@ -29,7 +29,7 @@ export interface ChooserEvents extends Record<string, unknown> {
   transport: TransportName
 }
 
-const NORMAL_CLOSES = new Set([1000, 1008, 4001, 4002])
+const NORMAL_CLOSES = new Set([1000, 1008, 4001, 4002, 4003])
 
 export class TransportChooser extends Emitter<ChooserEvents> {
   /** Give this to RoomClient as its WebSocket constructor. */
@@ -47,12 +47,7 @@ export class TransportChooser extends Emitter<ChooserEvents> {
     const remembered = opts.memory?.get()
     this.#next = this.available.includes(remembered as TransportName) ? (remembered as TransportName) : this.#best()
     if (this.#next !== this.#best()) this.#downgradedAt = Date.now()
-    const chooser = this
-    this.WebSocket = class extends ChosenSocket {
-      constructor(url: string, protocols?: string | string[]) {
-        super(chooser, url, protocols)
-      }
-    }
+    this.WebSocket = socketsOf(this)
   }
 
   /** What this environment has, best first. */
@@ -160,6 +155,15 @@ export class TransportChooser extends Emitter<ChooserEvents> {
         this.#scheduleProbe()
       }
     }, this.#opts.upgradeAfterMs)
+  }
+}
+
+/** A WebSocket constructor whose sockets go through `chooser`. */
+function socketsOf(chooser: TransportChooser): WebSocketCtor {
+  return class extends ChosenSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(chooser, url, protocols)
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 // Last-Event-ID by itself) or by long polling from the last seq seen. Isomorphic: fetch, EventSource and
 // AbortController are injected or taken from the global object, never imported.
 import { HTTP_ROUTES } from '../http-transport.ts'
+import { ERRORS, type ErrorCode } from '../errors.ts'
 import { CLOSE } from '../protocol.ts'
 import { platform } from '../platform.ts'
 import type { WebSocketCtor, WebSocketLike } from '../room-client.ts'
@@ -50,6 +51,8 @@ export type HttpFailure = 'unreachable' | 'stream'
 const ABNORMAL = 1006
 const EVENTSOURCE_CLOSED = 2
 const POLL_RETRIES = 3
+/** Scrollback over HTTP: `GET /api/history?member=&before=&limit=`, answered with the `history` frame. */
+const HISTORY_ROUTE = '/api/history'
 
 /** `ws://host:port/ws` → `http://host:port`. */
 export function httpBase(wsUrl: string): string {
@@ -101,6 +104,8 @@ export class HttpSocket implements WebSocketLike {
       if (this.#member) void this.#post(HTTP_ROUTES.typing, undefined).catch(() => {})
       return
     }
+    if (type === 'history') return void this.#history(data)
+    // `pong` is not carried: an HTTP member shows it is alive by its open stream or poll.
     const route = type === 'hello' ? HTTP_ROUTES.join : type === 'auth' ? HTTP_ROUTES.auth : type === 'send' ? HTTP_ROUTES.send : undefined
     if (!route) return
     this.#chain = this.#chain.then(() => this.#request(route, data))
@@ -134,11 +139,24 @@ export class HttpSocket implements WebSocketLike {
     if (this.readyState !== 1) return
     if (status === 200) return
     const code = (frames[0] as { code?: string } | undefined)?.code ?? answer?.code
-    // Refusals after which this connection cannot go on, as the WebSocket host would close it.
-    if (code === 'wrong_password') return this.#end(CLOSE.wrongPassword, 'wrong_password')
-    if (code === 'unsupported_protocol') return this.#end(CLOSE.unsupportedProtocol, 'unsupported_protocol')
-    if (code === 'locked_out') return this.#end(CLOSE.policy, 'locked_out')
+    // Refusals after which this connection cannot go on, closed as the WebSocket host would close them.
+    const info = typeof code === 'string' && code in ERRORS ? (ERRORS[code as ErrorCode] as { close?: number; retry: boolean }) : undefined
+    if (info?.close !== undefined && !info.retry) return this.#end(info.close, code as string)
     if (route === HTTP_ROUTES.join || status >= 500) return this.#end(ABNORMAL, `http ${status}`)
+  }
+
+  /** A scrollback page: fetched beside the stream, its answer handed on like any frame. */
+  async #history(data: string): Promise<void> {
+    if (!this.#member) return
+    const { before, limit } = JSON.parse(data) as { before?: unknown; limit?: unknown }
+    const query = `member=${encodeURIComponent(this.#member)}&before=${Number(before)}${limit === undefined ? '' : `&limit=${Number(limit)}`}`
+    try {
+      const res = await this.#deps.fetch(`${this.#base}${HISTORY_ROUTE}?${query}`, { cache: 'no-store' })
+      const answer = JSON.parse(await res.text()) as { type?: string; frames?: unknown[] }
+      for (const f of answer.frames ?? [answer]) this.#dispatch(f)
+    } catch {
+      // no page: RoomClient's request stays unanswered until the connection ends; the UI may ask again
+    }
   }
 
   #gone410(answer: { code?: unknown; reason?: string } | undefined): void {

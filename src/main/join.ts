@@ -1,0 +1,26 @@
+// Where to connect for "join": a room from the list (resolved to the address that answers now) or an
+// address typed by the user (probed). The app's own hosted room is joined over loopback.
+import type { RoomList } from './room-list.ts'
+import type { RoomAddress } from '../shared/discovery.ts'
+import { BeaconError } from '../shared/errors.ts'
+import { roomByAddress } from './discovery/by-address.ts'
+
+export interface JoinTarget {
+  address: RoomAddress
+  room: { id: string; name: string; passwordRequired: boolean }
+}
+
+export async function resolveTarget(target: string, list: RoomList, hosted?: { id: string; port: number }): Promise<JoinTarget> {
+  const listed = list.get(target)
+  let found: JoinTarget
+  if (listed) {
+    const r = await list.resolve(listed)
+    if (!r) throw new BeaconError('unreachable', `"${listed.name}" did not answer at ${listed.addresses.join(', ') || 'any address'}`)
+    found = { address: r.address, room: r.summary }
+  } else {
+    const info = await roomByAddress(target) // BeaconError: bad_argument, unreachable, room_not_found
+    found = { address: info.addresses[0]!, room: info }
+  }
+  if (hosted && found.room.id === hosted.id) found.address = { address: '127.0.0.1', port: hosted.port }
+  return { address: found.address, room: { id: found.room.id, name: found.room.name, passwordRequired: found.room.passwordRequired } }
+}
