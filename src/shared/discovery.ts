@@ -118,20 +118,24 @@ export function parseTxt(pairs: Record<string, string>): RoomTxt | undefined {
 // --- instance names ---------------------------------------------------------------------------------
 
 /**
- * The DNS-SD instance label for a room: its name, then `Name (2)`, `Name (3)`… on conflicts. One DNS label
- * holds 63 bytes and the packet encoder cannot escape dots, so dots become '-' and long names are cut.
+ * The DNS-SD instance label for a room: its name, then `Name (2)`, `Name (3)`… on conflicts. Dots stay (RFC
+ * 6763 §4.3; the encoder escapes them); one DNS label holds 63 bytes, so long names are cut; a backslash,
+ * which would read as an escape, is dropped.
  */
 export function instanceName(room: string, attempt: number): string {
   const suffix = attempt > 1 ? ` (${attempt})` : ''
-  const base = room.replace(/\./g, '-').trim() || 'Room'
+  const base = room.replace(/\\/g, '').trim() || 'Room'
   return truncateUtf8(base, DISCOVERY.maxLabelBytes - suffix.length) + suffix
 }
 
-/** The name to list for a room: its own name, with the suffix its advertiser had to add on a conflict. */
+/**
+ * The name to list for a room: its own name (from its host), with the suffix its advertiser had to add on a
+ * conflict. An instance label that is not that name (a peer's claim) is never shown instead.
+ */
 export function listedName(instance: string, room: string): string {
   const m = / \((\d+)\)$/.exec(instance)
   if (!m || instance === instanceName(room, 1)) return room
-  return instance === instanceName(room, Number(m[1])) ? `${room} (${m[1]})` : instance
+  return instance === instanceName(room, Number(m[1])) ? `${room} (${m[1]})` : room
 }
 
 /** Cut a string to at most `max` UTF-8 bytes without splitting a character (no TextEncoder here). */

@@ -14,7 +14,9 @@ describe('room names on the network', () => {
     assert.equal(listedName('Lunch (2)', 'Lunch'), 'Lunch (2)')
     assert.equal(listedName('Lunch', 'Lunch'), 'Lunch')
     assert.equal(listedName('Team (2)', 'Team (2)'), 'Team (2)', 'a name that already ends in (2) is not taken for a rename')
-    assert.equal(listedName('v1-2 (3)', 'v1.2'), 'v1.2 (3)', 'dots, which DNS labels cannot carry here, come back')
+    assert.equal(instanceName('v1.2', 3), 'v1.2 (3)', 'dots stay in the instance name (RFC 6763 §4.3)')
+    assert.equal(listedName('v1.2 (3)', 'v1.2'), 'v1.2 (3)')
+    assert.equal(listedName('Evil twin', 'Lunch'), 'Lunch', 'an instance label that is not the room’s name is never shown')
   })
 
   test('long and non-Latin names fit one DNS label without splitting a character', () => {

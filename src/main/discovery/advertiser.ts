@@ -1,16 +1,30 @@
 // Publishes a room as `_beacon-chat._tcp` on every usable IPv4 interface (PROTOCOL.md "Discovery").
 //
-// It probes its instance name before use and renames on a conflict (`Lunch (2)`), answers queries on each
-// link with that link's own address, re-announces the TXT record when the member count changes, announces
-// on interfaces that appear later, and sends goodbyes (TTL 0) on stop. bonjour-service's publisher can do
-// none of the first four (see mdns.ts), so this speaks DNS-SD over the same multicast-dns sockets.
+// It probes its instance name and its host name before use (RFC 6762 §8) and renames on a real conflict
+// (`Lunch (2)`, with a goodbye for the old name); records identical to its own, looped back or cached by
+// a peer, are never a conflict (§9). It answers queries on each link with that link's own address
+// (answers.ts: NSEC, known answers, QU, rate limit), waits for the rest of a truncated query (§7.2),
+// re-announces the TXT record when the member count changes, announces on interfaces that appear later, and
+// sends goodbyes (TTL 0) on stop. bonjour-service's publisher can do none of this (see mdns.ts), so this
+// speaks DNS-SD over the same multicast-dns sockets.
 import { hostname } from 'node:os'
 import { Emitter } from '../../shared/emitter.ts'
-import { DISCOVERY, SERVICE_NAME, SERVICES_META_NAME, encodeTxt, instanceName } from '../../shared/discovery.ts'
+import { DISCOVERY, encodeTxt, instanceName } from '../../shared/discovery.ts'
 import type { RoomServer } from '../server/room-server.ts'
+import { planAnswer, type OwnRecords, type Section } from './answers.ts'
 import { MdnsLinks, type Received } from './links.ts'
-import { MDNS_PORT, type MdnsLink, type MdnsPacket, type MdnsRecord } from './mdns.ts'
-import { fqdn, metaRecord, recordsOf, sameName, serviceRecords, txtIdOf, type ServiceDescription } from './records.ts'
+import {
+  AUTHORITATIVE,
+  MDNS_PORT,
+  QU_CLASS,
+  TRUNCATED,
+  dnsPacket,
+  type MdnsLink,
+  type MdnsPacket,
+  type MdnsRecord,
+  type RemoteInfo,
+} from './mdns.ts'
+import { fqdn, metaRecord, recordKey, recordsOf, sameName, sameRdata, serviceRecords, txtIdOf, type ServiceDescription } from './records.ts'
 
 export interface AdvertiserOptions {
   id: string
@@ -29,22 +43,43 @@ export interface AdvertiserOptions {
 const MAX_RENAMES = 50
 /** Legacy (one-shot, non-5353) queriers cache at most this long (RFC 6762 §6.7). */
 const LEGACY_TTL_SECONDS = 10
+/** A truncated query's known answers continue in later packets: wait 400-500 ms for them (§7.2). */
+const TC_WAIT_MIN_MS = 400
+const TC_WAIT_SPAN_MS = 100
+/** Queriers whose truncated query is pending at once (each holds its questions and known answers). */
+const MAX_PENDING_QUERIERS = 64
+/** Known answers gathered for one pending querier. */
+const MAX_PENDING_KNOWN = 512
 
 type State = 'probing' | 'announced' | 'stopped'
+
+interface Pending {
+  link: MdnsLink
+  rinfo: RemoteInfo
+  questions: MdnsPacket['questions'] & object
+  known: MdnsRecord[]
+  probe: boolean
+  timer: NodeJS.Timeout
+}
 
 export class Advertiser extends Emitter<{ published: string; renamed: string; warning: string; stopped: undefined }> {
   #opts: AdvertiserOptions
   #links: MdnsLinks
-  /** The SRV target: per room, so rooms on one machine, or machines sharing a host name (namespaces,
-   * cloned VMs), never claim each other's A records. */
-  #target: string
+  /** The SRV target's first label: per room, so rooms on one machine, or machines sharing a host name
+   * (namespaces, cloned VMs), never claim each other's A records. */
+  #hostLabel: string
   #attempt = 1
+  #hostAttempt = 1
   #members: number
   #state: State = 'probing'
   /** Bumped on every rename and on stop: timers of an older generation do nothing. */
   #gen = 0
   #timers = new Set<NodeJS.Timeout>()
   #membersTimer: NodeJS.Timeout | undefined
+  /** When each record was last multicast, per link (rate limit and the QU rule). */
+  #sent = new WeakMap<MdnsLink, Map<string, number>>()
+  /** Truncated queries waiting for their known answers, by querier address:port. */
+  #pending = new Map<string, Pending>()
 
   private constructor(opts: AdvertiserOptions) {
     super()
@@ -56,10 +91,10 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
         .replace(/[^a-z0-9-]+/g, '-')
         .replace(/^-+|-+$/g, '')
         .slice(0, 40) || 'beacon'
-    this.#target = `${label}-${opts.id
+    this.#hostLabel = `${label}-${opts.id
       .replace(/[^A-Za-z0-9]/g, '')
       .slice(0, 8)
-      .toLowerCase()}.local`
+      .toLowerCase()}`
     this.#links = new MdnsLinks(opts.interface)
     this.#links.on('packet', (r) => this.#receive(r))
     this.#links.on('added', (link) => this.#linkAdded(link))
@@ -76,6 +111,11 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
   /** The instance name in use (or being probed). */
   get instance(): string {
     return instanceName(this.#opts.room, this.#attempt)
+  }
+
+  /** The host name the SRV record points at. */
+  get target(): string {
+    return `${this.#hostLabel}${this.#hostAttempt > 1 ? `-${this.#hostAttempt}` : ''}.local`
   }
 
   get published(): boolean {
@@ -102,8 +142,10 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     clearTimeout(this.#membersTimer)
     for (const t of this.#timers) clearTimeout(t)
     this.#timers.clear()
+    for (const p of this.#pending.values()) clearTimeout(p.timer)
+    this.#pending.clear()
     if (wasAnnounced) {
-      const goodbye = this.#links.sendAll((link) => this.#response(link, 0))
+      const goodbye = this.#links.sendAll((link) => this.#goodbye(link, true))
       await Promise.race([goodbye, new Promise((r) => setTimeout(r, DISCOVERY.goodbyeTimeoutMs).unref())])
     }
     await this.#links.close()
@@ -112,15 +154,35 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
   #describe(): ServiceDescription {
     const o = this.#opts
     const txt = encodeTxt({ id: o.id, room: o.room, host: o.host, passwordRequired: o.passwordRequired, members: this.#members })
-    return { instance: this.instance, target: this.#target, port: o.port, txt }
+    return { instance: this.instance, target: this.target, port: o.port, txt }
   }
 
-  /** The full record set for one link as a response; ttlScale 0 makes it a goodbye. */
-  #response(link: MdnsLink, ttlScale = 1): MdnsPacket {
+  /** This room's records on one link. */
+  #own(link: MdnsLink, ttlScale = 1): OwnRecords {
     const r = serviceRecords(this.#describe(), link.link.address, ttlScale)
-    const answers = [...r.answers, ...r.additionals]
-    if (ttlScale > 0) answers.push(metaRecord()) // shared with other rooms here: never said goodbye to
-    return { type: 'response', flags: 0, answers }
+    const [srv, txt, a] = r.additionals
+    return { ptr: r.answers[0]!, srv: srv!, txt: txt!, a, meta: metaRecord(ttlScale) }
+  }
+
+  /** The full record set for one link as an announcement. */
+  #announcement(link: MdnsLink): MdnsPacket {
+    const o = this.#own(link)
+    const answers = [o.ptr, o.srv, o.txt, ...(o.a ? [o.a] : []), o.meta]
+    this.#noteMulticast(link, answers)
+    return { type: 'response', flags: AUTHORITATIVE, answers }
+  }
+
+  /** TTL 0 for the name's records (and the host's A when it goes too); the shared meta PTR stays. */
+  #goodbye(link: MdnsLink, withHost: boolean): MdnsPacket {
+    const o = this.#own(link, 0)
+    return { type: 'response', flags: AUTHORITATIVE, answers: [o.ptr, o.srv, o.txt, ...(withHost && o.a ? [o.a] : [])] }
+  }
+
+  #noteMulticast(link: MdnsLink, records: MdnsRecord[]): void {
+    let sent = this.#sent.get(link)
+    if (!sent) this.#sent.set(link, (sent = new Map()))
+    const now = Date.now()
+    for (const r of records) sent.set(recordKey(r), now)
   }
 
   #later(ms: number, fn: () => void): void {
@@ -139,7 +201,7 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     this.#state = 'probing'
     const start = Math.random() * DISCOVERY.probeIntervalMs
     for (let i = 0; i < DISCOVERY.probeCount; i++) {
-      this.#later(start + i * DISCOVERY.probeIntervalMs, () => void this.#links.sendAll((link) => this.#probeQuery(link)))
+      this.#later(start + i * DISCOVERY.probeIntervalMs, () => void this.#links.sendAll((link) => this.#probeQuery(link, i === 0)))
     }
     this.#later(start + DISCOVERY.probeCount * DISCOVERY.probeIntervalMs, () => {
       this.#state = 'announced'
@@ -148,43 +210,91 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     })
   }
 
-  /** "Is this name taken?", with our proposed records in the authority section for tie-breaking. */
-  #probeQuery(link: MdnsLink): MdnsPacket {
-    const r = serviceRecords(this.#describe(), link.link.address)
-    const name = fqdn(this.instance)
-    return { type: 'query', flags: 0, questions: [{ name, type: 'ANY' }], authorities: r.additionals.filter((x) => sameName(x.name, name)) }
+  /**
+   * "Are these names taken?" for the instance and the host name, with our proposed records in the
+   * authority section for tie-breaking (§8.2). The first probe asks for unicast answers (QU, §8.1).
+   */
+  #probeQuery(link: MdnsLink, first: boolean): MdnsPacket {
+    const o = this.#own(link)
+    const cls = first ? QU_CLASS : 'IN'
+    return {
+      type: 'query',
+      flags: 0,
+      questions: [{ name: o.srv.name, type: 'ANY', class: cls }, ...(o.a ? [{ name: o.a.name, type: 'ANY', class: cls }] : [])],
+      authorities: [o.srv, o.txt, ...(o.a ? [o.a] : [])],
+    }
   }
 
-  #rename(): void {
-    if (this.#attempt >= MAX_RENAMES) {
-      this.emit('warning', `instance name conflicts persist; keeping "${this.instance}"`)
+  /** Rename the instance (or the host name), saying goodbye to the old one if it was announced. */
+  #rename(what: 'instance' | 'host'): void {
+    if (this.#attempt + this.#hostAttempt >= MAX_RENAMES) {
+      this.emit('warning', `name conflicts persist; keeping "${this.instance}" on ${this.target}`)
       return
     }
+    if (this.#state === 'announced') void this.#links.sendAll((link) => this.#goodbye(link, what === 'host'))
     this.#gen++
-    this.#attempt++
-    this.emit('renamed', this.instance)
+    if (what === 'instance') {
+      this.#attempt++
+      this.emit('renamed', this.instance)
+    } else this.#hostAttempt++
     this.#probe()
+  }
+
+  /** Is this record, with our name, one of ours? Identical rdata, or our TXT with an older member count. */
+  #isOurs(r: MdnsRecord, link: MdnsLink): boolean {
+    const o = this.#own(link)
+    if (r.type === 'SRV') return sameRdata(r, o.srv)
+    if (r.type === 'TXT') return sameRdata(r, o.txt) || txtIdOf([r], r.name) === this.#opts.id
+    if (r.type === 'A') return this.#links.links.some((l) => l.link.address === r.data)
+    return true // other types under our names are not ours to judge (an NSEC of our own, say)
+  }
+
+  /** Records in a response that claim our instance or host name with other data than ours. */
+  #conflicts(records: MdnsRecord[], link: MdnsLink): { instance: boolean; host: boolean } {
+    const name = fqdn(this.instance)
+    const target = this.target
+    let instance = false
+    let host = false
+    for (const r of records) {
+      if ((r.ttl ?? 0) === 0 || this.#isOurs(r, link)) continue
+      if (sameName(r.name, name) && (r.type === 'SRV' || r.type === 'TXT')) instance = true
+      if (sameName(r.name, target) && (r.type === 'A' || r.type === 'AAAA')) host = true
+    }
+    return { instance, host }
   }
 
   #receive({ packet, rinfo, link }: Received): void {
     if (this.#state === 'stopped') return
-    const name = fqdn(this.instance)
-    if (packet.type === 'response') {
-      const records = recordsOf([packet.answers, packet.additionals])
-      if (!records.some((r) => sameName(r.name, name) && (r.ttl ?? 0) > 0 && (r.type === 'SRV' || r.type === 'TXT'))) return
-      const theirs = txtIdOf(records, name)
-      if (theirs === this.#opts.id) return // our own announcement, looped back
-      // Probing: the name is taken. Announced: both claim it; the lower room id yields, so exactly one renames.
-      if (this.#state === 'probing' || theirs === undefined || this.#opts.id < theirs) this.#rename()
-      return
+    if (packet.type === 'response') return this.#onResponse(packet, link)
+    if (packet.type !== 'query') return
+    if (this.#state === 'probing') return this.#onProbeWhileProbing(packet, link)
+    this.#onQuery(packet, rinfo, link)
+  }
+
+  #onResponse(packet: MdnsPacket, link: MdnsLink): void {
+    const records = recordsOf([packet.answers, packet.additionals])
+    const c = this.#conflicts(records, link)
+    if (!c.instance && !c.host) return
+    if (c.host) return this.#rename('host')
+    // Probing: the name is taken. Announced: both claim it; between two Beacon rooms the lower id yields, so
+    // exactly one renames; a stack that is not Beacon keeps the name it defends.
+    const theirs = txtIdOf(records, fqdn(this.instance))
+    if (this.#state === 'probing' || theirs === undefined || this.#opts.id < theirs) this.#rename('instance')
+  }
+
+  /** Someone else probes a name we are probing too: the lexicographically later record set wins (§8.2). */
+  #onProbeWhileProbing(packet: MdnsPacket, link: MdnsLink): void {
+    const theirs = recordsOf([packet.authorities])
+    const o = this.#own(link)
+    for (const [name, mine] of [
+      [o.srv.name, [o.srv, o.txt]],
+      [o.a?.name, o.a ? [o.a] : []],
+    ] as const) {
+      if (name === undefined) continue
+      const claim = theirs.filter((r) => sameName(r.name, name))
+      if (claim.length === 0) continue
+      if (compareRecordSets(mine, claim) < 0) return this.#rename(name === o.srv.name ? 'instance' : 'host')
     }
-    if (this.#state === 'probing') {
-      // Two rooms probing the same name at once: the authority sections break the tie.
-      const theirs = txtIdOf(recordsOf([packet.authorities]), name)
-      if (theirs !== undefined && theirs !== this.#opts.id && this.#opts.id < theirs) this.#rename()
-      return
-    }
-    this.#answer(packet, rinfo, link)
   }
 
   // --- announcing and answering ---------------------------------------------------------------------
@@ -193,8 +303,8 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     for (const ms of delays) {
       this.#later(ms, () => {
         if (this.#state !== 'announced') return
-        if (only) void only.send(this.#response(only))
-        else void this.#links.sendAll((link) => this.#response(link))
+        if (only) void only.send(this.#announcement(only))
+        else void this.#links.sendAll((link) => this.#announcement(link))
       })
     }
   }
@@ -203,69 +313,111 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     if (this.#state === 'announced') this.#announce(DISCOVERY.announceDelaysMs, link)
   }
 
-  #answer(packet: MdnsPacket, rinfo: { address: string; port: number }, link: MdnsLink): void {
-    if (packet.type !== 'query' || !Array.isArray(packet.questions)) return
-    const desc = this.#describe()
-    const name = fqdn(desc.instance)
-    const own = serviceRecords(desc, link.link.address)
-    const [ptr] = own.answers
-    const byType = (type: string) => own.additionals.filter((r) => r.type === type)
-    const answers: MdnsRecord[] = []
-    const additionals: MdnsRecord[] = []
-    let shared = false
-    for (const q of packet.questions) {
-      if (!q || typeof q.name !== 'string') continue
-      const any = q.type === 'ANY'
-      if (sameName(q.name, SERVICE_NAME) && (any || q.type === 'PTR')) {
-        if (ptr && !this.#knownAnswer(packet, ptr)) {
-          answers.push(ptr)
-          additionals.push(...own.additionals)
-          shared = true
-        }
-      } else if (sameName(q.name, SERVICES_META_NAME) && (any || q.type === 'PTR')) {
-        answers.push(metaRecord())
-        shared = true
-      } else if (sameName(q.name, name)) {
-        answers.push(...own.additionals.filter((r) => sameName(r.name, name) && (any || r.type === q.type)))
-        additionals.push(...byType('A'))
-      } else if (sameName(q.name, desc.target) && (any || q.type === 'A')) {
-        answers.push(...byType('A'))
-      }
-    }
-    if (answers.length === 0) return
-    const extra = [...new Set(additionals)].filter((r) => !answers.includes(r))
-    if (rinfo.port !== MDNS_PORT) {
-      // A one-shot (legacy) querier: answer it directly, echoing its id and question, with short TTLs.
-      const cap = (r: MdnsRecord) => ({ ...r, flush: false, ttl: Math.min(r.ttl ?? 0, LEGACY_TTL_SECONDS) })
-      void link.send(
-        {
-          type: 'response',
-          id: packet.id ?? 0,
-          flags: 0,
-          questions: packet.questions,
-          answers: answers.map(cap),
-          additionals: extra.map(cap),
-        },
-        rinfo,
-      )
+  #onQuery(packet: MdnsPacket, rinfo: RemoteInfo, link: MdnsLink): void {
+    const questions = Array.isArray(packet.questions) ? packet.questions : []
+    const known = recordsOf([packet.answers])
+    const probe = recordsOf([packet.authorities]).length > 0
+    const truncated = ((packet.flags ?? 0) & TRUNCATED) !== 0
+    const from = `${rinfo.address}:${rinfo.port}`
+    const pending = this.#pending.get(from)
+    if (pending) {
+      // More of a truncated query: gather its known answers; another TC packet means still more to come.
+      pending.questions.push(...questions)
+      pending.known.push(...known.slice(0, MAX_PENDING_KNOWN - pending.known.length))
+      if (truncated) this.#waitForRest(pending, from)
       return
     }
-    const reply: MdnsPacket = { type: 'response', flags: 0, answers, additionals: extra }
-    // Shared records get the random 20-120 ms delay so several hosts' answers do not collide (RFC 6762 §6).
-    if (!shared) void link.send(reply)
-    else {
-      const span = DISCOVERY.responseDelayMaxMs - DISCOVERY.responseDelayMinMs
-      this.#later(DISCOVERY.responseDelayMinMs + Math.random() * span, () => void link.send(reply))
+    if (truncated && rinfo.port === MDNS_PORT && this.#pending.size < MAX_PENDING_QUERIERS) {
+      const p: Pending = { link, rinfo, questions: [...questions], known: known.slice(0, MAX_PENDING_KNOWN), probe, timer: undefined! }
+      this.#waitForRest(p, from)
+      this.#pending.set(from, p)
+      return
     }
+    if (questions.length > 0) this.#answer(link, rinfo, questions, known, probe, packet.id ?? 0)
   }
 
-  /** Known-answer suppression: the querier already holds our PTR with at least half its TTL left. */
-  #knownAnswer(packet: MdnsPacket, ptr: MdnsRecord): boolean {
-    return recordsOf([packet.answers]).some(
-      (r) => r.type === 'PTR' && sameName(r.name, ptr.name) && sameName(r.data, String(ptr.data)) && (r.ttl ?? 0) >= (ptr.ttl ?? 0) / 2,
+  #waitForRest(p: Pending, from: string): void {
+    clearTimeout(p.timer)
+    p.timer = setTimeout(
+      () => {
+        this.#pending.delete(from)
+        if (this.#state === 'announced') this.#answer(p.link, p.rinfo, p.questions, p.known, p.probe, 0)
+      },
+      TC_WAIT_MIN_MS + Math.random() * TC_WAIT_SPAN_MS,
     )
+    p.timer.unref()
+  }
+
+  #answer(
+    link: MdnsLink,
+    rinfo: RemoteInfo,
+    questions: NonNullable<MdnsPacket['questions']>,
+    known: MdnsRecord[],
+    probe: boolean,
+    id: number,
+  ): void {
+    const sent = this.#sent.get(link)
+    const now = Date.now()
+    const since = (r: MdnsRecord) => {
+      const t = sent?.get(recordKey(r))
+      return t === undefined ? undefined : now - t
+    }
+    const legacy = rinfo.port !== MDNS_PORT
+    const plan = planAnswer({ own: this.#own(link), questions, known, probe, sinceMulticast: legacy ? () => undefined : since })
+    if (legacy) {
+      // A one-shot (legacy) querier: answer it directly, echoing its id and question, with short TTLs.
+      const cap = (r: MdnsRecord) => ({ ...r, flush: false, ttl: Math.min(r.ttl ?? 0, LEGACY_TTL_SECONDS) })
+      const all = [...plan.multicast.answers, ...plan.unicast.answers]
+      if (all.length === 0) return
+      const extra = [...plan.multicast.additionals, ...plan.unicast.additionals]
+      void link.send({ type: 'response', id, flags: AUTHORITATIVE, questions, answers: all.map(cap), additionals: extra.map(cap) }, rinfo)
+      return
+    }
+    if (plan.unicast.answers.length > 0) void link.send(response(plan.unicast), rinfo)
+    if (plan.multicast.answers.length === 0) return
+    const send = () => {
+      this.#noteMulticast(link, [...plan.multicast.answers, ...plan.multicast.additionals])
+      void link.send(response(plan.multicast))
+    }
+    // Shared records get the random 20-120 ms delay so several hosts' answers do not collide (RFC 6762 §6).
+    if (!plan.shared) send()
+    else {
+      const span = DISCOVERY.responseDelayMaxMs - DISCOVERY.responseDelayMinMs
+      this.#later(DISCOVERY.responseDelayMinMs + Math.random() * span, send)
+    }
   }
 }
+
+const response = (s: Section): MdnsPacket => ({ type: 'response', flags: AUTHORITATIVE, answers: s.answers, additionals: s.additionals })
+
+/** RFC 6762 §8.2: sort each set by class, type, rdata bytes; compare pairwise; the longer set wins a tie. */
+export function compareRecordSets(a: readonly MdnsRecord[], b: readonly MdnsRecord[]): number {
+  const sorted = (set: readonly MdnsRecord[]) => set.map(rdataKey).sort(Buffer.compare)
+  const x = sorted(a)
+  const y = sorted(b)
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const c = Buffer.compare(x[i]!, y[i]!)
+    if (c !== 0) return c
+  }
+  return x.length - y.length
+}
+
+/** class (IN), type, then rdata as sent, in one buffer so that byte order is the RFC's order. */
+function rdataKey(r: MdnsRecord): Buffer {
+  const codecs = dnsPacket() as unknown as Record<string, { encode?: (d: unknown) => Buffer } | undefined>
+  const head = Buffer.alloc(4)
+  head.writeUInt16BE(1, 0)
+  head.writeUInt16BE(TYPE_CODES[r.type] ?? 0, 2)
+  let rdata: Buffer
+  try {
+    rdata = codecs[r.type.toLowerCase()]?.encode?.(r.data)?.subarray(2) ?? Buffer.alloc(0)
+  } catch {
+    rdata = Buffer.alloc(0) // rdata we cannot encode sorts first
+  }
+  return Buffer.concat([head, rdata])
+}
+
+const TYPE_CODES: Record<string, number> = { A: 1, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, NSEC: 47 }
 
 /** Advertise a running room host until `stop()`, following its member count. */
 export function advertiseRoom(server: RoomServer, opts: { interface?: string } = {}): Advertiser {

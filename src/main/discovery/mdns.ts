@@ -10,6 +10,9 @@ import type { LinkAddress } from './interfaces.ts'
 
 export const MDNS_PORT = 5353
 export const MDNS_GROUP = '224.0.0.251'
+/** Header flags (RFC 6762 §18.4: every response is authoritative; §7.2: TC on a query means more follows). */
+export const AUTHORITATIVE = 1 << 10
+export const TRUNCATED = 1 << 9
 
 export interface MdnsRecord {
   name: string
@@ -52,12 +55,51 @@ interface MulticastDns {
 
 type MulticastDnsFactory = (opts: Record<string, unknown>) => MulticastDns
 
+/** The class of a QU question (RFC 6762 §5.4: IN with the top bit set), as dns-packet spells it. */
+export const QU_CLASS = 'UNKNOWN_32769'
+
+/** Does this question ask for a unicast answer? dns-packet reports such a class as `UNKNOWN_32769`. */
+export const isQu = (q: MdnsQuestion): boolean => /^UNKNOWN_(\d+)$/.test(q.class ?? '') && (Number(q.class!.slice(8)) & 0x8000) !== 0
+
+interface NameCodec {
+  encode: ((name: string, buf?: Buffer, offset?: number, opts?: { mail?: boolean }) => Buffer) & { bytes?: number }
+  decode: ((buf: Buffer, offset?: number, opts?: { mail?: boolean }) => string) & { bytes?: number }
+  encodingLength: (name: string) => number
+}
+
+/**
+ * Two gaps in dns-packet, closed once for this process (both are module objects it reads at call time):
+ * - Dots inside a label (RFC 6763 §4.3 allows `v1.2` as an instance name): its encoder splits on every dot.
+ *   Its `mail` mode already treats `\.` as a dot inside the first label, both ways; Beacon names are always
+ *   written that way (see records.ts `fqdn`), so that mode is made the default.
+ * - QU questions: its class table has no name for IN|0x8000 and encodes unknown names as 0, so
+ *   `UNKNOWN_<n>` (what its decoder produces) is taught to encode back to n.
+ */
+function patchDnsPacket(req: NodeJS.Require): void {
+  const name = req('dns-packet').name as NameCodec
+  const classes = req('dns-packet/classes') as { toClass: (n: string) => number }
+  const { encode, decode } = name
+  name.encode = (n, buf, offset, opts) => encode(n, buf, offset, { mail: true, ...opts })
+  name.decode = (buf, offset, opts) => decode(buf, offset, { mail: true, ...opts })
+  name.encodingLength = (n) => (n === '.' || n === '..' ? 1 : Buffer.byteLength(n.replace(/^\.|\.$/gm, '').replace(/\\\./g, '.')) + 2)
+  const toClass = classes.toClass
+  classes.toClass = (n) => (/^UNKNOWN_\d+$/.test(n) ? Number(n.slice(8)) & 0xffff : toClass(n))
+}
+
 let factory: MulticastDnsFactory | undefined
 function multicastDns(): MulticastDnsFactory {
   if (!factory) {
-    factory = createRequire(import.meta.url)('multicast-dns') as MulticastDnsFactory // CommonJS, untyped
+    const req = createRequire(import.meta.url)
+    patchDnsPacket(createRequire(req.resolve('multicast-dns')))
+    factory = req('multicast-dns') as MulticastDnsFactory // CommonJS, untyped
   }
   return factory
+}
+
+/** dns-packet as this module patched it: for tests and tools that encode packets themselves. */
+export function dnsPacket(): { encode: (p: MdnsPacket) => Buffer; decode: (b: Buffer) => MdnsPacket } {
+  multicastDns()
+  return createRequire(createRequire(import.meta.url).resolve('multicast-dns'))('dns-packet') as ReturnType<typeof dnsPacket>
 }
 
 /** An mDNS socket that joins the group on one interface and sends out of it. */

@@ -11,7 +11,11 @@ export interface ServiceDescription {
   txt: Record<string, string>
 }
 
-export const fqdn = (instance: string) => `${instance}.${SERVICE_NAME}`
+/** A DNS-SD instance label as dns-packet writes and reads it here: a dot inside the label is `\\.` (mdns.ts). */
+export const escapeLabel = (label: string) => label.replace(/\\/g, '').replace(/\./g, '\\.')
+export const unescapeLabel = (label: string) => label.replace(/\\\./g, '.')
+
+export const fqdn = (instance: string) => `${escapeLabel(instance)}.${SERVICE_NAME}`
 
 /** DNS names compare case-insensitively (ASCII). */
 export const sameName = (a: unknown, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase()
@@ -74,4 +78,50 @@ export function recordsOf(sections: (MdnsRecord[] | undefined)[]): MdnsRecord[] 
 export function txtIdOf(records: MdnsRecord[], name: string): string | undefined {
   const txt = records.find((r) => r.type === 'TXT' && sameName(r.name, name))
   return txt ? decodeTxtData(txt.data).id : undefined
+}
+
+/** The negative answer of RFC 6762 §6.1: `name` exists and has exactly these types. */
+export function nsecRecord(name: string, types: string[], ttl: number): MdnsRecord {
+  return { name, type: 'NSEC', ttl, flush: true, data: { nextDomain: name, rrtypes: types } }
+}
+
+const txtStrings = (data: unknown): string[] =>
+  Array.isArray(data)
+    ? data.map((b) => (Buffer.isBuffer(b) ? b.toString('latin1') : typeof b === 'string' ? Buffer.from(b).toString('latin1') : '?'))
+    : []
+
+/** Same rdata (RFC 6762 §9: identical records are never a conflict); names compare case-insensitively. */
+export function sameRdata(a: MdnsRecord, b: MdnsRecord): boolean {
+  if (a.type !== b.type) return false
+  const x = a.data as Record<string, unknown> | string | undefined
+  const y = b.data as Record<string, unknown> | string | undefined
+  switch (a.type) {
+    case 'A':
+    case 'AAAA':
+      return typeof x === 'string' && typeof y === 'string' && x.toLowerCase() === y.toLowerCase()
+    case 'PTR':
+      return typeof y === 'string' && sameName(x, y)
+    case 'SRV': {
+      if (typeof x !== 'object' || typeof y !== 'object' || !x || !y) return false
+      return (
+        x.port === y.port &&
+        (x.priority ?? 0) === (y.priority ?? 0) &&
+        (x.weight ?? 0) === (y.weight ?? 0) &&
+        sameName(x.target, String(y.target))
+      )
+    }
+    case 'TXT':
+      return txtStrings(x).join('\u0000') === txtStrings(y).join('\u0000') && txtStrings(x).length === txtStrings(y).length
+    default:
+      return JSON.stringify(x) === JSON.stringify(y)
+  }
+}
+
+/** Same name, type and rdata. */
+export const sameRecord = (a: MdnsRecord, b: MdnsRecord) => a.type === b.type && sameName(a.name, b.name) && sameRdata(a, b)
+
+/** A key for "this record" (name, type, rdata) in rate-limit tables. */
+export function recordKey(r: MdnsRecord): string {
+  const data = r.type === 'TXT' ? txtStrings(r.data) : r.data
+  return `${r.name.toLowerCase()}|${r.type}|${JSON.stringify(data)}`
 }
