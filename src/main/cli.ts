@@ -1,12 +1,16 @@
 // `beacon host` and `beacon rooms`: the room host and discovery, headless.
-import { homedir, networkInterfaces } from 'node:os'
+import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { DEFAULT_ROOM_PORT, formatAddress as hostPort } from '../shared/address.ts'
 import { LIMITS, Name } from '../shared/protocol.ts'
+import { StorageError } from './server/history.ts'
 import { RoomServer } from './server/room-server.ts'
 import { formatAddress, listedName, type RoomEvent } from '../shared/discovery.ts'
+import { lanAddress } from './lan-address.ts'
+import { roomDirName } from './room-dir.ts'
 import { advertiseRoom, type Advertiser } from './discovery/advertiser.ts'
 import { RoomBrowser } from './discovery/browser.ts'
 
@@ -14,8 +18,6 @@ const USAGE = `Usage:
   beacon host --name NAME [--port N] [--data DIR] [--password P] [--listen ADDR] [--json] [--no-advertise] [--interface NAME]
   beacon rooms [--wait SECONDS] [--json] [--interface NAME]
   beacon --help`
-
-const DEFAULT_PORT = 4646
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -55,22 +57,24 @@ async function host(args: string[]): Promise<number> {
     console.error(`beacon host: --name is required, 1–${LIMITS.maxNameChars} characters`)
     return 2
   }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port)
+  const port = values.port === undefined ? DEFAULT_ROOM_PORT : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error('beacon host: --port must be a number from 0 to 65535')
     return 2
   }
-  const dataDir = values.data ?? join(dataHome(), 'beacon', 'rooms', slug(name.data))
+  const dataDir = values.data ?? join(dataHome(), 'beacon', 'rooms', roomDirName(name.data))
   const opts = { name: name.data, dataDir, password: values.password, listen: values.listen, webRoot: webRoot() }
   let server: RoomServer
   try {
-    server = await RoomServer.start({ ...opts, port })
+    server = await RoomServer.start({ ...opts, port }).catch((e: unknown) => {
+      const taken = !(e instanceof StorageError) && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && values.port === undefined
+      if (taken) return RoomServer.start({ ...opts, port: 0 }) // the default port is taken: any free one will do
+      throw e
+    })
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || values.port !== undefined) {
-      console.error(`beacon host: ${(e as Error).message}`)
-      return 1
-    }
-    server = await RoomServer.start({ ...opts, port: 0 }) // the default port is taken: any free one will do
+    // StorageError (the room log unreadable, or in use by another host) says what to do about it.
+    console.error(`beacon host: ${(e as Error).message}`)
+    return 1
   }
 
   // Listen for the stop signal before saying where the room is: whoever reads that line may stop us at once.
@@ -83,8 +87,8 @@ async function host(args: string[]): Promise<number> {
     out({ event: 'listening', port: server.port, url: server.url, web: server.webUrl, room: { id: room.id, name: room.name } })
     room.on('members', (n) => out({ event: 'members', count: n }))
   } else {
-    const lan = lanAddress() ?? '127.0.0.1'
-    console.log(`Room "${room.name}" is open: share http://${lan}:${server.port}/ (Beacon app: ${lan}:${server.port}). Ctrl+C stops it.`)
+    const address = hostPort(lanAddress(), server.port)
+    console.log(`Room "${room.name}" is open: share http://${address}/ (Beacon app: ${address}). Ctrl+C stops it.`)
   }
   const advertiser = values['no-advertise'] ? undefined : advertise(server, values.interface, values.json)
 
@@ -151,32 +155,24 @@ async function rooms(args: string[]): Promise<number> {
   return 0
 }
 
-const out = (event: unknown) => process.stdout.write(JSON.stringify(event) + '\n')
+// Whoever reads our output may go away (`beacon host --json | head -1`): stop printing, keep hosting.
+let stdoutGone = false
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e
+  stdoutGone = true
+})
+const out = (event: unknown) => {
+  if (!stdoutGone) process.stdout.write(JSON.stringify(event) + '\n')
+}
 
 function dataHome(): string {
   return process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share')
-}
-
-function slug(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '') || 'room'
-  )
 }
 
 /** The renderer's web build, when it has been built. */
 function webRoot(): string | undefined {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', 'web')
   return existsSync(join(dir, 'index.html')) ? dir : undefined
-}
-
-function lanAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
-  }
-  return undefined
 }
 
 if (import.meta.main) process.exitCode = await main(process.argv.slice(2))
