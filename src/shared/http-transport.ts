@@ -11,6 +11,10 @@ export const HTTP_ROUTES = {
   leave: '/api/leave',
   events: '/api/events',
   poll: '/api/poll',
+  /** Scrollback: `GET ?member=&before=&limit=` answers `{"frames":[history page]}`. */
+  history: '/api/history',
+  /** The answer to a `ping` (any request of the member also counts as a sign of life). */
+  pong: '/api/pong',
 } as const
 
 export const HTTP_LIMITS = {
@@ -24,15 +28,21 @@ export const HTTP_LIMITS = {
   longPollMs: 25_000,
   /** An HTTP member with neither a stream nor a poll open this long leaves the room. */
   absentMs: 30_000,
-  /** Streams plus polls open at once from one address; one more is answered 429. */
+  /** Streams plus polls (long or short) open at once from one address; one more is answered 503 `busy`. */
   maxOpenPerAddress: 32,
-  /** HTTP members (joined or joining) from one address at once; one more join is answered 429. */
+  /** HTTP members (joined or joining) from one address at once; one more join is answered 503 `busy`. */
   maxMembersPerAddress: 64,
   /**
-   * Frames waiting for a stream that does not drain, or for a poll that does not come; beyond this the
-   * member is closed (1013) and rejoins with resume, like a WebSocket member too slow to read.
+   * Frames waiting for a stream that does not drain, or for a poll that does not come, in bytes (each frame
+   * counted with a small overhead) and in frames; beyond either the queue is dropped and the member closed
+   * (1013 `too_slow`): it rejoins with resume, like a WebSocket member too slow to read.
    */
   maxQueuedBytes: LIMITS.sendHighWaterBytes,
+  maxQueuedFrames: 4096,
+  /** Bytes of messages one poll answer, or one SSE write, replays from the log; the client asks on for the rest. */
+  maxReplayBytes: 256 * 1024,
+  /** An SSE stream of a member that asked for pings and made no request (a pong) this long is ended. */
+  deadStreamMs: LIMITS.heartbeatTimeoutMs,
   /** How long a POST waits for the room's answer (ack or welcome) before 503. */
   replyTimeoutMs: 10_000,
   /** A closed member's id answers 410 with its reason this long, then 404. */

@@ -1,7 +1,9 @@
 // One HTTP member: the Session's transport between the SSE streams and polls that come and go. Its frames
-// wait in a bounded queue; messages handed to a stream or poll that may have been lost are replayed from the
-// room's log when the client comes back with `Last-Event-ID` (SSE) or `after` (polling).
+// wait in a queue bounded in bytes and in frames; messages handed to a stream or poll that may have been lost
+// are replayed from the room's log when the client comes back with `Last-Event-ID` (SSE) or `after` (polling),
+// a bounded number of bytes at a time.
 import type { ServerResponse } from 'node:http'
+import { ERRORS } from '../../../shared/errors.ts'
 import { CLOSE } from '../../../shared/protocol.ts'
 import type { Batch } from '../batch.ts'
 import type { History } from '../history.ts'
@@ -11,14 +13,22 @@ import { send } from './http-response.ts'
 /** What a member needs of its gateway. */
 export interface MemberHost {
   readonly history: History
-  readonly limits: { readonly absentMs: number; readonly maxQueuedBytes: number }
+  readonly limits: {
+    readonly absentMs: number
+    readonly maxQueuedBytes: number
+    readonly maxQueuedFrames: number
+    readonly maxReplayBytes: number
+  }
   /** The member is gone: its token is retired. */
   forget(member: HttpMember, code: number, reason: string): void
 }
 
-/** Messages read from the room's log per replay step. */
-const REPLAY_PAGE = 200
+/** Messages read from the room's log per replay step (a step also ends once over maxReplayBytes). */
+const REPLAY_PAGE: number = 100
+/** What a queued frame costs beyond its text (the entry and the string's header), counted against the bound. */
+const FRAME_OVERHEAD = 64
 const MESSAGE_SEQ = /^\{"type":"message","seq":(\d+),/
+const PING = '{"type":"ping"}'
 
 interface Queued {
   json: string
@@ -40,9 +50,15 @@ export class HttpMember implements Transport {
   readonly remoteAddress: string
   session!: Session
   closedWith: { code: number; reason: string } | undefined
+  /** The hello asked for `ping` frames: its streams are ended when it stops answering them. */
+  wantsPings = false
+  /** When this member's client last made a request (any request is a sign of life). */
+  heardAt = Date.now()
   #gw: MemberHost
   #queue: Queued[] = []
   #queuedBytes = 0
+  /** A ping is waiting in the queue: a newer one adds nothing (pings carry nothing). */
+  #pingQueued = false
   /** Highest message seq handed to a stream or poll (or covered by the welcome). */
   #writtenSeq = 0
   #stream: ServerResponse | undefined
@@ -55,6 +71,7 @@ export class HttpMember implements Transport {
   #reply: ((json: string | undefined) => void) | undefined
   #acks = new Map<string, ((json: string | undefined) => void)[]>()
   #absence: NodeJS.Timeout | undefined
+  #drained: (() => void)[] = []
 
   constructor(token: string, remoteAddress: string, gw: MemberHost) {
     this.token = token
@@ -146,6 +163,16 @@ export class HttpMember implements Transport {
     this.#flush()
   }
 
+  /** Flow control for the room's paged replay: what waits for this member's client, in bytes. */
+  queuedBytes(): number {
+    return this.#queuedBytes + (this.#stream?.writableLength ?? 0)
+  }
+
+  /** `fn` runs once the queue has been handed to a stream or poll. */
+  onDrain(fn: () => void): void {
+    this.#drained.push(fn)
+  }
+
   close(code: number, reason: string): void {
     if (this.closedWith) return
     this.closedWith = { code, reason }
@@ -153,6 +180,7 @@ export class HttpMember implements Transport {
     this.#gw.forget(this, code, reason)
     this.#reply?.(undefined)
     for (const id of [...this.#acks.keys()]) this.cancelAck(id)
+    this.#drained = []
     const closing = JSON.stringify({ type: 'closing', reason, code })
     if (this.#stream) {
       const s = this.#stream
@@ -161,8 +189,7 @@ export class HttpMember implements Transport {
       s.end(`data: ${closing}\n\n`)
     }
     if (this.#poll) this.#answerPoll([...this.#queue.map((q) => q.json), closing])
-    this.#queue = []
-    this.#queuedBytes = 0
+    this.#clear()
   }
 
   // Streams and polls
@@ -175,8 +202,9 @@ export class HttpMember implements Transport {
     this.#replayTo = 0
     clearTimeout(this.#absence)
     if (after !== undefined && after < this.#writtenSeq) {
-      if (!this.#gw.history.canResume(after)) return this.session.close(CLOSE.tryAgain, 'too far behind: join again with resume')
-      // Messages handed out since `after` may not have arrived: send them again, page by page, before the queue.
+      if (!this.#gw.history.canResume(after)) return this.#tooSlow()
+      // Messages handed out since `after` may not have arrived: send them again, page by page as the
+      // stream drains, before the queue.
       this.#replayFrom = after
       this.#replayTo = this.#writtenSeq
     }
@@ -200,15 +228,15 @@ export class HttpMember implements Transport {
     this.#poll = { res, timer: undefined }
     clearTimeout(this.#absence)
     if (after !== undefined && after < this.#writtenSeq) {
-      if (!this.#gw.history.canResume(after)) return this.session.close(CLOSE.tryAgain, 'too far behind: join again with resume')
-      // The answer to an earlier poll was lost: those messages again (one page; the next poll asks for more).
-      const page = this.#gw.history.after(after, REPLAY_PAGE).filter((m) => m.seq <= this.#writtenSeq)
-      const frames = page.map((m) => JSON.stringify(m))
-      if (page.at(-1)?.seq === this.#writtenSeq) {
-        frames.push(...this.#queue.map((q) => q.json))
+      if (!this.#gw.history.canResume(after)) return this.#tooSlow()
+      // The answer to an earlier poll was lost: those messages again, at most maxReplayBytes of them (the
+      // client asks again from its new `after` for the rest), then the queue once the replay is complete.
+      const { events, last } = this.#replayStep(after, this.#writtenSeq, (json) => json)
+      if (last >= this.#writtenSeq) {
+        events.push(...this.#queue.map((q) => q.json))
         this.#take()
       }
-      return this.#answerPoll(frames)
+      return this.#answerPoll(events)
     }
     if (this.#queue.length > 0 || waitMs === 0) return this.#flush(true)
     this.#poll.timer = setTimeout(() => this.#answerPoll([]), waitMs)
@@ -227,19 +255,32 @@ export class HttpMember implements Transport {
     this.#absence = setTimeout(() => this.session.close(CLOSE.goingAway, 'absent'), this.#gw.limits.absentMs)
   }
 
-  heartbeat(): void {
-    if (this.#stream && !this.#waitingDrain) this.#write(this.#stream, ': hb\n\n')
+  /** The periodic SSE comment; and a stream whose client stopped answering pings is ended (it is dead or gone). */
+  heartbeat(now: number, deadAfterMs: number): void {
+    if (!this.#stream) return
+    if (this.wantsPings && now - this.heardAt > deadAfterMs) {
+      const s = this.#stream
+      this.detachStream(s)
+      s.destroy()
+      return
+    }
+    if (!this.#waitingDrain) this.#write(this.#stream, ': hb\n\n')
   }
 
   #enqueue(json: string): void {
+    if (json === PING) {
+      if (this.#pingQueued) return
+      this.#pingQueued = true
+    }
     this.#queue.push({ json, seq: messageSeq(json) })
-    this.#queuedBytes += json.length
+    this.#queuedBytes += json.length + FRAME_OVERHEAD
   }
 
   /**
    * Hand the queue to the stream (replay first, as fast as the reader drains it) or to the waiting poll.
-   * Frames nobody collects are bounded: past maxQueuedBytes the member is closed (1013) and rejoins with
-   * resume, like a WebSocket member too slow to read.
+   * Frames nobody collects are bounded in bytes and in frames: past either bound the queue is dropped and the
+   * member closed (1013 `too_slow`); it joins again with resume and misses nothing, like a WebSocket member
+   * too slow to read.
    */
   #flush(pollNow = false): void {
     const res = this.#stream
@@ -247,11 +288,11 @@ export class HttpMember implements Transport {
       while (!this.#waitingDrain && this.#stream === res) {
         let text: string
         if (this.#replayTo) {
-          const page = this.#gw.history.after(this.#replayFrom, REPLAY_PAGE).filter((m) => m.seq <= this.#replayTo)
-          if (page.length === 0 || page.at(-1)!.seq >= this.#replayTo) this.#replayTo = 0
-          if (page.length === 0) continue
-          this.#replayFrom = page.at(-1)!.seq
-          text = page.map((m) => sseEvent(JSON.stringify(m), m.seq)).join('')
+          const { events, last } = this.#replayStep(this.#replayFrom, this.#replayTo, sseEvent)
+          if (last >= this.#replayTo || events.length === 0) this.#replayTo = 0
+          if (events.length === 0) continue
+          this.#replayFrom = last
+          text = events.join('')
         } else if (this.#queue.length > 0) {
           text = this.#queue.map((q) => sseEvent(q.json, q.seq)).join('')
           this.#take()
@@ -263,13 +304,49 @@ export class HttpMember implements Transport {
       this.#take()
       this.#answerPoll(frames)
     }
-    if (this.#queuedBytes > this.#gw.limits.maxQueuedBytes) this.session.close(CLOSE.tryAgain, 'too slow: join again with resume')
+    const { maxQueuedBytes, maxQueuedFrames } = this.#gw.limits
+    if (this.#queuedBytes > maxQueuedBytes || this.#queue.length > maxQueuedFrames) return this.#tooSlow()
+    if (this.#drained.length > 0 && this.#queue.length === 0 && !this.#waitingDrain) {
+      const fns = this.#drained
+      this.#drained = []
+      for (const fn of fns) fn()
+    }
+  }
+
+  /** Messages (from, to] from the room's log, encoded, until about maxReplayBytes; `last` is the last seq included. */
+  #replayStep(from: number, to: number, encode: (json: string, seq: number) => string): { events: string[]; last: number } {
+    const events: string[] = []
+    let bytes = 0
+    let last = from
+    while (last < to && bytes < this.#gw.limits.maxReplayBytes) {
+      const page = this.#gw.history.after(last, REPLAY_PAGE)
+      for (const m of page) {
+        if (m.seq > to || bytes >= this.#gw.limits.maxReplayBytes) return { events, last }
+        const event = encode(JSON.stringify(m), m.seq)
+        events.push(event)
+        bytes += event.length
+        last = m.seq
+      }
+      if (page.length < REPLAY_PAGE) break
+    }
+    return { events, last }
+  }
+
+  /** Too far behind: drop what waits and close 1013, so the client resumes from the log. */
+  #tooSlow(): void {
+    this.#clear()
+    this.session.close(ERRORS.too_slow.close, 'too_slow')
+  }
+
+  #clear(): void {
+    this.#queue = []
+    this.#queuedBytes = 0
+    this.#pingQueued = false
   }
 
   #take(): void {
     for (const q of this.#queue) if (q.seq !== undefined) this.#writtenSeq = Math.max(this.#writtenSeq, q.seq)
-    this.#queue = []
-    this.#queuedBytes = 0
+    this.#clear()
   }
 
   #answerPoll(frames: string[]): void {

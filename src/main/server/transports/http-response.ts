@@ -1,32 +1,30 @@
-// HTTP answers shared by the fall-back transports: JSON bodies, error frames and their status codes.
+// HTTP answers shared by the fall-back transports: JSON bodies, error frames and their status codes, which come
+// from the one error table (src/shared/errors.ts).
 import type { ServerResponse } from 'node:http'
-import type { ErrorCode } from '../../../shared/errors.ts'
+import { ERRORS, type ErrorCode } from '../../../shared/errors.ts'
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }
-
-/** HTTP status for a refusal code. */
-export const STATUS: Partial<Record<ErrorCode, number>> = {
-  bad_frame: 400,
-  unsupported_protocol: 400,
-  too_large: 413,
-  rate_limited: 429,
-  locked_out: 429,
-  not_joined: 409,
-  wrong_password: 403,
-  password_required: 401,
-  host_stopped: 503,
-}
 
 export const errorBody = (code: ErrorCode, message: string, id?: string): string =>
   JSON.stringify(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id })
 
+/** HTTP status for an error code; 400 for anything the table does not know. */
+export function statusOfCode(code: string): number {
+  return (ERRORS as Record<string, { status: number } | undefined>)[code]?.status ?? 400
+}
+
+/** HTTP status for an error frame's JSON. */
 export function statusOf(errorJson: string): number {
   try {
-    const f = JSON.parse(errorJson) as { code?: ErrorCode }
-    return (f.code && STATUS[f.code]) ?? 400
+    return statusOfCode(String((JSON.parse(errorJson) as { code?: unknown }).code))
   } catch {
     return 400
   }
+}
+
+/** Answer an error frame with its code's status. */
+export function refuse(res: ServerResponse, code: ErrorCode, message: string, id?: string): void {
+  send(res, ERRORS[code].status, errorBody(code, message, id))
 }
 
 export function send(res: ServerResponse, status: number, body: string): void {

@@ -1,20 +1,23 @@
 // The HTTP fall-back transports (docs/PROTOCOL-HTTP.md): a member joins with a POST of its `hello`, then
 // reads the room's frames from an SSE stream or by (long or short) polling, and sends by POST. Each HTTP
 // member is a Session like a WebSocket one (same hello rules, password check, rate limit, dedupe and
-// seq order); its frames wait in a bounded queue between streams and polls. Frames that answer a POST
-// (welcome after auth, a send's ack or refusal) come back in that POST's response, acks only once stored.
-// This module routes and checks requests; http-member.ts holds a member's queue, streams and polls.
+// seq order); its frames wait in a bounded queue between streams and polls. Frames that answer a request
+// (welcome after auth, a send's ack or refusal, a scrollback page) come back in its response, acks only once
+// stored. A joined member counts in the host's connection budget, and so does every stream and poll while it
+// is open. This module routes and checks requests; http-member.ts holds a member's queue, streams and polls.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { codeOfClose, ERRORS } from '../../../shared/errors.ts'
 import { HTTP_LIMITS, HTTP_ROUTES } from '../../../shared/http-transport.ts'
-import { CLOSE, parseClientFrame, type ClientFrame } from '../../../shared/protocol.ts'
+import { CLOSE, LIMITS, parseClientFrame, type ClientFrame } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
+import { ConnectionBudget } from '../budget.ts'
 import type { History } from '../history.ts'
 import { isAllowedOrigin } from '../origin.ts'
 import type { Room } from '../room.ts'
 import { Session } from '../session.ts'
 import { HttpMember, type MemberHost } from './http-member.ts'
-import { errorBody, send, STATUS, statusOf } from './http-response.ts'
+import { errorBody, refuse, send, statusOf, statusOfCode } from './http-response.ts'
 
 export type HttpLimits = { -readonly [K in keyof typeof HTTP_LIMITS]: number }
 
@@ -24,22 +27,30 @@ export interface HttpGatewayOptions {
   lockout: Lockout
   ownNames: ReadonlySet<string>
   limits?: Partial<HttpLimits>
+  /** The host's one count of connections (members while joined, streams and polls while open). */
+  budget?: ConnectionBudget
 }
 
 const ROUTES = new Set<string>(Object.values(HTTP_ROUTES))
+const GET_ROUTES = new Set<string>([HTTP_ROUTES.events, HTTP_ROUTES.poll, HTTP_ROUTES.history])
+/** Closed members' ids remembered at most (oldest dropped first), however fast members come and go. */
+const MAX_TOMBSTONES = 4096
 
 export class HttpGateway implements MemberHost {
   #opts: HttpGatewayOptions
   #limits: HttpLimits
   #members = new Map<string, HttpMember>()
+  /** In the order they were made, so expired ones are at the front. */
   #tombstones = new Map<string, { code: number; reason: string; until: number }>()
-  /** Open streams and waiting polls per address; joined and joining HTTP members per address. */
+  /** Open streams and polls per address; joined and joining HTTP members per address. */
   #open = new Map<string, number>()
   #joined = new Map<string, number>()
+  #budget: ConnectionBudget
   #heartbeat: NodeJS.Timeout
 
   constructor(opts: HttpGatewayOptions) {
     this.#opts = opts
+    this.#budget = opts.budget ?? new ConnectionBudget()
     this.#limits = { ...HTTP_LIMITS }
     for (const [k, v] of Object.entries(opts.limits ?? {})) if (v !== undefined) this.#limits[k as keyof HttpLimits] = v
     this.#heartbeat = setInterval(() => this.#beat(), this.#limits.sseHeartbeatMs).unref()
@@ -60,7 +71,7 @@ export class HttpGateway implements MemberHost {
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#opts.ownNames))
       return send(res, 403, errorBody('bad_frame', 'origin not allowed'))
     const path = url.pathname
-    const isGet = path === HTTP_ROUTES.events || path === HTTP_ROUTES.poll
+    const isGet = GET_ROUTES.has(path)
     if (req.method !== (isGet ? 'GET' : 'POST')) {
       res.setHeader('Allow', isGet ? 'GET' : 'POST')
       return send(res, 405, errorBody('bad_frame', `use ${isGet ? 'GET' : 'POST'}`))
@@ -69,6 +80,7 @@ export class HttpGateway implements MemberHost {
     const token = url.searchParams.get('member') ?? ''
     const member = this.#members.get(token)
     if (!member) return this.#unknown(res, token)
+    member.heardAt = Date.now()
     switch (path) {
       case HTTP_ROUTES.events:
         // EventSource sends Last-Event-ID (possibly empty) when it reconnects; `after` is for the first request.
@@ -81,6 +93,10 @@ export class HttpGateway implements MemberHost {
         return void this.#send(req, res, member)
       case HTTP_ROUTES.typing:
         return void this.#typing(req, res, member)
+      case HTTP_ROUTES.history:
+        return this.#history(res, member, url)
+      case HTTP_ROUTES.pong:
+        return void this.#pong(req, res, member)
       case HTTP_ROUTES.leave:
         member.session.close(CLOSE.normal, 'left')
         return send(res, 204, '')
@@ -97,23 +113,21 @@ export class HttpGateway implements MemberHost {
     const frame = await this.#readFrame(req, res, 'hello')
     if (frame?.type !== 'hello') return
     const address = req.socket.remoteAddress ?? 'unknown'
-    if ((this.#joined.get(address) ?? 0) >= this.#limits.maxMembersPerAddress)
-      return send(res, 429, errorBody('rate_limited', 'too many HTTP members from this address'))
+    if ((this.#joined.get(address) ?? 0) >= this.#limits.maxMembersPerAddress || !this.#budget.take(address))
+      return refuse(res, 'busy', 'too many connections from this address or in all: try again later')
     const token = randomBytes(18).toString('base64url')
     const member = new HttpMember(token, address, this)
     member.session = new Session(this.#opts.room, member, this.#opts.lockout)
+    member.wantsPings = frame.heartbeat === true
     this.#members.set(token, member)
     bump(this.#joined, address, 1)
     const frames = member.capture(() => member.session.handleFrame(frame))
     if (member.closedWith) {
       const err = frames.find((f) => f.startsWith('{"type":"error"'))
-      const code = member.closedWith.code
       if (err) return send(res, statusOf(err), err)
-      return send(
-        res,
-        code === CLOSE.policy ? 429 : 503,
-        errorBody(code === CLOSE.policy ? 'locked_out' : 'host_stopped', member.closedWith.reason),
-      )
+      // Closed without an error frame: the close code names the refusal (4003 locked out, 1008 abuse…).
+      const code = codeOfClose(member.closedWith.code) ?? 'host_stopped'
+      return refuse(res, code, member.closedWith.reason)
     }
     member.armAbsence()
     send(res, 200, `{"member":${JSON.stringify(token)},"frames":[${frames.join(',')}]}`)
@@ -155,15 +169,35 @@ export class HttpGateway implements MemberHost {
     send(res, 204, '')
   }
 
+  /** Scrollback through the member's Session (rate-limited there, as on WebSocket): the page in the answer. */
+  #history(res: ServerResponse, member: HttpMember, url: URL): void {
+    const before = parsePosition(url.searchParams.get('before') ?? undefined)
+    const limit = parsePosition(url.searchParams.get('limit') ?? undefined)
+    if (before === undefined || before === null) return refuse(res, 'bad_frame', 'before must be a seq')
+    if (limit === null || limit === 0 || (limit ?? 0) > LIMITS.historyPage)
+      return refuse(res, 'bad_frame', `limit must be 1 to ${LIMITS.historyPage}`)
+    const frame: ClientFrame = limit === undefined ? { type: 'history', before } : { type: 'history', before, limit }
+    const frames = member.capture(() => member.session.handleFrame(frame))
+    const answer = frames.find((f) => f.startsWith('{"type":"history"') || f.startsWith('{"type":"error"'))
+    if (!answer) return refuse(res, 'host_stopped', 'no answer from the room: try again')
+    send(res, answer.startsWith('{"type":"error"') ? statusOf(answer) : 200, `{"frames":[${answer}]}`)
+  }
+
+  /** The answer to a ping; the request itself was the sign of life. */
+  async #pong(req: IncomingMessage, res: ServerResponse, member: HttpMember): Promise<void> {
+    await drain(req, this.#limits.maxBodyBytes)
+    member.capture(() => member.session.handleFrame({ type: 'pong' }))
+    send(res, 204, '')
+  }
+
   #stream(req: IncomingMessage, res: ServerResponse, member: HttpMember, position: string | string[] | undefined): void {
     const after = parsePosition(position)
     if (after === null) return send(res, 400, errorBody('bad_frame', 'Last-Event-ID / after must be a seq'))
-    if (!this.#take(member.remoteAddress))
-      return send(res, 429, errorBody('rate_limited', 'too many open streams and polls from this address'))
+    const release = this.#take(member.remoteAddress)
+    if (!release) return refuse(res, 'busy', 'too many open streams and polls from this address or in all')
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' })
     res.socket?.setNoDelay(true)
     res.write(`retry: ${HTTP_LIMITS.sseRetryMs}\n: beacon\n\n`)
-    const release = once(() => bump(this.#open, member.remoteAddress, -1))
     res.on('close', () => {
       release()
       member.detachStream(res)
@@ -174,9 +208,9 @@ export class HttpGateway implements MemberHost {
   #poll(_req: IncomingMessage, res: ServerResponse, member: HttpMember, position: string | undefined, wait: boolean): void {
     const after = parsePosition(position)
     if (after === null) return send(res, 400, errorBody('bad_frame', 'after must be a seq'))
-    if (wait && !this.#take(member.remoteAddress))
-      return send(res, 429, errorBody('rate_limited', 'too many open streams and polls from this address'))
-    const release = once(() => wait && bump(this.#open, member.remoteAddress, -1))
+    // Short polls count too while they are answered: a replay is work and memory whatever the wait.
+    const release = this.#take(member.remoteAddress)
+    if (!release) return refuse(res, 'busy', 'too many open streams and polls from this address or in all')
     res.on('close', () => {
       release()
       member.detachPoll(res)
@@ -184,10 +218,14 @@ export class HttpGateway implements MemberHost {
     member.attachPoll(res, after, wait ? this.#limits.longPollMs : 0)
   }
 
-  #take(address: string): boolean {
-    if ((this.#open.get(address) ?? 0) >= this.#limits.maxOpenPerAddress) return false
+  /** Count one open stream or poll (per address and in the host's budget); its release, or undefined when over. */
+  #take(address: string): (() => void) | undefined {
+    if ((this.#open.get(address) ?? 0) >= this.#limits.maxOpenPerAddress || !this.#budget.take(address)) return undefined
     bump(this.#open, address, 1)
-    return true
+    return once(() => {
+      bump(this.#open, address, -1)
+      this.#budget.release(address)
+    })
   }
 
   /** Read a JSON body into one client frame of `type` (`type` may be left out); answers the refusal itself. */
@@ -222,7 +260,7 @@ export class HttpGateway implements MemberHost {
     }
     const parsed = parseClientFrame(JSON.stringify({ ...raw, type }))
     if (!parsed.ok) {
-      send(res, STATUS[parsed.code] ?? 400, errorBody(parsed.code, parsed.message, parsed.id))
+      send(res, statusOfCode(parsed.code), errorBody(parsed.code, parsed.message, parsed.id))
       return undefined
     }
     return parsed.frame
@@ -233,13 +271,19 @@ export class HttpGateway implements MemberHost {
     if (this.#members.get(member.token) !== member) return
     this.#members.delete(member.token)
     bump(this.#joined, member.remoteAddress, -1)
+    this.#budget.release(member.remoteAddress)
     const now = Date.now()
-    for (const [t, v] of this.#tombstones) if (v.until <= now) this.#tombstones.delete(t)
+    // Expired ones are at the front: stop at the first live one, so each forget costs O(1) amortised.
+    for (const [t, v] of this.#tombstones) {
+      if (v.until > now && this.#tombstones.size < MAX_TOMBSTONES) break
+      this.#tombstones.delete(t)
+    }
     this.#tombstones.set(member.token, { code, reason, until: now + this.#limits.tombstoneMs })
   }
 
   #beat(): void {
-    for (const m of this.#members.values()) m.heartbeat()
+    const now = Date.now()
+    for (const m of this.#members.values()) m.heartbeat(now, this.#limits.deadStreamMs)
   }
 
   /** Stop: close every HTTP member (the room has already said `closing` to the joined ones). */
