@@ -69,6 +69,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         // Nobody is in a room whose host stopped it: don't keep showing who was.
         if (s.reason === 'host_stopped' && this.#members.length > 0) this.emit('members', (this.#members = []))
         this.refresh()
+        // Resumed with nothing held (joined again after leaving): show the latest page rather than nothing.
+        if (s.status === 'open' && this.#window.messages.length === 0 && !this.#window.start) void this.loadOlder().catch(() => {})
       }),
       c.on('welcome', (w) => {
         this.#room = { id: w.room.id, name: w.room.name }
@@ -198,8 +200,6 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       this.#window = appendPage(this.#window, messages, true, this.#bound)
       this.emit('history', { messages, reset: false, ...windowState(this.#window) })
     }
-    // Resumed with nothing held (joined again after leaving): show the latest page rather than nothing.
-    if (this.#window.messages.length === 0 && !this.#window.start) void this.loadOlder().catch(() => {})
   }
 
   async #page(direction: 'older' | 'newer'): Promise<WindowState> {
