@@ -1,12 +1,23 @@
 // The HTTP fall-back transports, route by route (docs/PROTOCOL-HTTP.md), with fetch and a raw SSE reader:
 // what a curl user would see, including every kind of bad input.
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join as joinPath } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { Lockout } from '../../src/main/server/auth.ts'
+import { ConnectionBudget } from '../../src/main/server/budget.ts'
+import { History } from '../../src/main/server/history.ts'
+import { Room, type RoomOptions } from '../../src/main/server/room.ts'
+import { HttpGateway, type HttpGatewayOptions } from '../../src/main/server/transports/http.ts'
 import { answerChallenge } from '../../src/shared/password.ts'
 import { join, nodeClient, postJson, sleep, SseReader, startHost, until } from './transports-lib.ts'
 
 type Host = Awaited<ReturnType<typeof startHost>>
+/** A host frame as the tests read it. */
+type Frame = { type: string; text?: string; seq: number }
 const hello = (name: string, client: string) => ({ type: 'hello', protocol: 1, name, client })
 
 describe('HTTP transports: join, send, SSE, polling', () => {
@@ -82,19 +93,19 @@ describe('HTTP transports: join, send, SSE, polling', () => {
     // Nothing new: a long poll comes back empty after longPollMs.
     const empty = await (await fetch(`${base}/api/poll?member=${j.member}&after=${seq0}`)).json()
     // (the member's own `joined` may be the only frame)
-    assert.ok(empty.frames.every((f: any) => f.type !== 'message'))
+    assert.ok(empty.frames.every((f: Frame) => f.type !== 'message'))
     const waiting = fetch(`${base}/api/poll?member=${j.member}&after=${seq0}`).then((r) => r.json())
     await sleep(50)
     await postJson(`${base}/api/send?member=${j.member}`, { id: 'p1', text: 'news' })
     const got = await waiting
-    assert.equal(got.frames.find((f: any) => f.type === 'message').text, 'news')
+    assert.equal(got.frames.find((f: Frame) => f.type === 'message').text, 'news')
     const short = await fetch(`${base}/api/poll?member=${j.member}&wait=0&after=${got.frames.at(-1).seq}`)
     assert.equal(short.status, 200)
     assert.deepEqual((await short.json()).frames, [])
     // A poll whose answer was lost: asking again from the older seq replays the message.
     const replay = await (await fetch(`${base}/api/poll?member=${j.member}&wait=0&after=${seq0}`)).json()
     assert.deepEqual(
-      replay.frames.map((f: any) => f.text),
+      replay.frames.map((f: Frame) => f.text),
       ['news'],
     )
     assert.equal((await fetch(`${base}/api/poll?member=${j.member}&after=abc`)).status, 400)
@@ -133,7 +144,7 @@ describe('HTTP transports: join, send, SSE, polling', () => {
   it('bad input gets a clear status and error frame, and the room keeps serving', async () => {
     const j = await join(base, 'Bad', 'c-bad')
     const send = `${base}/api/send?member=${j.member}`
-    const cases: [string, Promise<{ status: number; json: any }>, number, string | undefined][] = [
+    const cases: [string, ReturnType<typeof postJson>, number, string | undefined][] = [
       ['not JSON', postJson(`${base}/api/join`, '{nope'), 400, 'bad_frame'],
       ['not an object', postJson(`${base}/api/join`, '[1,2]'), 400, 'bad_frame'],
       ['no name', postJson(`${base}/api/join`, { protocol: 1, client: 'x' }), 400, 'bad_frame'],
@@ -293,12 +304,190 @@ describe('HTTP transports: limits and passwords', () => {
       assert.equal(back.frames[0].resumed, true)
       // The welcome holds what fits; the rest follows on the stream, page by page as it drains.
       const rest = new SseReader(`${host.base}/api/events?member=${back.member}`)
-      const got = () => [...sse.messages, ...back.frames[0].history, ...rest.messages].map((m: any) => m.seq)
+      const got = () => [...sse.messages, ...back.frames[0].history, ...rest.messages].map((m: Frame) => m.seq)
       await until(() => new Set(got().filter((q: number) => q <= acked)).size >= acked, 'the rest of the resume')
       rest.cut()
       const seqs = got()
       assert.equal(new Set(seqs).size, seqs.length, 'no duplicates')
       assert.equal(seqs.filter((q: number) => q <= acked).length, ids.length, 'nothing missed')
+    } finally {
+      await host.stop()
+    }
+  })
+})
+
+/** An HTTP gateway alone on loopback, so a test can give it its own budget and room options. */
+async function gatewayAlone(opts: Partial<HttpGatewayOptions> = {}, roomOpts: Partial<RoomOptions> = {}) {
+  const dataDir = mkdtempSync(joinPath(tmpdir(), 'beacon-http-'))
+  const history = new History(dataDir)
+  const room = new Room({ history, name: 'Alone', host: 'tester', ...roomOpts })
+  const gateway = new HttpGateway({ room, history, lockout: new Lockout(), ownNames: new Set(), ...opts })
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (gateway.handles(url.pathname)) gateway.handle(req, res, url)
+    else res.writeHead(404).end()
+  })
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
+  return {
+    base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    stop: async () => {
+      room.stop('host_stopped')
+      gateway.close()
+      http.closeAllConnections()
+      await new Promise<void>((r) => http.close(() => r()))
+      history.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Post `n` messages of `text` from fresh members (each within its send burst). */
+async function fill(base: string, n: number, text: string): Promise<void> {
+  for (let done = 0, k = 0; done < n; k++) {
+    const m = await join(base, `Filler${k}`, `c-fill-${k}`)
+    const batch = Math.min(20, n - done)
+    const rs = await Promise.all(
+      Array.from({ length: batch }, (_, i) => postJson(`${base}/api/send?member=${m.member}`, { id: `f${i}`, text })),
+    )
+    assert.ok(rs.every((r) => r.status === 200))
+    done += batch
+    await postJson(`${base}/api/leave?member=${m.member}`, {})
+  }
+}
+
+describe('HTTP transports: hardening', () => {
+  it('a short poll replays at most 256 KiB; the client asks again from its new after for the rest', async () => {
+    const host = await startHost()
+    try {
+      await fill(host.base, 80, 'x'.repeat(4000)) // 320 KB of messages
+      const j = await join(host.base, 'Reader', 'c-reader')
+      const seen: number[] = []
+      let after = 0
+      for (let i = 0; i < 5 && after < j.frames[0].seq; i++) {
+        const r = await fetch(`${host.base}/api/poll?member=${j.member}&after=${after}&wait=0`)
+        const body = await r.text()
+        assert.ok(body.length <= 256 * 1024 + 8 * 1024, `an answer of ${body.length} bytes`)
+        const msgs = (JSON.parse(body) as { frames: Frame[] }).frames.filter((f) => f.type === 'message')
+        assert.ok(msgs.length > 0)
+        seen.push(...msgs.map((m) => m.seq))
+        after = msgs.at(-1)!.seq
+      }
+      assert.ok(seen.length === 80 && new Set(seen).size === 80, `replayed ${seen.length} messages`)
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 80 }, (_, i) => i + 1),
+      )
+    } finally {
+      await host.stop()
+    }
+  })
+
+  it('polls count against the address budget, with members and streams: one more is 503 busy', async () => {
+    const budget = new ConnectionBudget({ perAddress: 3 })
+    const alone = await gatewayAlone({ budget })
+    try {
+      const a = await join(alone.base, 'A', 'c-a')
+      const b = await join(alone.base, 'B', 'c-b')
+      assert.equal(budget.total, 2)
+      await fetch(`${alone.base}/api/poll?member=${a.member}&wait=0`) // collects B's joined
+      assert.equal(budget.total, 2)
+      const waiting = fetch(`${alone.base}/api/poll?member=${a.member}`) // a long poll: the third place
+      await until(() => budget.total === 3, 'the long poll counted')
+      const short = await fetch(`${alone.base}/api/poll?member=${b.member}&wait=0`)
+      assert.equal(short.status, 503)
+      assert.equal(((await short.json()) as { code: string }).code, 'busy')
+      const c = await postJson(`${alone.base}/api/join`, hello('C', 'c-c'))
+      assert.equal(c.status, 503)
+      // The long poll is answered when B leaves (its `left`), and gives its place back.
+      await postJson(`${alone.base}/api/leave?member=${b.member}`, {})
+      assert.equal((await waiting).status, 200)
+      await until(() => budget.total === 1, 'places given back')
+      assert.equal((await fetch(`${alone.base}/api/poll?member=${a.member}&wait=0`)).status, 200)
+      await postJson(`${alone.base}/api/leave?member=${a.member}`, {})
+      await until(() => budget.total === 0, 'all given back')
+    } finally {
+      await alone.stop()
+    }
+  })
+
+  it('an HTTP member that never polls is told to resume instead of growing', async () => {
+    const host = await startHost({ httpLimits: { maxQueuedFrames: 40 } })
+    try {
+      const idle = await join(host.base, 'Idle', 'c-idle')
+      // Presence churn: every join and leave is a frame for Idle, who never collects them.
+      for (let i = 0; i < 25; i++) await postJson(`${host.base}/api/leave?member=${(await join(host.base, `P${i}`, `c-p${i}`)).member}`, {})
+      const r = await fetch(`${host.base}/api/poll?member=${idle.member}&wait=0`)
+      assert.equal(r.status, 410)
+      assert.deepEqual(await r.json(), { type: 'closing', reason: 'too_slow', code: 1013 })
+      const back = await join(host.base, 'Idle', 'c-idle', { resume: { epoch: idle.frames[0].room.epoch, after: idle.frames[0].seq } })
+      assert.equal(back.frames[0].resumed, true)
+    } finally {
+      await host.stop()
+    }
+  })
+
+  it('pings wait for an absent HTTP member as one ping, not a growing queue', async () => {
+    const alone = await gatewayAlone({}, { heartbeatMs: 30 })
+    try {
+      const j = await join(alone.base, 'Sleepy', 'c-sleepy', { heartbeat: true })
+      await sleep(400) // a dozen pings
+      const r = await fetch(`${alone.base}/api/poll?member=${j.member}&wait=0`)
+      const frames = ((await r.json()) as { frames: Frame[] }).frames
+      assert.deepEqual(
+        frames.map((f) => f.type),
+        ['ping'],
+      )
+      // A waiting poll is answered by the next ping like by any frame.
+      const p = await fetch(`${alone.base}/api/poll?member=${j.member}`)
+      assert.deepEqual(((await p.json()) as { frames: Frame[] }).frames, [{ type: 'ping' }])
+      await postJson(`${alone.base}/api/leave?member=${j.member}`, {})
+    } finally {
+      await alone.stop()
+    }
+  })
+
+  it('an SSE stream whose client stops answering pings is ended; one that answers with /api/pong stays', async () => {
+    const alone = await gatewayAlone({ limits: { sseHeartbeatMs: 50, deadStreamMs: 300 } }, { heartbeatMs: 50 })
+    try {
+      const mute = await join(alone.base, 'Mute', 'c-mute', { heartbeat: true })
+      const live = await join(alone.base, 'Live', 'c-live', { heartbeat: true })
+      const muteSse = new SseReader(`${alone.base}/api/events?member=${mute.member}`)
+      const liveSse = new SseReader(`${alone.base}/api/events?member=${live.member}`)
+      const ponger = setInterval(() => void fetch(`${alone.base}/api/pong?member=${live.member}`, { method: 'POST' }), 50)
+      try {
+        await until(() => muteSse.events.some((e) => e.data.type === 'ping'), 'pings on the stream')
+        await until(() => muteSse.ended, 'the silent client’s stream ended', 5000)
+        assert.equal(liveSse.ended, false)
+        assert.ok(liveSse.events.filter((e) => e.data.type === 'ping').length > 3)
+      } finally {
+        clearInterval(ponger)
+        liveSse.cut()
+      }
+      assert.equal((await fetch(`${alone.base}/api/pong?member=${live.member}`, { method: 'POST' })).status, 204)
+    } finally {
+      await alone.stop()
+    }
+  })
+
+  it('GET /api/history pages back through the room; a bad page is 400', async () => {
+    const host = await startHost()
+    try {
+      await fill(host.base, 5, 'old')
+      const j = await join(host.base, 'Scroller', 'c-scroll')
+      const page = await fetch(`${host.base}/api/history?member=${j.member}&before=4&limit=2`)
+      assert.equal(page.status, 200)
+      const [h] = ((await page.json()) as { frames: { type: string; before: number; start: boolean; messages: Frame[] }[] }).frames
+      assert.equal(h!.type, 'history')
+      assert.deepEqual(
+        h!.messages.map((m) => m.seq),
+        [2, 3],
+      )
+      assert.equal(h!.start, false)
+      const first = await (await fetch(`${host.base}/api/history?member=${j.member}&before=2`)).json()
+      assert.equal(first.frames[0].start, true)
+      for (const q of ['before=x', 'limit=5', 'before=4&limit=0', 'before=4&limit=101'])
+        assert.equal((await fetch(`${host.base}/api/history?member=${j.member}&${q}`)).status, 400, q)
+      assert.equal((await fetch(`${host.base}/api/history?member=${j.member}&before=4`, { method: 'POST' })).status, 405)
     } finally {
       await host.stop()
     }

@@ -7,7 +7,7 @@
 // is open. This module routes and checks requests; http-member.ts holds a member's queue, streams and polls.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { codeOfClose, ERRORS } from '../../../shared/errors.ts'
+import { codeOfClose } from '../../../shared/errors.ts'
 import { HTTP_LIMITS, HTTP_ROUTES } from '../../../shared/http-transport.ts'
 import { CLOSE, LIMITS, parseClientFrame, type ClientFrame } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
