@@ -1,6 +1,7 @@
-// The browser client: files of the renderer's web build, never anything outside its folder.
-import { createReadStream, statSync } from 'node:fs'
-import type { ServerResponse } from 'node:http'
+// The browser client: files of the renderer's web build, never anything outside its folder (symlinks included:
+// a file is served only when its real path is inside the root's real path).
+import { createReadStream, realpathSync, statSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp.ts'
 
@@ -19,22 +20,45 @@ export const SECURITY_HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
 } as const
+
+/**
+ * The security headers for a page requested by `req`. Cross-Origin-Opener-Policy only on origins a browser
+ * trusts (https, loopback): on a plain-http LAN address Chromium ignores it and logs an error on every load.
+ */
+export function securityHeaders(req: IncomingMessage | undefined): Record<string, string> {
+  const trusted = req !== undefined && ((req.socket as { encrypted?: boolean }).encrypted === true || isLoopbackHost(req.headers.host))
+  return trusted ? { ...SECURITY_HEADERS, 'Cross-Origin-Opener-Policy': 'same-origin' } : { ...SECURITY_HEADERS }
+}
+
+/** Whether a Host header names this machine's loopback (localhost, 127.0.0.0/8, ::1), which browsers trust. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '')
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+}
 
 const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Beacon</title>
 <p>This Beacon room host has no browser client built. Run <code>npm run build</code>, or join from the Beacon app.</p>`
 
 export const contentType = (file: string): string => TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
 
-/** Serve `pathname` from `root`; answers 404 for anything missing, and the app shell for `/`. */
+/**
+ * Serve `pathname` from `root`; answers 404 for anything missing or outside it, the app shell for `/`, and
+ * 204 for a missing /favicon.ico (browsers ask on every load; the page names no icon).
+ */
 export function serveStatic(root: string | undefined, pathname: string, res: ServerResponse): void {
-  const file = root && existingFile(resolveInside(root, pathname))
+  const file = root && existingFile(root, resolveInside(root, pathname))
   if (!file) {
     if (pathname === '/') {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES['.html']! })
+      res.writeHead(200, { ...securityHeaders(res.req), 'Content-Type': TYPES['.html']! })
       res.end(PLACEHOLDER)
+      return
+    }
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204, { 'Cache-Control': 'public, max-age=86400' })
+      res.end()
       return
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' })
@@ -42,7 +66,7 @@ export function serveStatic(root: string | undefined, pathname: string, res: Ser
     return
   }
   res.writeHead(200, {
-    ...SECURITY_HEADERS,
+    ...securityHeaders(res.req),
     'Content-Type': contentType(file),
     'Cache-Control': file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
   })
@@ -63,9 +87,14 @@ export function resolveInside(root: string, pathname: string): string | undefine
   return file.startsWith(normalize(root.endsWith(sep) ? root : root + sep)) ? file : undefined
 }
 
-function existingFile(file: string | undefined): string | undefined {
+/** The real path of `file` when it is a regular file whose real path is inside the real `root`. */
+function existingFile(root: string, file: string | undefined): string | undefined {
+  if (!file) return undefined
   try {
-    return file && statSync(file).isFile() ? file : undefined
+    const real = realpathSync(file)
+    const realRoot = realpathSync(root)
+    if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) return undefined
+    return statSync(real).isFile() ? real : undefined
   } catch {
     return undefined
   }
