@@ -303,7 +303,9 @@ describe('HTTP transports: limits and passwords', () => {
       const back = await join(host.base, 'Slow', 'c-slow', { resume: { epoch: welcome.room.epoch, after: lastSeen } })
       assert.equal(back.frames[0].resumed, true)
       // The welcome holds what fits; the rest follows on the stream, page by page as it drains.
-      const rest = new SseReader(`${host.base}/api/events?member=${back.member}`)
+      // As RoomClient does: the stream asks for what follows the last message it holds.
+      const held = back.frames[0].history.at(-1)?.seq ?? lastSeen
+      const rest = new SseReader(`${host.base}/api/events?member=${back.member}&after=${held}`)
       const got = () => [...sse.messages, ...back.frames[0].history, ...rest.messages].map((m: Frame) => m.seq)
       await until(() => new Set(got().filter((q: number) => q <= acked)).size >= acked, 'the rest of the resume')
       rest.cut()

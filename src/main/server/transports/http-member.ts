@@ -130,7 +130,7 @@ export class HttpMember implements Transport {
   // Transport
   send(json: string): void {
     if (this.closedWith) return
-    if (json.startsWith('{"type":"welcome"')) this.#writtenSeq = (JSON.parse(json) as { seq: number }).seq
+    if (json.startsWith('{"type":"welcome"')) this.#writtenSeq = coveredBy(JSON.parse(json) as WelcomeSeqs)
     if (this.#capture) return void this.#capture.push(json)
     if (this.#reply && (json.startsWith('{"type":"welcome"') || json.startsWith('{"type":"error"'))) return this.#reply(json)
     if (json.startsWith('{"type":"error"')) {
@@ -370,6 +370,20 @@ export class HttpMember implements Transport {
       })
     }
   }
+}
+
+interface WelcomeSeqs {
+  seq: number
+  resumed: boolean
+  history: { seq: number }[]
+}
+
+/**
+ * The last message seq a welcome hands out: a resumed one that did not fit carries the first of the missed
+ * messages, and the room sends the rest through this member's queue (they are not to be replayed twice).
+ */
+function coveredBy(w: WelcomeSeqs): number {
+  return w.resumed && w.history.length > 0 ? w.history.at(-1)!.seq : w.seq
 }
 
 function encodeSse(frames: readonly string[]): { text: string; maxSeq: number | undefined } {
