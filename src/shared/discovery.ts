@@ -40,6 +40,18 @@ export const DISCOVERY = {
   goodbyeTimeoutMs: 1000,
   /** Candidates tried at once when picking an address to join. */
   maxCandidates: 8,
+  /** `GET /api/room` probes (listing, liveness, goodbyes): token buckets per address and in all, so forged
+   * announcements cannot turn browsers into an HTTP flood. */
+  probesPerAddressPerSecond: 5,
+  probeAddressBurst: 10,
+  probesPerSecond: 20,
+  probeBurst: 40,
+  /** Announced rooms a browser keeps unverified at once; more are ignored until some are settled. */
+  maxUnverified: 32,
+  /** A goodbye is believed once a probe fails; a room that still answers this many tries stays listed. */
+  goodbyeProbes: 4,
+  goodbyeProbeIntervalMs: 200,
+  goodbyeProbeTimeoutMs: 500,
   /** DNS limits: one label, one TXT string. */
   maxLabelBytes: 63,
   maxTxtStringBytes: 255,

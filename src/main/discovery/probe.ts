@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { DISCOVERY, type RoomAddress } from '../../shared/discovery.ts'
 import { RoomSummary } from '../../shared/protocol.ts'
+import { TokenBucket } from '../../shared/rate-limit.ts'
 import { sameSubnet, usableLinks } from './interfaces.ts'
 
 /** A room summary is small; anything longer is not a Beacon host. */
@@ -83,20 +84,54 @@ export interface ResolvedRoom {
   summary: RoomSummary
 }
 
+/** Rate limits on probes, per address and in all: announcements must not turn a browser into a flood. */
+export class ProbeGate {
+  #all = new TokenBucket(DISCOVERY.probesPerSecond, DISCOVERY.probeBurst)
+  #per = new Map<string, TokenBucket>()
+
+  /** May one probe go to `address` now? */
+  allow(address: string): boolean {
+    let bucket = this.#per.get(address)
+    if (!bucket) {
+      if (this.#per.size >= MAX_GATED_ADDRESSES) this.#per.clear() // forgetting is safe: the global bucket still holds
+      this.#per.set(address, (bucket = new TokenBucket(DISCOVERY.probesPerAddressPerSecond, DISCOVERY.probeAddressBurst)))
+    }
+    return bucket.take() && this.#all.take()
+  }
+}
+
+/** Per-address buckets kept at once. */
+const MAX_GATED_ADDRESSES = 1024
+
 /**
- * The best reachable address of a room: all candidates are asked at once (bounded), and the best-ranked
- * one that answers `/api/room` with the expected room id wins. Undefined when none does.
+ * The best reachable address of a room: candidates are asked at once (bounded, and through `gate` when
+ * given), and the best-ranked one that answers `/api/room` with the expected room id wins. `skipped` when the
+ * gate let no probe go: nothing was learnt.
  */
-export async function resolveRoom(
+export async function probeCandidates(
   candidates: readonly RoomAddress[],
-  expectedId?: string,
-  timeoutMs: number = DISCOVERY.probeTimeoutMs,
-): Promise<ResolvedRoom | undefined> {
-  const ranked = rankAddresses(candidates).slice(0, DISCOVERY.maxCandidates)
+  expectedId: string | undefined,
+  timeoutMs: number,
+  gate?: ProbeGate,
+): Promise<ResolvedRoom | 'failed' | 'skipped'> {
+  const ranked = rankAddresses(candidates)
+    .slice(0, DISCOVERY.maxCandidates)
+    .filter((a) => !gate || gate.allow(a.address))
+  if (ranked.length === 0) return 'skipped'
   const attempts = ranked.map((a) => probeRoom(a, timeoutMs))
   for (const [i, attempt] of attempts.entries()) {
     const r = await attempt
     if (r.ok && (expectedId === undefined || r.summary.id === expectedId)) return { address: ranked[i]!, summary: r.summary }
   }
-  return undefined
+  return 'failed'
+}
+
+/** The best reachable address of a room (see probeCandidates); undefined when none answers. */
+export async function resolveRoom(
+  candidates: readonly RoomAddress[],
+  expectedId?: string,
+  timeoutMs: number = DISCOVERY.probeTimeoutMs,
+): Promise<ResolvedRoom | undefined> {
+  const r = await probeCandidates(candidates, expectedId, timeoutMs)
+  return typeof r === 'string' ? undefined : r
 }
