@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { WebSocket, WebSocketServer } from 'ws'
 import { History } from '../../src/main/server/history.ts'
+import { nextFirstItemIndex } from '../../src/renderer/state/scrollback.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 import type { WebSocketCtor } from '../../src/shared/room-client.ts'
 import { RoomSession, type RoomSessionOptions } from '../../src/shared/room-session.ts'
@@ -192,5 +193,21 @@ describe('a member in a room (RoomSession)', () => {
     await waitFor(() => h.connections() >= 3, 'tried again')
     assert.equal(s.state.connection.status, 'reconnecting')
     assert.equal(s.state.connection.reason, 'busy')
+  })
+})
+
+describe('the reader’s place while older messages load', () => {
+  const day = (d: string) => ({ kind: 'day', key: `day:${d}` })
+  const msg = (n: number) => ({ kind: 'message', key: `m:${n}` })
+  it('moves the first index back by what went in front, also after a day separator of the same day', () => {
+    const before = [day('1'), msg(3), msg(4)]
+    const after = [day('1'), msg(1), msg(2), msg(3), msg(4)]
+    assert.equal(nextFirstItemIndex({ items: before, index: 1000 }, after), 998)
+    const earlierDay = [day('0'), msg(0), day('1'), msg(1), msg(2), msg(3), msg(4)]
+    assert.equal(nextFirstItemIndex({ items: after, index: 998 }, earlierDay), 996)
+  })
+  it('keeps it for appended messages and moves it forward when the oldest fall out', () => {
+    assert.equal(nextFirstItemIndex({ items: [day('1'), msg(1)], index: 50 }, [day('1'), msg(1), msg(2)]), 50)
+    assert.equal(nextFirstItemIndex({ items: [day('1'), msg(1), msg(2), msg(3)], index: 50 }, [day('1'), msg(2), msg(3), msg(4)]), 51)
   })
 })

@@ -6,7 +6,7 @@ import { inRoom, type AppState } from '../state/app.ts'
 import { errorText } from '../state/connection.ts'
 import { hueOf, initials } from '../state/format.ts'
 import { resolveTheme } from '../state/theme.ts'
-import { BridgeContext, DispatchContext, useAppState, useDispatch } from '../state/use-app.ts'
+import { BridgeContext, DispatchContext, useAppState } from '../state/use-app.ts'
 import { ChatView } from './ChatView.tsx'
 import { FirstRun } from './FirstRun.tsx'
 import { HostDialog } from './HostDialog.tsx'
@@ -76,11 +76,8 @@ export function App({ bridge }: { bridge: BeaconBridge }) {
 }
 
 function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge; toast: (text: string) => void }) {
-  const dispatch = useDispatch()
   const [dialog, setDialog] = useState<DialogState>()
   const [target, setTarget] = useState<JoinTarget>()
-  const latest = useRef(state)
-  latest.current = state
   const { session, hosting, capabilities, rooms, profile } = state
   const showChat = inRoom(session)
   const closeDialog = useCallback(() => setDialog(undefined), [])
@@ -115,8 +112,6 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
     setTarget(undefined)
     const r = await bridge.leaveRoom()
     if (!r.ok) return toast(errorText(r.error.code, r.error.message))
-    // A connection that had already ended has nothing to leave, so no event says so: forget it here.
-    if (latest.current.session.connection.status === 'closed') dispatch({ type: 'session', session: { connection: { status: 'closed' } } })
   }
 
   const stopHosting = async () => {
@@ -124,16 +119,10 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
     if (!r.ok) toast(errorText(r.error.code, r.error.message))
   }
 
-  const onHosted = (room: { id: string; name: string }, password?: string) => {
+  // hostRoom resolves once the app is in its own room (or failed, and said why): nothing to second-guess here.
+  const onHosted = (room: { id: string; name: string }) => {
     setDialog(undefined)
     setTarget({ target: room.id, name: room.name })
-    // The app joins its own room; should it not have within a moment, join it from here.
-    setTimeout(() => {
-      const s = latest.current.session
-      if (room.id && s.room?.id !== room.id && s.connection.status === 'closed' && s.connection.reason === undefined) {
-        void bridge.joinRoom(room.id, password ? { password } : {})
-      }
-    }, 2000)
   }
 
   const enterPassword = () => {
@@ -167,9 +156,11 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
               Host a room
             </button>
           ) : null}
-          <button type="button" className="button" onClick={() => openDialog({ kind: 'join-address' })}>
-            Join by address…
-          </button>
+          {capabilities.joinByAddress ? (
+            <button type="button" className="button" onClick={() => openDialog({ kind: 'join-address' })}>
+              Join by address…
+            </button>
+          ) : null}
         </div>
         {hostingElsewhere ? (
           <div className="hosting-card">

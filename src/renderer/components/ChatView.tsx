@@ -95,7 +95,7 @@ export function ChatView(props: {
       <ConnectionBanner session={session} onEnterPassword={props.onEnterPassword} onLeave={props.onLeave} />
       <div className="chat-main">
         <div className="chat-column">
-          <MessageList items={items} roomKey={session.room?.id ?? 'none'} scrollToEndSignal={sentSignal} />
+          <MessageList items={items} roomKey={session.room?.id ?? 'none'} scrollToEndSignal={sentSignal} window={props.state.window} />
           <div className="typing-line" aria-live="polite">
             {typingLine ? (
               <>

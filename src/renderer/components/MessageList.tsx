@@ -1,10 +1,13 @@
 // The message list: virtualized (react-virtuoso), so a room of 10,000 messages opens at the bottom and
 // scrolls smoothly. It sticks to the bottom when new messages arrive while the reader is there, and
-// offers "Jump to latest" otherwise.
+// offers "Jump to latest" otherwise. Scrolling to the top loads older pages (the reader's place is kept
+// through `firstItemIndex`) down to "Beginning of the room".
 import { forwardRef, memo, useCallback, useEffect, useRef, useState, type HTMLAttributes } from 'react'
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso'
 import { dayLabel, fullTimeLabel, hueOf, initials, timeLabel } from '../state/format.ts'
+import { FIRST_ITEM_INDEX, nextFirstItemIndex } from '../state/scrollback.ts'
 import type { TimelineItem } from '../state/timeline.ts'
+import type { WindowState } from '../../shared/bridge.ts'
 import { errorText } from '../state/connection.ts'
 import { useBridge } from '../state/use-app.ts'
 import { Icon } from './Icon.tsx'
@@ -16,14 +19,34 @@ type MessageItem = Extract<TimelineItem, { kind: 'message' }>
 const Scroller = forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement>>(function Scroller(props, ref) {
   return <div {...props} ref={ref} role="log" aria-label="Messages" tabIndex={0} className="message-scroller" />
 })
-const components = { Scroller }
+/** The top of the list: the room's beginning, or where older messages appear as they load. */
+function Header({ context }: { context?: WindowState }) {
+  return <p className="history-start muted">{context?.start ? 'Beginning of the room' : 'Loading earlier messages…'}</p>
+}
+const components = { Scroller, Header }
 // Stable props: Virtuoso re-applies a changed initialTopMostItemIndex, which would yank the reader to the end.
 const START_AT_END = { index: 'LAST', align: 'end' } as const
 const OVERSCAN = { top: 600, bottom: 300 }
 
-export function MessageList(props: { items: TimelineItem[]; roomKey: string; scrollToEndSignal: number }) {
-  const { items } = props
+export function MessageList(props: {
+  items: TimelineItem[]
+  roomKey: string
+  scrollToEndSignal: number
+  /** Whether the room's beginning and its latest message are among the messages held. */
+  window: WindowState
+}) {
+  const { items, window: held } = props
   const ref = useRef<VirtuosoHandle>(null)
+  const beacon = useBridge()
+  // Older pages go in front: move the first index by as many items, so the reader stays where they were.
+  const [first, setFirst] = useState({ items, index: FIRST_ITEM_INDEX })
+  if (first.items !== items) setFirst({ items, index: nextFirstItemIndex(first, items) })
+  const loadOlder = useCallback(() => {
+    if (!held.start) void beacon.loadOlder()
+  }, [beacon, held.start])
+  const loadNewer = useCallback(() => {
+    if (!held.end) void beacon.loadNewer()
+  }, [beacon, held.end])
   // Whether the view follows new messages. Only the reader's own scrolling (wheel, keys, touch, the
   // scrollbar) turns it off: a burst of messages can momentarily push the bottom out of view, which must
   // not count as "the reader scrolled up".
@@ -89,6 +112,10 @@ export function MessageList(props: { items: TimelineItem[]; roomKey: string; scr
         key={props.roomKey}
         ref={ref}
         data={items}
+        firstItemIndex={first.index}
+        context={held}
+        startReached={loadOlder}
+        endReached={loadNewer}
         components={components}
         computeItemKey={itemKey}
         initialTopMostItemIndex={START_AT_END}
