@@ -4,9 +4,9 @@ import type { BeaconBridge, RoomListing } from '../../shared/bridge.ts'
 import type { ErrorCode } from '../../shared/errors.ts'
 import { inRoom, type AppState } from '../state/app.ts'
 import { errorText } from '../state/connection.ts'
-import { hueOf, initials } from '../state/format.ts'
 import { resolveTheme } from '../state/theme.ts'
 import { BridgeContext, DispatchContext, useAppState } from '../state/use-app.ts'
+import { Avatar } from './Avatar.tsx'
 import { ChatView } from './ChatView.tsx'
 import { FirstRun } from './FirstRun.tsx'
 import { HostDialog } from './HostDialog.tsx'
@@ -80,6 +80,12 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   const [target, setTarget] = useState<JoinTarget>()
   const { session, hosting, capabilities, rooms, profile } = state
   const showChat = inRoom(session)
+  // Phone-sized windows show one column: the room list can be looked at without leaving the room.
+  const [browsing, setBrowsing] = useState(false)
+  const enterRoom = useCallback((t: JoinTarget) => {
+    setTarget(t)
+    setBrowsing(false)
+  }, [])
   const closeDialog = useCallback(() => setDialog(undefined), [])
   // Every opening mounts a fresh dialog: closing with Escape and reopening at once (one React batch) would
   // otherwise keep the closed <dialog> element mounted, never shown again.
@@ -92,7 +98,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   const join = async (room: RoomListing) => {
     const t = { target: room.id, name: room.name }
     if (room.passwordRequired) return openDialog({ kind: 'join-password', room: t })
-    setTarget(t)
+    enterRoom(t)
     const r = await bridge.joinRoom(room.id, {})
     if (r.ok) return
     if (PASSWORD_CODES.has(r.error.code)) openDialog({ kind: 'join-password', room: t, error: r.error.code })
@@ -122,7 +128,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   // hostRoom resolves once the app is in its own room (or failed, and said why): nothing to second-guess here.
   const onHosted = (room: { id: string; name: string }) => {
     setDialog(undefined)
-    setTarget({ target: room.id, name: room.name })
+    enterRoom({ target: room.id, name: room.name })
   }
 
   const enterPassword = () => {
@@ -133,15 +139,16 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   const hostingElsewhere = hosting.status === 'on' && hosting.room !== undefined && hosting.room.id !== session.room?.id
 
   return (
-    <div className="app" data-view={showChat ? 'chat' : 'rooms'}>
-      <aside className="sidebar" aria-label="Beacon">
+    // One main landmark around both panes: on a phone only one of them shows, and either is the page.
+    <main className="app" data-view={showChat && !browsing ? 'chat' : 'rooms'}>
+      <nav className="sidebar" aria-label="Rooms and settings">
         <header className="sidebar-header">
-          <div className="brand">
+          <h1 className="brand">
             <span className="brand-mark small" aria-hidden="true">
               <Icon name="broadcast" size={16} />
             </span>
             <span>Beacon</span>
-          </div>
+          </h1>
         </header>
         <div className="sidebar-actions">
           {capabilities.hosting ? (
@@ -180,23 +187,18 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
           discovery={capabilities.discovery}
           hosting={capabilities.hosting}
           onJoin={(r) => void join(r)}
+          onOpen={() => setBrowsing(false)}
         />
         <footer className="sidebar-footer">
-          <button
-            type="button"
-            className="profile-chip"
-            onClick={() => openDialog({ kind: 'settings' })}
-            aria-label={`Settings (${profile.name})`}
-          >
-            <span className="avatar small" style={{ '--hue': hueOf(profile.name) } as React.CSSProperties} aria-hidden="true">
-              {initials(profile.name)}
-            </span>
+          <button type="button" className="profile-chip" onClick={() => openDialog({ kind: 'settings' })} title="Settings">
+            <Avatar name={profile.name} self small />
             <span className="profile-name">{profile.name}</span>
+            <span className="sr-only">, Settings</span>
             <Icon name="settings" size={16} />
           </button>
         </footer>
-      </aside>
-      <main className="main">
+      </nav>
+      <div className="main">
         {showChat ? (
           <ChatView
             state={state}
@@ -205,6 +207,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
             onInvite={() => openDialog({ kind: 'invite' })}
             onStopHosting={() => void stopHosting()}
             onEnterPassword={enterPassword}
+            onShowRooms={() => setBrowsing(true)}
           />
         ) : (
           <div className="welcome">
@@ -219,17 +222,17 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
             </p>
           </div>
         )}
-      </main>
+      </div>
       <Fragment key={dialogSeq}>
         {dialog?.kind === 'host' ? <HostDialog defaultName={`${profile.name}’s room`} onClose={closeDialog} onHosted={onHosted} /> : null}
-        {dialog?.kind === 'join-address' ? <JoinDialog mode="address" session={session} onStart={setTarget} onClose={closeDialog} /> : null}
+        {dialog?.kind === 'join-address' ? <JoinDialog mode="address" session={session} onStart={enterRoom} onClose={closeDialog} /> : null}
         {dialog?.kind === 'join-password' ? (
           <JoinDialog
             mode="password"
             room={dialog.room}
             initialError={dialog.error}
             session={session}
-            onStart={setTarget}
+            onStart={enterRoom}
             onClose={closeDialog}
           />
         ) : null}
@@ -238,7 +241,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
         ) : null}
         {dialog?.kind === 'settings' ? <SettingsDialog profile={profile} onClose={closeDialog} /> : null}
       </Fragment>
-    </div>
+    </main>
   )
 }
 

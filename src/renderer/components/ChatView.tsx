@@ -5,6 +5,7 @@ import type { AppState } from '../state/app.ts'
 import { composerBlockedReason } from '../state/connection.ts'
 import { buildTimeline } from '../state/timeline.ts'
 import { typingText } from '../state/typing.ts'
+import { tabTitle, unreadCount } from '../state/unread.ts'
 import { Composer } from './Composer.tsx'
 import { ConnectionBanner } from './ConnectionBanner.tsx'
 import { Icon } from './Icon.tsx'
@@ -26,6 +27,8 @@ export function ChatView(props: {
   onInvite: () => void
   onStopHosting: () => void
   onEnterPassword: () => void
+  /** Phone-sized windows: show the room list (and settings) without leaving the room. */
+  onShowRooms: () => void
 }) {
   const { session, messages, outbox, members, typing, hosting } = props.state
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 900px)').matches)
@@ -37,8 +40,19 @@ export function ChatView(props: {
     return () => mq.removeEventListener('change', follow)
   }, [])
   const [sentSignal, setSentSignal] = useState(0)
+  // When the composer last sent: the time shown on messages still in the outbox.
+  const [sentAt, setSentAt] = useState(() => Date.now())
   const roomName = session.room?.name ?? props.fallbackName
-  const items = useMemo(() => buildTimeline({ messages, outbox, you: session.you, now: Date.now() }), [messages, outbox, session.you])
+  const items = useMemo(
+    () => buildTimeline({ messages, outbox, you: session.you, members, now: sentAt }),
+    [messages, outbox, session.you, members, sentAt],
+  )
+  const [atBottom, setAtBottom] = useState(true)
+  const unread = useUnread(messages, session.you?.id, atBottom)
+  useEffect(() => {
+    document.title = tabTitle(roomName, unread)
+  }, [roomName, unread])
+  useEffect(() => () => void (document.title = tabTitle(undefined, 0)), [])
   const hostingThis = hosting.status === 'on' && hosting.room !== undefined && hosting.room.id === session.room?.id
   const status = session.connection.status
   const typingLine = typingText(typing, session.you?.id)
@@ -46,14 +60,23 @@ export function ChatView(props: {
   return (
     <section className={showMembers ? 'chat with-members' : 'chat'} aria-label={`Room ${roomName}`}>
       <header className="chat-header">
+        <button
+          type="button"
+          className="icon-button nav-rooms"
+          aria-label="All rooms"
+          title="All rooms and settings"
+          onClick={props.onShowRooms}
+        >
+          <Icon name="back" />
+        </button>
         <div className="chat-title">
           <h1>{roomName}</h1>
           <p className="connection-details">
             <span className={`status-dot ${status}`} aria-hidden="true" />
             <span>{STATUS_LABEL[status]}</span>
-            {session.transport ? (
-              <span className="transport" title="Transport in use">
-                {session.transport}
+            {session.transport && session.transport !== 'websocket' ? (
+              <span className="limited" title={`Connected over ${session.transport} because WebSocket did not get through`}>
+                Limited connection: using a slower fallback
               </span>
             ) : null}
             {hostingThis ? <span className="hosting-badge">Hosting</span> : null}
@@ -95,7 +118,13 @@ export function ChatView(props: {
       <ConnectionBanner session={session} onEnterPassword={props.onEnterPassword} onLeave={props.onLeave} />
       <div className="chat-main">
         <div className="chat-column">
-          <MessageList items={items} roomKey={session.room?.id ?? 'none'} scrollToEndSignal={sentSignal} window={props.state.window} />
+          <MessageList
+            items={items}
+            roomKey={session.room?.id ?? 'none'}
+            scrollToEndSignal={sentSignal}
+            onAtBottom={setAtBottom}
+            window={props.state.window}
+          />
           <div className="typing-line" aria-live="polite">
             {typingLine ? (
               <>
@@ -108,10 +137,37 @@ export function ChatView(props: {
               </>
             ) : null}
           </div>
-          <Composer roomName={roomName} blockedReason={composerBlockedReason(session)} onSent={() => setSentSignal((n) => n + 1)} />
+          <Composer
+            roomName={roomName}
+            blockedReason={composerBlockedReason(session)}
+            onSent={() => {
+              setSentSignal((n) => n + 1)
+              setSentAt(Date.now())
+            }}
+          />
         </div>
-        {showMembers ? <MemberList id="members-panel" members={members} you={session.you} /> : null}
+        <MemberList id="members-panel" hidden={!showMembers} members={members} you={session.you} />
       </div>
     </section>
   )
+}
+
+/**
+ * How many messages from others arrived while the reader was away: the tab hidden or the list scrolled up
+ * from the bottom. Seen again (visible and at the bottom), the count clears.
+ */
+function useUnread(messages: AppState['messages'], youId: string | undefined, atBottom: boolean): number {
+  const [hidden, setHidden] = useState(() => document.hidden)
+  useEffect(() => {
+    const follow = () => setHidden(document.hidden)
+    document.addEventListener('visibilitychange', follow)
+    return () => document.removeEventListener('visibilitychange', follow)
+  }, [])
+  const away = hidden || !atBottom
+  const lastSeq = messages.at(-1)?.seq ?? 0
+  // The last message the reader had in view when they went away; undefined while they are looking.
+  const [seenSeq, setSeenSeq] = useState<number>()
+  if (away && seenSeq === undefined) setSeenSeq(lastSeq)
+  if (!away && seenSeq !== undefined) setSeenSeq(undefined)
+  return unreadCount(messages, away ? (seenSeq ?? lastSeq) : undefined, youId)
 }

@@ -1,7 +1,9 @@
 // The composer: Enter sends, Shift+Enter starts a new line; typing is announced (throttled); while
-// disconnected it is disabled and says why. The draft survives a disconnect.
+// disconnected it is disabled and says why. The draft survives a disconnect. Text longer than one message
+// is sent whole, as several messages in order, and the composer says so before it is sent.
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { LIMITS } from '../../shared/limits.ts'
+import { splitMessage } from '../state/compose.ts'
 import { errorText } from '../state/connection.ts'
 import { throttle } from '../state/typing.ts'
 import { useBridge } from '../state/use-app.ts'
@@ -21,17 +23,22 @@ export function Composer(props: { roomName: string; blockedReason?: string; onSe
     if (!disabled) ref.current?.focus()
   }, [disabled])
 
+  const parts = useMemo(() => splitMessage(text), [text])
   const send = async () => {
-    if (disabled || text.trim() === '') return
-    const body = text
+    if (disabled || parts.length === 0) return
     setText('')
     setError(undefined)
     typing.reset() // a sent message ends "is typing" for the others: say so again at the next key
     props.onSent()
-    const r = await beacon.send(body)
-    if (!r.ok) {
-      setText((t) => (t === '' ? body : t))
-      setError(errorText(r.error.code, r.error.message))
+    for (const [i, part] of parts.entries()) {
+      const r = await beacon.send(part)
+      if (!r.ok) {
+        // What was not sent goes back into the composer (unless the user started a new draft).
+        const unsent = parts.slice(i).join('\n\n')
+        setText((t) => (t === '' ? unsent : t))
+        setError(errorText(r.error.code, r.error.message))
+        return
+      }
     }
   }
 
@@ -52,7 +59,6 @@ export function Composer(props: { roomName: string; blockedReason?: string; onSe
           placeholder={disabled ? '' : `Message ${props.roomName}`}
           value={text}
           rows={1}
-          maxLength={LIMITS.maxTextChars}
           disabled={disabled}
           onChange={(e) => {
             setText(e.target.value)
@@ -66,19 +72,26 @@ export function Composer(props: { roomName: string; blockedReason?: string; onSe
             }
           }}
         />
-        <button type="submit" className="icon-button send" aria-label="Send" disabled={disabled || text.trim() === ''}>
+        <button type="submit" className="icon-button send" aria-label="Send" disabled={disabled || parts.length === 0}>
           <Icon name="send" />
         </button>
       </div>
       <p id={hintId} className={error || disabled ? 'composer-hint warn' : 'composer-hint'} role={error ? 'alert' : undefined}>
-        <span>
-          {error ?? props.blockedReason ?? (
-            <>
-              <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line
-            </>
-          )}
-        </span>
-        {near ? <span className="counter">{`${text.length} / ${LIMITS.maxTextChars}`}</span> : null}
+        {error || disabled ? (
+          <span>{error ?? props.blockedReason}</span>
+        ) : parts.length > 1 ? (
+          <span>{`Long text: it will be sent as ${parts.length} messages.`}</span>
+        ) : (
+          // Only where there is a keyboard to press Shift+Enter on (not on phones).
+          <span className="keys-hint">
+            <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line
+          </span>
+        )}
+        {near ? (
+          <span className="counter">
+            {parts.length > 1 ? `${text.length.toLocaleString()} characters` : `${text.length} / ${LIMITS.maxTextChars}`}
+          </span>
+        ) : null}
       </p>
     </form>
   )

@@ -6,9 +6,7 @@ import { Icon } from './Icon.tsx'
 
 export function ConnectionBanner(props: { session: SessionState; onEnterPassword: () => void; onLeave: () => void }) {
   const banner = bannerFor(props.session)
-  const now = useNow(banner?.retryAt !== undefined)
   if (!banner) return null
-  const seconds = banner.retryAt !== undefined ? secondsUntil(banner.retryAt, now) : undefined
   return (
     <div
       key={banner.tone}
@@ -20,9 +18,7 @@ export function ConnectionBanner(props: { session: SessionState; onEnterPassword
       <div className="banner-text">
         <strong>{banner.title}</strong>
         {banner.detail ? <span> {banner.detail}</span> : null}
-        {seconds !== undefined ? (
-          <span className="countdown">{seconds > 0 ? ` Trying again in ${seconds} s…` : ' Trying again…'}</span>
-        ) : null}
+        {banner.retryAt !== undefined ? <Countdown key={banner.retryAt} retryAt={banner.retryAt} /> : null}
       </div>
       <div className="banner-actions">
         {banner.askPassword ? (
@@ -40,13 +36,13 @@ export function ConnectionBanner(props: { session: SessionState; onEnterPassword
   )
 }
 
-function useNow(active: boolean): number {
+/** Seconds until the next attempt, ticking; mounted afresh for each attempt (keyed by its moment). */
+function Countdown({ retryAt }: { retryAt: number }) {
   const [now, setNow] = useState(() => Date.now())
   useEffect(() => {
-    if (!active) return
-    setNow(Date.now())
     const t = setInterval(() => setNow(Date.now()), 250)
     return () => clearInterval(t)
-  }, [active])
-  return now
+  }, [])
+  const seconds = secondsUntil(retryAt, now)
+  return <span className="countdown">{seconds > 0 ? ` Trying again in ${seconds} s…` : ' Trying again…'}</span>
 }

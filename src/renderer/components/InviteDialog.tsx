@@ -1,6 +1,6 @@
 // "Invite": the address to type into "Join by address…", the browser link, and a QR code of the link.
 import QRCode from 'qrcode'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { ShareInfo } from '../../shared/bridge.ts'
 import { errorText } from '../state/connection.ts'
 import { useBridge } from '../state/use-app.ts'
@@ -11,7 +11,7 @@ export function InviteDialog(props: { roomName: string; onClose: () => void }) {
   const [info, setInfo] = useState<ShareInfo>()
   const [qr, setQr] = useState<string>()
   const [error, setError] = useState<string>()
-  const [copied, setCopied] = useState<string>()
+  const [copyStatus, setCopyStatus] = useState<string>()
 
   useEffect(() => {
     let alive = true
@@ -36,15 +36,6 @@ export function InviteDialog(props: { roomName: string; onClose: () => void }) {
     }
   }, [beacon])
 
-  const copy = async (label: string, text: string) => {
-    try {
-      await navigator.clipboard.writeText(text)
-      setCopied(label)
-    } catch {
-      setCopied(undefined)
-    }
-  }
-
   return (
     <Modal
       title={`Invite people to ${props.roomName}`}
@@ -63,10 +54,10 @@ export function InviteDialog(props: { roomName: string; onClose: () => void }) {
       ) : (
         <div className="invite">
           <div className="invite-text">
-            <ShareRow label="Address" value={info.address} onCopy={() => void copy('Address', info.address)} />
-            <ShareRow label="Web link" value={info.webUrl} onCopy={() => void copy('Web link', info.webUrl)} />
+            <ShareRow label="Address" value={info.address} onStatus={setCopyStatus} />
+            <ShareRow label="Web link" value={info.webUrl} onStatus={setCopyStatus} />
             <p className="muted small" role="status">
-              {copied ? `${copied} copied.` : 'Scan the code with a phone on the same network.'}
+              {copyStatus ?? 'Scan the code with a phone on the same network.'}
             </p>
           </div>
           {qr ? <img className="qr" src={qr} width={176} height={176} alt={`QR code of ${info.webUrl}`} /> : null}
@@ -81,16 +72,47 @@ export function InviteDialog(props: { roomName: string; onClose: () => void }) {
   )
 }
 
-function ShareRow(props: { label: string; value: string; onCopy: () => void }) {
+function ShareRow(props: { label: string; value: string; onStatus: (text: string) => void }) {
+  const input = useRef<HTMLInputElement>(null)
+  const copy = async () => {
+    const what = props.label.toLowerCase()
+    const ok = input.current ? await copyText(input.current) : false
+    props.onStatus(ok ? `${props.label} copied.` : `The ${what} is selected: press ${isMac() ? '⌘' : 'Ctrl+'}C to copy it.`)
+  }
   return (
     <div className="share-row">
       <span className="share-label">{props.label}</span>
       <div className="share-value">
-        <input readOnly value={props.value} aria-label={props.label} onFocus={(e) => e.target.select()} spellCheck={false} />
-        <button type="button" className="button small" onClick={props.onCopy} aria-label={`Copy ${props.label.toLowerCase()}`}>
+        <input ref={input} readOnly value={props.value} aria-label={props.label} onFocus={(e) => e.target.select()} spellCheck={false} />
+        <button type="button" className="button small" onClick={() => void copy()} aria-label={`Copy ${props.label.toLowerCase()}`}>
           Copy
         </button>
       </div>
     </div>
   )
 }
+
+/**
+ * Copy a read-only field's text. The Clipboard API exists only in secure contexts (the app, https,
+ * localhost): on a plain-http LAN page the text is selected and copied with execCommand, and when even
+ * that is refused it stays selected, focused, for the user to copy. Whether it was copied.
+ */
+async function copyText(field: HTMLInputElement): Promise<boolean> {
+  if (window.isSecureContext && navigator.clipboard) {
+    try {
+      await navigator.clipboard.writeText(field.value)
+      return true
+    } catch {
+      // refused (no permission, no focus): fall back to the selection
+    }
+  }
+  field.focus()
+  field.select()
+  try {
+    return document.execCommand('copy')
+  } catch {
+    return false
+  }
+}
+
+const isMac = () => /Mac|iPhone|iPad/.test(navigator.platform)

@@ -37,25 +37,28 @@ export function JoinDialog(props: {
     props.initialError ? passwordMessage(props.initialError) : undefined,
   )
   const [busy, setBusy] = useState(false)
-  const [check, setCheck] = useState(0)
-  const waiting = useRef(false)
+  // The join call went through and the session is now deciding: the dialog waits for its answer.
+  const [waiting, setWaiting] = useState(false)
   const passwordRef = useRef<HTMLInputElement>(null)
 
-  // After a successful call, watch the session: open closes the dialog, a refused password is said here.
   const { status, reason } = props.session.connection
   const { onClose } = props
-  useEffect(() => {
-    if (!waiting.current) return
-    if (status === 'connecting' || status === 'authenticating') return
-    waiting.current = false
+  const answered = waiting && status !== 'connecting' && status !== 'authenticating'
+  const refused = status === 'closed' && PASSWORD_ERRORS.has(reason)
+  // A refused password is said here, and the dialog stays; any other answer closes it.
+  if (answered && refused) {
+    setWaiting(false)
     setBusy(false)
-    if (status === 'closed' && PASSWORD_ERRORS.has(reason)) {
-      setPasswordError(passwordMessage(reason))
-      passwordRef.current?.select()
-      return
-    }
-    onClose()
-  }, [status, reason, onClose, check])
+    setPasswordError(passwordMessage(reason))
+  }
+  const done = answered && !refused
+  useEffect(() => {
+    if (done) onClose()
+  }, [done, onClose])
+  // A password error selects the password, so typing it again replaces it.
+  useEffect(() => {
+    if (passwordError) passwordRef.current?.select()
+  }, [passwordError])
 
   const submit = async () => {
     const target = props.mode === 'address' ? address.trim() : props.room!.target
@@ -67,19 +70,13 @@ export function JoinDialog(props: {
     const r = await beacon.joinRoom(target, password ? { password } : {})
     if (!r.ok) {
       setBusy(false)
-      if (PASSWORD_ERRORS.has(r.error.code)) {
-        setPasswordError(passwordMessage(r.error.code))
-        passwordRef.current?.focus()
-      } else if (props.mode === 'address') setAddressError(errorText(r.error.code, r.error.message))
+      if (PASSWORD_ERRORS.has(r.error.code)) setPasswordError(passwordMessage(r.error.code))
+      else if (props.mode === 'address') setAddressError(errorText(r.error.code, r.error.message))
       else setPasswordError(errorText(r.error.code, r.error.message))
       return
     }
     const s = r.value.connection
-    if (s.status === 'connecting' || s.status === 'authenticating') {
-      waiting.current = true // the effect above decides when the session moves on
-      setCheck((n) => n + 1)
-      return
-    }
+    if (s.status === 'connecting' || s.status === 'authenticating') return setWaiting(true)
     setBusy(false)
     if (s.status === 'closed' && PASSWORD_ERRORS.has(s.reason)) return setPasswordError(passwordMessage(s.reason))
     props.onClose()

@@ -1,26 +1,32 @@
-// Who is in the room.
+// Who is in the room: you first, then by name; two members with one name are told apart by a tag.
+import { useId } from 'react'
 import type { Member } from '../../shared/protocol.ts'
-import { hueOf, initials } from '../state/format.ts'
+import { identities } from '../state/identity.ts'
+import { Avatar } from './Avatar.tsx'
 
-export function MemberList(props: { members: readonly Member[]; you?: Member; id?: string }) {
-  const sorted = [...props.members].sort((a, b) =>
-    a.id === props.you?.id ? -1 : b.id === props.you?.id ? 1 : a.name.localeCompare(b.name),
-  )
+export function MemberList(props: { members: readonly Member[]; you?: Member; id?: string; hidden?: boolean }) {
+  const titleId = useId()
+  const youId = props.you?.id
+  const sorted = [...props.members].sort((a, b) => (a.id === youId ? -1 : b.id === youId ? 1 : a.name.localeCompare(b.name)))
+  const whoOf = identities(props.members)
   return (
-    <aside className="members-panel" id={props.id} aria-labelledby="members-title">
-      <h2 id="members-title" className="panel-title">
+    <aside className="members-panel" id={props.id} hidden={props.hidden} aria-labelledby={titleId}>
+      <h2 id={titleId} className="panel-title">
         Members <span className="count">{props.members.length}</span>
       </h2>
       <ul aria-label="Members" className="member-list">
-        {sorted.map((m) => (
-          <li key={m.id} className="member">
-            <span className="avatar small" style={{ '--hue': hueOf(m.id) } as React.CSSProperties} aria-hidden="true">
-              {initials(m.name)}
-            </span>
-            <span className="member-name">{m.name}</span>
-            {m.id === props.you?.id ? <span className="you-badge">you</span> : null}
-          </li>
-        ))}
+        {sorted.map((m) => {
+          const who = whoOf(m)
+          const self = m.id === youId
+          return (
+            <li key={m.id} className="member">
+              <Avatar name={who.name} id={m.id} self={self} small />
+              <span className="member-name">{who.name}</span>
+              {who.tag ? <span className="member-tag">· {who.tag}</span> : null}
+              {self ? <span className="you-badge">you</span> : null}
+            </li>
+          )
+        })}
       </ul>
     </aside>
   )

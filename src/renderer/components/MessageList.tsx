@@ -4,12 +4,14 @@
 // through `firstItemIndex`) down to "Beginning of the room".
 import { forwardRef, memo, useCallback, useEffect, useRef, useState, type HTMLAttributes } from 'react'
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso'
-import { dayLabel, fullTimeLabel, hueOf, initials, timeLabel } from '../state/format.ts'
+import { dayLabel, fullTimeLabel, timeLabel } from '../state/format.ts'
+import { whoLabel } from '../state/identity.ts'
 import { FIRST_ITEM_INDEX, nextFirstItemIndex } from '../state/scrollback.ts'
 import type { TimelineItem } from '../state/timeline.ts'
 import type { WindowState } from '../../shared/bridge.ts'
 import { errorText } from '../state/connection.ts'
 import { useBridge } from '../state/use-app.ts'
+import { Avatar } from './Avatar.tsx'
 import { Icon } from './Icon.tsx'
 import { MessageText } from './MessageText.tsx'
 
@@ -32,10 +34,12 @@ export function MessageList(props: {
   items: TimelineItem[]
   roomKey: string
   scrollToEndSignal: number
+  /** Told whether the reader is at the bottom (following) or scrolled up. */
+  onAtBottom?: (atBottom: boolean) => void
   /** Whether the room's beginning and its latest message are among the messages held. */
   window: WindowState
 }) {
-  const { items, window: held } = props
+  const { items, onAtBottom: reportAtBottom, window: held } = props
   const ref = useRef<VirtuosoHandle>(null)
   const beacon = useBridge()
   // Older pages go in front: move the first index by as many items, so the reader stays where they were.
@@ -52,9 +56,17 @@ export function MessageList(props: {
   // not count as "the reader scrolled up".
   const stick = useRef(true)
   const lastUserScroll = useRef(-Infinity)
-  const [following, setFollowing] = useState(true)
-  const [unseen, setUnseen] = useState(0)
-  const lastCount = useRef(items.length)
+  // How many items there were when the reader scrolled away; undefined while following.
+  const [leftAt, setLeftAt] = useState<number>()
+  const following = leftAt === undefined
+  const unseen = following ? 0 : Math.max(0, items.length - leftAt)
+  const count = useRef(items.length)
+  useEffect(() => {
+    count.current = items.length
+  })
+  useEffect(() => {
+    reportAtBottom?.(following)
+  }, [following, reportAtBottom])
 
   const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
     if (!(el instanceof HTMLElement)) return
@@ -67,35 +79,31 @@ export function MessageList(props: {
   const onAtBottom = useCallback((bottom: boolean) => {
     if (bottom) {
       stick.current = true
-      setFollowing(true)
+      setLeftAt(undefined)
     } else if (Date.now() - lastUserScroll.current < 1500) {
       stick.current = false
-      setFollowing(false)
+      setLeftAt((n) => n ?? count.current)
     } else if (stick.current) {
       ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
     }
   }, [])
 
-  // Count what arrived while scrolled up, for the "Jump to latest" button.
-  useEffect(() => {
-    const added = items.length - lastCount.current
-    lastCount.current = items.length
-    if (following) setUnseen(0)
-    else if (added > 0) setUnseen((n) => n + added)
-  }, [items.length, following])
-
   // Sending always brings the list to the bottom.
+  const [signal, setSignal] = useState(props.scrollToEndSignal)
+  if (signal !== props.scrollToEndSignal) {
+    setSignal(props.scrollToEndSignal)
+    setLeftAt(undefined)
+  }
   useEffect(() => {
     if (props.scrollToEndSignal === 0) return
     stick.current = true
-    setFollowing(true)
     ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
   }, [props.scrollToEndSignal])
 
   const followOutput = useCallback((): 'auto' | false => (stick.current ? 'auto' : false), [])
   const jump = () => {
     stick.current = true
-    setFollowing(true)
+    setLeftAt(undefined)
     ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'auto' })
   }
 
@@ -164,9 +172,7 @@ const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
     <div className={classes} data-own={item.own || undefined} aria-busy={item.status === 'sending' || undefined}>
       <div className="message-gutter" aria-hidden={!item.head || undefined}>
         {item.head ? (
-          <span className="avatar" style={{ '--hue': hueOf(item.from.id) } as React.CSSProperties} aria-hidden="true">
-            {initials(item.from.name)}
-          </span>
+          <Avatar name={item.who.name} id={item.from.id} self={item.own} />
         ) : (
           <time className="message-time-hover" dateTime={new Date(item.ts).toISOString()}>
             {time}
@@ -176,14 +182,15 @@ const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
       <div className="message-body">
         {item.head ? (
           <div className="message-meta">
-            <span className="message-sender">{item.from.name}</span>
+            <span className="message-sender">{item.who.name}</span>
+            {item.who.tag ? <span className="member-tag">· {item.who.tag}</span> : null}
             {item.own ? <span className="you-badge">you</span> : null}
             <time dateTime={new Date(item.ts).toISOString()} title={fullTimeLabel(item.ts)}>
               {time}
             </time>
           </div>
         ) : (
-          <span className="sr-only">{item.from.name}: </span>
+          <span className="sr-only">{whoLabel(item.who)}: </span>
         )}
         <MessageText text={item.text} />
         {item.status === 'sending' ? <span className="message-state">Sending…</span> : null}

@@ -1,11 +1,15 @@
 // A message's text: React text nodes and anchors only, so nothing in a message is ever parsed as HTML.
-// Links open in the system browser through the bridge (http, https and mailto only).
-import { memo } from 'react'
+// Links are http, https or mailto only (state/links.ts). The desktop app opens them through the bridge
+// (the system browser, the mail app); the browser build lets the browser follow them: web links in a new
+// tab, mail links in the mail app.
+import { memo, use } from 'react'
 import { splitLinks } from '../state/links.ts'
 import { useBridge } from '../state/use-app.ts'
+import { LinkModeContext } from './link-mode.ts'
 
 export const MessageText = memo(function MessageText({ text }: { text: string }) {
   const beacon = useBridge()
+  const mode = use(LinkModeContext)
   const parts = splitLinks(text)
   return (
     <p className="message-text">
@@ -17,12 +21,16 @@ export const MessageText = memo(function MessageText({ text }: { text: string })
             key={i}
             href={p.href}
             rel="noreferrer noopener"
-            target="_blank"
+            target={p.href.startsWith('mailto:') ? undefined : '_blank'}
             title={p.href}
-            onClick={(e) => {
-              e.preventDefault()
-              void beacon.openExternal(p.href)
-            }}
+            onClick={
+              mode === 'bridge'
+                ? (e) => {
+                    e.preventDefault()
+                    void beacon.openExternal(p.href)
+                  }
+                : undefined
+            }
           >
             {p.text}
           </a>

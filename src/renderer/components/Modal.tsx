@@ -1,14 +1,13 @@
 // A real modal dialog: <dialog> opened with showModal() (focus is trapped, the page behind is inert),
 // Escape closes it, focus returns to where it was.
-import { useEffect, useId, useRef, type ReactNode } from 'react'
+import { useEffect, useEffectEvent, useId, useRef, type ReactNode } from 'react'
 import { Icon } from './Icon.tsx'
 
 export function Modal(props: { title: string; description?: ReactNode; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   const descId = useId()
-  const onClose = useRef(props.onClose)
-  onClose.current = props.onClose
+  const onClose = useEffectEvent(() => props.onClose())
 
   useEffect(() => {
     const dialog = ref.current
@@ -16,7 +15,7 @@ export function Modal(props: { title: string; description?: ReactNode; onClose: 
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null
     if (!dialog.open) dialog.showModal()
     dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus()
-    const close = () => onClose.current()
+    const close = () => onClose()
     dialog.addEventListener('close', close)
     return () => {
       dialog.removeEventListener('close', close)

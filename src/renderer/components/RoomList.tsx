@@ -9,21 +9,29 @@ export function RoomList(props: {
   discovery: boolean
   hosting: boolean
   onJoin: (room: RoomListing) => void
+  /** Back to the room already joined (phone-sized windows show the list instead of it). */
+  onOpen: () => void
 }) {
   const headingId = useId()
   return (
-    <nav className="rooms" aria-labelledby={headingId}>
+    <section className="rooms" aria-labelledby={headingId}>
       <h2 id={headingId} className="panel-title">
         {props.discovery ? 'On your network' : 'Rooms'}
         {props.discovery ? <span className="live-dot" title="Looking for rooms" aria-hidden="true" /> : null}
       </h2>
       <ul aria-label="Rooms" className="room-list">
         {props.rooms.map((room) => (
-          <RoomRow key={room.id} room={room} current={room.id === props.currentRoomId} onJoin={() => props.onJoin(room)} />
+          <RoomRow
+            key={room.id}
+            room={room}
+            current={room.id === props.currentRoomId}
+            onJoin={() => props.onJoin(room)}
+            onOpen={props.onOpen}
+          />
         ))}
         {props.rooms.length === 0 ? (
-          // Inside the list (as no item) so the list is there, and says what to do, even when empty.
-          <li role="none" className="empty-state">
+          // Inside the list so the list is there, and says what to do, even when empty.
+          <li className="empty-state">
             {props.discovery
               ? props.hosting
                 ? 'No rooms on your network yet. Host one, or join by address.'
@@ -32,11 +40,11 @@ export function RoomList(props: {
           </li>
         ) : null}
       </ul>
-    </nav>
+    </section>
   )
 }
 
-function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => void }) {
+function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => void; onOpen: () => void }) {
   const { room } = props
   const nameId = useId()
   const metaId = useId()
@@ -63,7 +71,12 @@ function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => voi
         </span>
       </div>
       {props.current ? (
-        <span className="joined-badge">Joined</span>
+        <>
+          <span className="joined-badge wide-only">Joined</span>
+          <button type="button" className="button small primary narrow-only" onClick={props.onOpen} aria-describedby={nameId}>
+            Open
+          </button>
+        </>
       ) : (
         <button type="button" className="button small" onClick={props.onJoin} aria-describedby={nameId}>
           Join

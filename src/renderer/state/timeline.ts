@@ -3,6 +3,7 @@
 import type { OutboxEntry } from '../../shared/room-client.ts'
 import type { ChatMessage, Member } from '../../shared/protocol.ts'
 import { dayKey } from './format.ts'
+import { identities, type Who } from './identity.ts'
 
 /** Consecutive messages of one sender closer than this share one header. */
 export const GROUP_WINDOW_MS = 5 * 60_000
@@ -14,6 +15,8 @@ export type TimelineItem =
       key: string
       id: string
       from: Member
+      /** How the sender is named: their current name, tagged when another member shares it. */
+      who: Who
       text: string
       ts: number
       /** Starts a group: shows the sender's name and avatar. */
@@ -28,11 +31,17 @@ export interface TimelineInput {
   messages: readonly ChatMessage[]
   outbox: readonly OutboxEntry[]
   you?: Member
+  /** Who is in the room now: their current names label their earlier messages too. */
+  members?: readonly Member[]
   /** When the outbox entries are drawn (they have no timestamp of their own). */
   now: number
 }
 
-export function buildTimeline({ messages, outbox, you, now }: TimelineInput): TimelineItem[] {
+export function buildTimeline({ messages, outbox, you, members = [], now }: TimelineInput): TimelineItem[] {
+  const whoOf = identities(
+    you ? [...members, you] : members,
+    messages.map((m) => m.from),
+  )
   const items: TimelineItem[] = []
   let prevDay = ''
   let prevFrom = ''
@@ -51,6 +60,7 @@ export function buildTimeline({ messages, outbox, you, now }: TimelineInput): Ti
       key: `m:${m.id}`,
       id: m.id,
       from: m.from,
+      who: whoOf(m.from),
       text: m.text,
       ts: m.ts,
       head,

@@ -1,0 +1,19 @@
+// The tab title and its unread count: what others wrote while the reader was away (tab hidden, or the
+// message list scrolled up from the bottom). Pure.
+import type { ChatMessage } from '../../shared/protocol.ts'
+
+export const APP_TITLE = 'Beacon'
+
+/** "(3) Lunch · Beacon", "Lunch · Beacon", or "Beacon" outside a room. */
+export function tabTitle(room: string | undefined, unread: number): string {
+  const base = room ? `${room} · ${APP_TITLE}` : APP_TITLE
+  return unread > 0 ? `(${unread}) ${base}` : base
+}
+
+/** Messages from others after `seenSeq` (undefined: the reader is looking, nothing is unread). */
+export function unreadCount(messages: readonly ChatMessage[], seenSeq: number | undefined, youId: string | undefined): number {
+  if (seenSeq === undefined) return 0
+  let n = 0
+  for (let i = messages.length - 1; i >= 0 && messages[i]!.seq > seenSeq; i--) if (messages[i]!.from.id !== youId) n++
+  return n
+}
