@@ -51,8 +51,6 @@ export type HttpFailure = 'unreachable' | 'stream'
 const ABNORMAL = 1006
 const EVENTSOURCE_CLOSED = 2
 const POLL_RETRIES = 3
-/** Scrollback over HTTP: `GET /api/history?member=&before=&limit=`, answered with the `history` frame. */
-const HISTORY_ROUTE = '/api/history'
 
 /** `ws://host:port/ws` → `http://host:port`. */
 export function httpBase(wsUrl: string): string {
@@ -105,7 +103,10 @@ export class HttpSocket implements WebSocketLike {
       return
     }
     if (type === 'history') return void this.#history(data)
-    // `pong` is not carried: an HTTP member shows it is alive by its open stream or poll.
+    if (type === 'pong') {
+      if (this.#member) void this.#post(HTTP_ROUTES.pong, undefined).catch(() => {})
+      return
+    }
     const route = type === 'hello' ? HTTP_ROUTES.join : type === 'auth' ? HTTP_ROUTES.auth : type === 'send' ? HTTP_ROUTES.send : undefined
     if (!route) return
     this.#chain = this.#chain.then(() => this.#request(route, data))
@@ -145,13 +146,13 @@ export class HttpSocket implements WebSocketLike {
     if (route === HTTP_ROUTES.join || status >= 500) return this.#end(ABNORMAL, `http ${status}`)
   }
 
-  /** A scrollback page: fetched beside the stream, its answer handed on like any frame. */
+  /** A scrollback page (`GET /api/history?member=&before=&limit=`): fetched beside the stream, handed on like any frame. */
   async #history(data: string): Promise<void> {
     if (!this.#member) return
     const { before, limit } = JSON.parse(data) as { before?: unknown; limit?: unknown }
     const query = `member=${encodeURIComponent(this.#member)}&before=${Number(before)}${limit === undefined ? '' : `&limit=${Number(limit)}`}`
     try {
-      const res = await this.#deps.fetch(`${this.#base}${HISTORY_ROUTE}?${query}`, { cache: 'no-store' })
+      const res = await this.#deps.fetch(`${this.#base}${HTTP_ROUTES.history}?${query}`, { cache: 'no-store' })
       const answer = JSON.parse(await res.text()) as { type?: string; frames?: unknown[] }
       for (const f of answer.frames ?? [answer]) this.#dispatch(f)
     } catch {
