@@ -4,7 +4,7 @@
 // every interface's address in one A record set (#52, #66), cannot update a TXT record in place, stop on a
 // name conflict with no event, never report a crashed host (#45), and do not expose a packet's source
 // address (needed when a host's only interface is loopback). Speaking DNS-SD over its socket layer closes
-// those holes. multicast-dns is declared at the version bonjour-service depends on, so one copy is installed.
+// those holes. bonjour-service stays a devDependency, used only by the interop tests (test/lan/interop.test.ts).
 import { createRequire } from 'node:module'
 import type { LinkAddress } from './interfaces.ts'
 
