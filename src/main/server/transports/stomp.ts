@@ -128,6 +128,8 @@ function refuseBusy(ws: WebSocket): void {
     ),
   )
   ws.close(ERRORS.busy.close, 'busy')
+  // Uncounted, so it may not linger waiting for the client's half of the closing handshake.
+  setTimeout(() => ws.terminate(), 1000).unref()
 }
 
 class StompConnection {
