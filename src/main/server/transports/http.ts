@@ -67,6 +67,7 @@ export class HttpGateway implements MemberHost {
     return ROUTES.has(pathname)
   }
 
+  /** Refusals answer their code's status from the error table; 403, 405, 415, 404 and 410 are HTTP's own answers. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#opts.ownNames))
       return send(res, 403, errorBody('bad_frame', 'origin not allowed'))
@@ -143,7 +144,7 @@ export class HttpGateway implements MemberHost {
       return send(res, statusOf(sync[0]!), `{"frames":[${sync.join(',')}]}`)
     }
     const json = await reply
-    if (json === undefined) return send(res, 503, errorBody('host_stopped', 'no answer from the room: try again'))
+    if (json === undefined) return refuse(res, 'host_stopped', 'no answer from the room: try again')
     send(res, json.startsWith('{"type":"welcome"') ? 200 : statusOf(json), `{"frames":[${json}]}`)
   }
 
@@ -157,8 +158,7 @@ export class HttpGateway implements MemberHost {
       return send(res, statusOf(sync[0]!), `{"frames":[${sync.join(',')}]}`)
     }
     const json = await acked
-    if (json === undefined)
-      return send(res, 503, errorBody('host_stopped', 'not acknowledged: send it again (it is not stored twice)', frame.id))
+    if (json === undefined) return refuse(res, 'host_stopped', 'not acknowledged: send it again (it is not stored twice)', frame.id)
     send(res, json.startsWith('{"type":"ack"') ? 200 : statusOf(json), `{"frames":[${json}]}`)
   }
 
@@ -192,7 +192,7 @@ export class HttpGateway implements MemberHost {
 
   #stream(req: IncomingMessage, res: ServerResponse, member: HttpMember, position: string | string[] | undefined): void {
     const after = parsePosition(position)
-    if (after === null) return send(res, 400, errorBody('bad_frame', 'Last-Event-ID / after must be a seq'))
+    if (after === null) return refuse(res, 'bad_frame', 'Last-Event-ID / after must be a seq')
     const release = this.#take(member.remoteAddress)
     if (!release) return refuse(res, 'busy', 'too many open streams and polls from this address or in all')
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' })
@@ -207,7 +207,7 @@ export class HttpGateway implements MemberHost {
 
   #poll(_req: IncomingMessage, res: ServerResponse, member: HttpMember, position: string | undefined, wait: boolean): void {
     const after = parsePosition(position)
-    if (after === null) return send(res, 400, errorBody('bad_frame', 'after must be a seq'))
+    if (after === null) return refuse(res, 'bad_frame', 'after must be a seq')
     // Short polls count too while they are answered: a replay is work and memory whatever the wait.
     const release = this.#take(member.remoteAddress)
     if (!release) return refuse(res, 'busy', 'too many open streams and polls from this address or in all')
@@ -239,23 +239,23 @@ export class HttpGateway implements MemberHost {
     const body = await drain(req, this.#limits.maxBodyBytes)
     if (body === undefined) {
       res.setHeader('Connection', 'close')
-      send(res, 413, errorBody('too_large', `body larger than ${this.#limits.maxBodyBytes} bytes`))
+      refuse(res, 'too_large', `body larger than ${this.#limits.maxBodyBytes} bytes`)
       return undefined
     }
     let raw: unknown
     try {
       raw = JSON.parse(body)
     } catch {
-      send(res, 400, errorBody('bad_frame', 'body is not JSON'))
+      refuse(res, 'bad_frame', 'body is not JSON')
       return undefined
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      send(res, 400, errorBody('bad_frame', 'body must be a JSON object'))
+      refuse(res, 'bad_frame', 'body must be a JSON object')
       return undefined
     }
     const given = (raw as { type?: unknown }).type
     if (given !== undefined && given !== type) {
-      send(res, 400, errorBody('bad_frame', `expected a ${type} frame here`))
+      refuse(res, 'bad_frame', `expected a ${type} frame here`)
       return undefined
     }
     const parsed = parseClientFrame(JSON.stringify({ ...raw, type }))
