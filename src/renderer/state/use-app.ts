@@ -1,6 +1,7 @@
 // The React binding of the app model: one reducer fed by a snapshot and then by bridge events.
 import { createContext, useContext, useEffect, useReducer, useState } from 'react'
-import { BRIDGE_EVENT_NAMES, type BeaconBridge, type BridgeEvent, type BridgeListeners } from '../../shared/bridge.ts'
+import type { BeaconBridge } from '../../shared/bridge.ts'
+import { BRIDGE_EVENT_NAMES, type BridgeEvent, type BridgeListeners } from '../../shared/bridge-events.ts'
 import type { ErrorCode } from '../../shared/errors.ts'
 import { appReducer, initialState, type AppAction, type AppState } from './app.ts'
 import { nextExpiry } from './typing.ts'
