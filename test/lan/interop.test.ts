@@ -84,6 +84,11 @@ describe('interop with Avahi', { skip: skipAvahi }, () => {
     for (const pair of [`"id=${host.id}"`, '"v=1"', '"room=Lunch v1.2"', '"n=0"', '"pw=0"'])
       assert.ok(txt.includes(pair), `${pair} in ${txt}`)
 
+    // Avahi's resolver asks for the SRV and TXT records alone: that must never look like a conflict.
+    assert.deepEqual(
+      host.proc.events.filter((e) => e.event === 'advertised').map((e) => e.name),
+      ['Lunch v1.2'],
+    )
     const live = await browse.waitFor((e) => e.event === 'text' && e.line === '#live', WAIT_MS, 'the -rpt dump ended')
     const mark = browse.events.indexOf(live)
     await host.proc.kill('SIGTERM')

@@ -2,6 +2,7 @@
 // ws:// URL) resolve to the same RoomInfo a browser would list, through `GET /api/room`.
 import { BeaconError } from '../../shared/errors.ts'
 import { DEFAULT_ROOM_PORT, DISCOVERY, type RoomAddress, type RoomInfo } from '../../shared/discovery.ts'
+import { normalizeName } from '../../shared/text.ts'
 import { probeRoom } from './probe.ts'
 
 /** `host:port` / URL → address and port; undefined for anything else. */
@@ -33,11 +34,12 @@ export async function roomByAddress(input: string, timeoutMs: number = DISCOVERY
     throw new BeaconError(code, `no Beacon room at ${target.address}:${target.port} (${r.reason})`)
   }
   const s = r.summary
+  const name = normalizeName(s.name) || 'Room' // whatever answers there is shown to a person: cleaned
   return {
     id: s.id,
-    name: s.name,
-    roomName: s.name,
-    host: s.host,
+    name,
+    roomName: name,
+    host: normalizeName(s.host),
     members: s.members,
     passwordRequired: s.passwordRequired,
     addresses: [target],
