@@ -2,8 +2,9 @@
 // through the same Session as beacon.v1 — same hello rules, password check, rate limit, dedupe and seq
 // order. CONNECT becomes `hello` (login = display name); in a password room the host answers its own
 // challenge from `passcode` by deriving the key with the room's salt and iterations, so the stored key is
-// checked as for everyone else (derivations metered by passcode-gate.ts; a wrong one closes 4001). SEND to /topic/room becomes `send`; a `receipt` is answered only once
-// the room has stored the message (its ack); MESSAGE frames go to every subscription of the room topic.
+// checked as for everyone else (derivations metered by passcode-gate.ts; a wrong one closes 4001). SEND to
+// /topic/room becomes `send`; a `receipt` is answered only once the room has stored the message (its ack);
+// MESSAGE frames go to every subscription of the room topic. Every header the host writes is escaped.
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
