@@ -10,8 +10,11 @@ import assert from 'node:assert/strict'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import type { Peer } from '../../src/main/server/room.ts'
+import { WS_PATH } from '../../src/shared/protocol.ts'
+import type { RoomClient } from '../../src/shared/room-client.ts'
 import { chromiumMissing, DesktopInstance, launchChromium, type InstanceOptions } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
+import { nodeClient } from '../integration/transports-lib.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
 const WAIT = { timeout: 15_000 }
@@ -37,6 +40,17 @@ async function testRoom(name: string): Promise<RoomServer> {
     rmSync(dir, { recursive: true, force: true })
   })
   return server
+}
+
+/** A real member of `server` (a Node RoomClient over WebSocket) and the messages it receives. */
+function member(
+  server: RoomServer,
+  name: string,
+  clientId: string,
+): { client: RoomClient; messages: { text: string; from: { name: string } }[] } {
+  const m = nodeClient(`ws://127.0.0.1:${server.port}${WS_PATH}`, name, clientId)
+  cleanup.push(() => m.client.close())
+  return m
 }
 
 function botPeer(name: string): Peer {
@@ -204,5 +218,120 @@ describe('the chat UI', { skip }, () => {
     await p.emulateMedia({ colorScheme: 'light' })
     await me.reload()
     await expect.poll(theme).toBe('dark')
+  })
+
+  it('sends a long paste whole, as several messages in order, and says so before sending', async () => {
+    const server = await testRoom('Long')
+    const reader = member(server, 'Reader', 'reader-1')
+    const me = await start({ name: 'Pia' })
+    const p = me.page
+    await joinByAddress(p, `127.0.0.1:${server.port}`)
+    const paragraph = (i: number) => `Part ${i}: ` + 'all work and no play makes a long paste '.repeat(50).trim()
+    const text = Array.from({ length: 9 }, (_, i) => paragraph(i + 1)).join('\n\n') // 18,000+ characters
+    await composer(p).fill(text)
+    await expect(p.getByText(/it will be sent as \d+ messages/)).toBeVisible()
+    await expect(composer(p)).toHaveValue(text) // nothing cut off while typing or pasting
+    await composer(p).press('Enter')
+    await expect(composer(p)).toHaveValue('')
+    const fromPia = () => reader.messages.filter((m) => m.from.name === 'Pia').map((m) => m.text)
+    await expect.poll(() => fromPia().join('\n\n'), WAIT).toBe(text)
+    assert.ok(fromPia().length >= 5, `${fromPia().length} messages`)
+    await shot(p, 'ui-long-paste')
+  })
+
+  it('tells two members with one name apart, shows renames on earlier messages, and gives you one colour in every room', async () => {
+    const lunch = await testRoom('Lunch')
+    const tea = await testRoom('Tea')
+    const ann1 = member(lunch, 'Ann', 'ann-one')
+    const ann2 = member(lunch, 'Ann', 'ann-two')
+    const me = await start({ name: 'Lee' })
+    const p = me.page
+    await joinByAddress(p, `127.0.0.1:${lunch.port}`)
+    ann1.client.send('first Ann here')
+    ann2.client.send('second Ann here')
+    await composer(p).fill('before my rename')
+    await composer(p).press('Enter')
+    await expect(messages(p).getByText('second Ann here')).toBeVisible(WAIT)
+    // Both Anns carry a tag from their member id, in the messages and in the member list.
+    await expect(messages(p).getByText(/^· [\w-]{4}$/)).toHaveCount(2)
+    const people = p.getByRole('list', { name: 'Members' })
+    await expect(people.getByRole('listitem').filter({ hasText: /Ann\s*· [\w-]{4}/ })).toHaveCount(2)
+    // A rename shows on the messages sent before it, and the tags go once the names differ.
+    ann1.client.rename('Annie')
+    await expect(messages(p).getByText('Annie', { exact: true })).toBeVisible(WAIT)
+    await expect(messages(p).getByText(/^· [\w-]{4}$/)).toHaveCount(0)
+    await p.getByRole('button', { name: /Settings/ }).click()
+    const settings = p.getByRole('dialog', { name: 'Settings' })
+    await settings.getByRole('textbox', { name: 'Display name' }).fill('Leo')
+    await settings.getByRole('button', { name: 'Save' }).click()
+    await expect(messages(p).getByText('Leo', { exact: true })).toBeVisible(WAIT)
+    await expect(messages(p).getByText('Lee', { exact: true })).toHaveCount(0)
+    // Your avatar: the same colour in the footer, the member list and your messages, here and in another room.
+    const colour = (where: ReturnType<Page['getByRole']>) =>
+      where
+        .getByText('LE', { exact: true })
+        .first()
+        .evaluate((e) => getComputedStyle(e).backgroundColor)
+    const footer = p.getByRole('button', { name: /Settings/ })
+    const own = await colour(footer)
+    assert.equal(await colour(people), own)
+    assert.equal(await colour(messages(p)), own)
+    await p.getByRole('button', { name: 'Leave' }).click()
+    await joinByAddress(p, `127.0.0.1:${tea.port}`)
+    await composer(p).fill('tea for me')
+    await composer(p).press('Enter')
+    await expect(messages(p).getByText('tea for me')).toBeVisible(WAIT)
+    assert.equal(await colour(messages(p)), own)
+    assert.equal(await colour(p.getByRole('list', { name: 'Members' })), own)
+  })
+
+  it('shows the unread count in the tab title while scrolled up or hidden, a focus ring on the messages, and no transport name', async () => {
+    const server = await testRoom('Busy')
+    const me = await start({ name: 'Max' })
+    const p = me.page
+    await joinByAddress(p, `127.0.0.1:${server.port}`)
+    await expect.poll(() => p.title()).toBe('Busy · Beacon')
+    await expect(p.getByRole('region', { name: 'Room Busy' })).not.toContainText(/websocket|sse|polling/i)
+    const bot = botPeer('Bot')
+    for (let i = 1; i <= 80; i++) server.room.post(bot, { type: 'send', id: `b${i}`, text: `line ${i}` }, () => true)
+    await expect(messages(p).getByText('line 80', { exact: true })).toBeVisible(WAIT)
+    // Keyboard focus on the message log is visible, whatever react-virtuoso sets inline.
+    for (let i = 0; i < 20 && !(await messages(p).evaluate((e) => e === document.activeElement)); i++) await p.keyboard.press('Tab')
+    await expect(messages(p)).toBeFocused()
+    const ring = await messages(p).evaluate((e) => ({ style: getComputedStyle(e).outlineStyle, width: getComputedStyle(e).outlineWidth }))
+    assert.notEqual(ring.style, 'none')
+    assert.notEqual(ring.width, '0px')
+    await p.keyboard.press('Home')
+    await expect(p.getByRole('button', { name: 'Jump to latest' })).toBeVisible(WAIT)
+    server.room.post(bot, { type: 'send', id: 'u1', text: 'unread one' }, () => true)
+    server.room.post(bot, { type: 'send', id: 'u2', text: 'unread two' }, () => true)
+    await expect.poll(() => p.title(), WAIT).toBe('(2) Busy · Beacon')
+    await p.getByRole('button', { name: /new|Jump to latest/ }).click()
+    await expect.poll(() => p.title(), WAIT).toBe('Busy · Beacon')
+    // A hidden tab counts too, and clears when shown again.
+    const setHidden = (hidden: boolean) =>
+      p.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h })
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') })
+        document.dispatchEvent(new Event('visibilitychange'))
+      }, hidden)
+    await setHidden(true)
+    server.room.post(bot, { type: 'send', id: 'h1', text: 'while hidden' }, () => true)
+    await expect.poll(() => p.title(), WAIT).toBe('(1) Busy · Beacon')
+    await setHidden(false)
+    await expect.poll(() => p.title(), WAIT).toBe('Busy · Beacon')
+    await p.getByRole('button', { name: 'Leave' }).click()
+    await expect.poll(() => p.title()).toBe('Beacon')
+  })
+
+  it('opens mail links through the app as well as web links', async () => {
+    const server = await testRoom('Mail')
+    const me = await start({ name: 'Ola' })
+    const p = me.page
+    await joinByAddress(p, `127.0.0.1:${server.port}`)
+    server.room.post(botPeer('Chef'), { type: 'send', id: 'm1', text: 'questions to mailto:chef@example.com please' }, () => true)
+    await messages(p).getByRole('link', { name: 'mailto:chef@example.com' }).click()
+    await expect.poll(() => me.openedExternally).toEqual(['mailto:chef@example.com'])
+    assert.equal(p.url(), me.url, 'the window did not navigate')
   })
 })

@@ -7,7 +7,12 @@ import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { appReducer, inRoom, initialState } from '../../src/renderer/state/app.ts'
 import { bannerFor, composerBlockedReason, errorText, secondsUntil } from '../../src/renderer/state/connection.ts'
 import { dayLabel, initials } from '../../src/renderer/state/format.ts'
+import { splitMessage } from '../../src/renderer/state/compose.ts'
+import { identities, whoLabel } from '../../src/renderer/state/identity.ts'
 import { safeHref, splitLinks } from '../../src/renderer/state/links.ts'
+import { tabTitle, unreadCount } from '../../src/renderer/state/unread.ts'
+import { LIMITS } from '../../src/shared/limits.ts'
+import { utf8Length } from '../../src/shared/text.ts'
 import { mergeMessages } from '../../src/renderer/state/messages.ts'
 import { applyRoomEvent } from '../../src/renderer/state/rooms.ts'
 import { resolveTheme } from '../../src/renderer/state/theme.ts'
@@ -280,5 +285,92 @@ describe('theme and formatting', () => {
     assert.equal(initials('Ana Lima'), 'AL')
     assert.equal(initials('bo'), 'BO')
     assert.equal(initials('  '), '?')
+  })
+})
+
+describe('a long message', () => {
+  const fits = (p: string) => p.length <= LIMITS.maxTextChars && utf8Length(p) <= LIMITS.maxTextBytes
+  const words = (t: string) => t.split(/\s+/).filter(Boolean)
+
+  it('is sent whole: every word, in order, in parts the room accepts, split between paragraphs', () => {
+    const paragraph = (i: number) => `Paragraph ${i}. ` + 'lorem ipsum dolor sit amet '.repeat(40).trim()
+    const text = Array.from({ length: 12 }, (_, i) => paragraph(i)).join('\n\n')
+    assert.ok(text.length > 2 * LIMITS.maxTextChars)
+    const parts = splitMessage(text)
+    assert.equal(parts.length, 4) // three paragraphs (3,280 characters) each
+    assert.ok(parts.every(fits))
+    assert.deepEqual(words(parts.join(' ')), words(text))
+    for (const p of parts) assert.match(p, /^Paragraph \d+\./, 'each part starts at a paragraph')
+  })
+  it('splits one long line at spaces, and text without any anywhere but inside a character', () => {
+    const line = 'word '.repeat(2000).trim()
+    const parts = splitMessage(line)
+    assert.ok(parts.every(fits) && parts.every((p) => !p.startsWith(' ') && !p.endsWith(' ')))
+    assert.deepEqual(words(parts.join(' ')), words(line))
+    const emoji = '😀'.repeat(3000) // 6,000 UTF-16 units, 12,000 bytes: no boundary, and no half emoji
+    const cut = splitMessage(emoji)
+    assert.ok(cut.length === 2 && cut.every(fits))
+    assert.equal(cut.join(''), emoji)
+    assert.ok(cut.every((p) => !/^[\udc00-\udfff]|[\ud800-\udbff]$/.test(p)))
+  })
+  it('keeps to the byte limit too, for scripts of three bytes a character', () => {
+    const text = '漢字かな '.repeat(1500) // 7,500 units, 19,500 bytes
+    const parts = splitMessage(text, LIMITS.maxTextChars, 4000)
+    assert.ok(parts.every((p) => utf8Length(p) <= 4000))
+    assert.equal(parts.join(' ').replace(/\s+/g, ' ').trim(), text.trim())
+  })
+  it('leaves a message that fits alone, and sends nothing for blank text', () => {
+    assert.deepEqual(splitMessage('  hello\nthere '), ['  hello\nthere '])
+    assert.deepEqual(splitMessage(' \n '), [])
+  })
+})
+
+describe('who is who', () => {
+  it('tags members who share a name, and only them', () => {
+    const who = identities([
+      { id: '3f2aXYZ', name: 'Ann' },
+      { id: '9c1dQRS', name: 'ann' },
+      { id: 'b0', name: 'Bo' },
+    ])
+    assert.equal(whoLabel(who({ id: '3f2aXYZ', name: 'Ann' })), 'Ann · 3f2a')
+    assert.equal(whoLabel(who({ id: '9c1dQRS', name: 'ann' })), 'ann · 9c1d')
+    assert.deepEqual(who({ id: 'b0', name: 'Bo' }), { name: 'Bo' })
+  })
+  it('names a sender by their current name, also on messages sent before a rename', () => {
+    const who = identities([{ id: 'a1', name: 'Annie' }], [{ id: 'a1', name: 'Ann' }])
+    assert.deepEqual(who({ id: 'a1', name: 'Ann' }), { name: 'Annie' })
+    // Someone who left keeps the name of their latest message.
+    const gone = identities(
+      [],
+      [
+        { id: 'x', name: 'Old' },
+        { id: 'x', name: 'New' },
+      ],
+    )
+    assert.deepEqual(gone({ id: 'x', name: 'Old' }), { name: 'New' })
+  })
+  it('labels the timeline with those names', () => {
+    const items = buildTimeline({
+      messages: [msg(1, { id: 'a1', name: 'Ann' }), msg(2, { id: 'a2', name: 'Ann' })],
+      outbox: [],
+      members: [
+        { id: 'a1', name: 'Ann' },
+        { id: 'a2', name: 'Ann' },
+      ],
+      now: T0,
+    })
+    const labels = items.flatMap((i) => (i.kind === 'message' ? [whoLabel(i.who)] : []))
+    assert.deepEqual(labels, ['Ann · a1', 'Ann · a2'])
+  })
+})
+
+describe('the tab title', () => {
+  it('shows the room and what others wrote while the reader was away', () => {
+    const log = [msg(1, ana), msg(2, bo), msg(3, ana), msg(4, bo)]
+    assert.equal(unreadCount(log, undefined, 'a'), 0, 'looking: nothing unread')
+    assert.equal(unreadCount(log, 1, 'a'), 2, 'own messages do not count')
+    assert.equal(tabTitle('Lunch', 2), '(2) Lunch · Beacon')
+    assert.equal(tabTitle('Lunch', 0), 'Lunch · Beacon')
+    assert.equal(tabTitle(undefined, 0), 'Beacon')
   })
 })

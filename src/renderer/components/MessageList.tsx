@@ -56,13 +56,14 @@ export function MessageList(props: {
   // not count as "the reader scrolled up".
   const stick = useRef(true)
   const lastUserScroll = useRef(-Infinity)
-  // How many items there were when the reader scrolled away; undefined while following.
-  const [leftAt, setLeftAt] = useState<number>()
+  // The last item when the reader scrolled away (older pages loading in front do not count as new);
+  // undefined while following.
+  const [leftAt, setLeftAt] = useState<string>()
   const following = leftAt === undefined
-  const unseen = following ? 0 : Math.max(0, items.length - leftAt)
-  const count = useRef(items.length)
+  const unseen = following ? 0 : countAfter(items, leftAt)
+  const lastKey = useRef(items.at(-1)?.key ?? '')
   useEffect(() => {
-    count.current = items.length
+    lastKey.current = items.at(-1)?.key ?? ''
   })
   useEffect(() => {
     reportAtBottom?.(following)
@@ -82,7 +83,7 @@ export function MessageList(props: {
       setLeftAt(undefined)
     } else if (Date.now() - lastUserScroll.current < 1500) {
       stick.current = false
-      setLeftAt((n) => n ?? count.current)
+      setLeftAt((k) => k ?? lastKey.current)
     } else if (stick.current) {
       ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
     }
@@ -143,6 +144,16 @@ export function MessageList(props: {
       ) : null}
     </div>
   )
+}
+
+/** Messages after the item keyed `key` (none when it is gone from the list). */
+function countAfter(items: readonly TimelineItem[], key: string): number {
+  let n = 0
+  for (let i = items.length - 1; i >= 0; i--) {
+    if (items[i]!.key === key) return n
+    if (items[i]!.kind === 'message') n++
+  }
+  return 0
 }
 
 const itemKey = (_: number, item: TimelineItem) => item.key
