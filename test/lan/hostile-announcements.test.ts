@@ -34,11 +34,21 @@ function announce(label: string, txt: string[], port: number, addresses: string[
 }
 const response = (answers: MdnsRecord[]): MdnsPacket => ({ type: 'response', flags: 1 << 10, answers })
 const send = (peer: Proc, p: MdnsPacket) => peer.send(JSON.stringify({ send: p }))
-/** The browser at `from` is listening once the attacker hears its first query (and a second browser soon after). */
+/** The browser at `from` is listening once the attacker hears its first query. */
 async function browsing(attacker: Proc, from: string): Promise<void> {
   const q = (e: Ev) => e.event === 'packet' && e.from === from && (e.packet as MdnsPacket).type === 'query'
   await attacker.waitFor(q, WAIT_MS, `a query from ${from}`)
-  await sleep(1000)
+}
+
+/** Announce every second, as a persistent attacker would, until `until` settles. */
+async function announcing<T>(attacker: Proc, packet: MdnsPacket, until: Promise<T>): Promise<T> {
+  send(attacker, packet)
+  const timer = setInterval(() => send(attacker, packet), 1000)
+  try {
+    return await until
+  } finally {
+    clearInterval(timer)
+  }
 }
 const summary = (id: string, name: string, host: string) =>
   JSON.stringify({ protocol: 1, id, name, host, epoch: 'e', seq: 0, members: 0, passwordRequired: false })
@@ -63,9 +73,12 @@ describe('hostile announcements', { skip }, () => {
     const json = lab.beacon(b, ['rooms', '--json'])
     const packet = response(announce('Lunch', ['v=1', 'id=nasty-1', `room=${nasty}`, 'host=\u001b[2J'], 4801, ['198.18.121.1']))
     await browsing(attacker, '198.18.121.2')
-    send(attacker, packet)
-    const up = roomOf(await json.waitFor((e) => e.event === 'up', WAIT_MS, 'room listed'))
-    const line = await text.waitFor((e) => e.event === 'text', WAIT_MS, 'a printed line')
+    const listed = Promise.all([
+      json.waitFor((e) => e.event === 'up', WAIT_MS, 'room listed'),
+      text.waitFor((e) => e.event === 'text', WAIT_MS, 'a printed line'),
+    ])
+    const [upEvent, line] = await announcing(attacker, packet, listed)
+    const up = roomOf(upEvent)
     send(attacker, packet)
     await sleep(500)
     const printed = text.events.filter((e) => e.event === 'text').map((e) => String(e.line))
@@ -90,8 +103,14 @@ describe('hostile announcements', { skip }, () => {
     const rooms = lab.beacon(b, ['rooms', '--json'])
     await browsing(attacker, '198.18.122.2')
     const bad = ['127.0.0.1', '0.0.0.0', '255.255.255.255', '224.0.0.1', '203.0.113.9', '198.18.123.7']
-    send(attacker, response(announce('Addresses', ['v=1', 'id=addr-1', 'room=Addresses'], port, [...bad, '198.18.122.1'])))
-    const up = roomOf(await rooms.waitFor((e) => e.event === 'up', WAIT_MS, 'room listed'))
+    const packet = response(announce('Addresses', ['v=1', 'id=addr-1', 'room=Addresses'], port, [...bad, '198.18.122.1']))
+    const up = roomOf(
+      await announcing(
+        attacker,
+        packet,
+        rooms.waitFor((e) => e.event === 'up', WAIT_MS, 'room listed'),
+      ),
+    )
     assert.deepEqual(up.addresses, [{ address: '198.18.122.1', port }])
     await sleep(DISCOVERY.livenessIntervalMs + 500) // a liveness round too
     assert.deepEqual(
