@@ -56,8 +56,15 @@ describe('the browser client on a phone', { skip }, () => {
 
   it('reaches the room list and settings from inside the room, by touch or keyboard, and back', async () => {
     const p = await phone('Ivy')
-    // No Shift+Enter on a phone: no hint about it.
+    // No Shift+Enter on a phone: no hint about it; Enter starts a new line, the Send button sends.
     await expect(p.getByText('for a new line')).toBeHidden()
+    const box = p.getByRole('textbox', { name: 'Message' })
+    await box.fill('two')
+    await box.press('Enter')
+    await box.pressSequentially('lines')
+    await expect(box).toHaveValue('two\nlines')
+    await p.getByRole('button', { name: 'Send' }).click()
+    await expect(p.getByRole('log', { name: 'Messages' }).getByText('two\nlines')).toBeVisible(WAIT)
     await p.screenshot({ path: `${SHOTS}/ui-phone-chat.png` })
     // The members button controls a panel that exists, shown or not.
     const people = p.getByRole('button', { name: /People/ })
@@ -71,6 +78,7 @@ describe('the browser client on a phone', { skip }, () => {
     await p.keyboard.press('Enter')
     const rooms = p.getByRole('list', { name: 'Rooms' })
     await expect(rooms).toBeVisible()
+    await expect(rooms.getByRole('button', { name: 'Open' })).toBeFocused()
     await expect(p.getByRole('textbox', { name: 'Message' })).toBeHidden()
     await p.screenshot({ path: `${SHOTS}/ui-phone-rooms.png` })
     await focusByTab(p, p.getByRole('button', { name: /Settings/ }))
@@ -80,7 +88,7 @@ describe('the browser client on a phone', { skip }, () => {
     // Still in the room: it is there to open again, with what was written.
     await focusByTab(p, rooms.getByRole('button', { name: 'Open' }))
     await p.keyboard.press('Enter')
-    await expect(p.getByRole('textbox', { name: 'Message' })).toBeVisible()
+    await expect(box).toBeFocused()
     await p.context().close()
   })
 
@@ -117,7 +125,7 @@ describe('the browser client on a phone', { skip }, () => {
     const p = await phone('Kai')
     const box = p.getByRole('textbox', { name: 'Message' })
     await box.fill('menu at https://example.com/menu or write to mailto:chef@example.com')
-    await box.press('Enter')
+    await p.getByRole('button', { name: 'Send' }).click()
     const log = p.getByRole('log', { name: 'Messages' })
     const web = log.getByRole('link', { name: 'https://example.com/menu' })
     const mail = log.getByRole('link', { name: 'mailto:chef@example.com' })

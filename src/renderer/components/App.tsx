@@ -82,6 +82,18 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   const showChat = inRoom(session)
   // Phone-sized windows show one column: the room list can be looked at without leaving the room.
   const [browsing, setBrowsing] = useState(false)
+  const shell = useRef<HTMLElement>(null)
+  const wasBrowsing = useRef(false)
+  // The control that switched views is gone with its view: put focus where the reader now is.
+  useEffect(() => {
+    if (browsing === wasBrowsing.current) return
+    wasBrowsing.current = browsing
+    const candidates = browsing ? ['.sidebar [aria-current] button', '.sidebar button'] : ['.main textarea:enabled', '.main [role=log]']
+    for (const c of candidates) {
+      const el = shell.current?.querySelector<HTMLElement>(c)
+      if (el) return el.focus()
+    }
+  }, [browsing])
   const enterRoom = useCallback((t: JoinTarget) => {
     setTarget(t)
     setBrowsing(false)
@@ -140,7 +152,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
 
   return (
     // One main landmark around both panes: on a phone only one of them shows, and either is the page.
-    <main className="app" data-view={showChat && !browsing ? 'chat' : 'rooms'}>
+    <main className="app" data-view={showChat && !browsing ? 'chat' : 'rooms'} ref={shell}>
       <nav className="sidebar" aria-label="Rooms and settings">
         <header className="sidebar-header">
           <h1 className="brand">

@@ -65,8 +65,10 @@ export function Composer(props: { roomName: string; blockedReason?: string; onSe
             setError(undefined)
             if (e.target.value !== '') typing()
           }}
+          enterKeyHint={touchOnly() ? 'enter' : 'send'}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.nativeEvent.isComposing) {
+            // A phone's keyboard has no Shift+Enter: there Enter starts a new line and the Send button sends.
+            if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.nativeEvent.isComposing && !touchOnly()) {
               e.preventDefault()
               void send()
             }
@@ -96,3 +98,6 @@ export function Composer(props: { roomName: string; blockedReason?: string; onSe
     </form>
   )
 }
+
+/** A touch screen and nothing that hovers: a phone or tablet, where the keyboard is on screen. */
+const touchOnly = () => window.matchMedia('(hover: none) and (pointer: coarse)').matches

@@ -49,7 +49,7 @@ export function SettingsDialog(props: { profile: Profile; onClose: () => void })
           maxLength={LIMITS.maxNameChars}
           data-autofocus
           error={error}
-          hint="The name others see, in the room you are in too."
+          hint="Others see this name. Changing it also updates the room you are in."
           onChange={(e) => (setName(e.target.value), setError(undefined))}
         />
         <fieldset className="field theme-picker">
