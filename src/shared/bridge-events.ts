@@ -10,8 +10,9 @@ import type { OutboxEntry } from './room-client.ts'
 export interface BridgeEvents {
   rooms: { kind: 'up' | 'update' | 'down'; room: RoomListing }
   /**
-   * The messages held changed other than by a live `message`: `reset` replaces them all (a join, a page of
-   * scrollback); otherwise `messages` are added at the end (a resume), the oldest falling out past the bound.
+   * The messages held changed other than by a live `message`: `reset` replaces them all (a join); otherwise
+   * `messages` are a page to put in front (older than those held) or at the end (a resume, a newer page),
+   * the far end falling out past LIMITS.messageWindow, as in src/shared/message-window.ts.
    */
   history: { messages: ChatMessage[]; reset: boolean } & WindowState
   message: ChatMessage

@@ -26,8 +26,11 @@ export const LIMITS = {
   welcomeHistoryBytes: 256 * 1024,
   /** Messages per page of a replay and of a `history` request (scrollback). */
   historyPage: 100,
-  /** Messages a member keeps in memory (RoomSession and the UI): scrolling back past it drops the newest end. */
-  messageWindow: 2_000,
+  /**
+   * Messages a member holds (RoomSession and the UI): as many as the host keeps at least (retention), so a busy
+   * room's history is bounded in the app too; scrolling back past it lets the newest go (they load again).
+   */
+  messageWindow: 10_000,
   /** A host `ping` to members that asked for a heartbeat (hello `heartbeat: true`), this often. */
   heartbeatMs: 5_000,
   /** Nothing heard from the other end this long: the link is dead (both the host and RoomClient). */

@@ -238,7 +238,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
 
   /** End a connection without waiting for its close handshake (a dead link may never complete one). */
   #drop(ws: WebSocketLike): void {
-    ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null
+    ws.onclose = ws.onmessage = ws.onopen = null
+    ws.onerror = () => {} // `ws` reports closing a connecting socket as an error: with no listener it would throw
     if (this.#ws === ws) this.#ws = undefined
     platform.clearTimeout(this.#handshakeTimer)
     platform.clearTimeout(this.#silenceTimer)

@@ -217,7 +217,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       const last = page.messages.at(-1)?.seq ?? before - 1
       this.#window = appendPage(this.#window, page.messages, last >= (this.client.position?.after ?? 0), this.#bound)
     }
-    this.emit('history', { messages: [...this.#window.messages], reset: true, ...windowState(this.#window) })
+    // Only the page travels: the UI applies it to what it holds by the same rules (message-window.ts).
+    this.emit('history', { messages: page.messages, reset: false, ...windowState(this.#window) })
     return windowState(this.#window)
   }
 }

@@ -131,7 +131,7 @@ describe('a member in a room (RoomSession)', () => {
     const h = await host({ heartbeatMs: 100, heartbeatTimeoutMs: 600 })
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: h.server.port })
     closers.push(() => proxy.close())
-    const ann = session(`ws://${proxy.address}/ws`, 'Ann', 'ann', { heartbeatTimeoutMs: 600 })
+    const ann = session(`ws://${proxy.address}/ws`, 'Ann', 'ann', { heartbeatTimeoutMs: 600, handshakeTimeoutMs: 1000 })
     const bo = session(h.url, 'Bo', 'bo')
     await bo.join()
     await ann.join()

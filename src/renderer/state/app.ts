@@ -1,7 +1,7 @@
 // The UI's whole model of the app, as one reducer composed of the per-concern ones. Every change comes from
 // a bridge event or a snapshot; the UI never guesses state the app did not report. Pure.
 import type { BridgeEvents, Capabilities, HostingState, Profile, SessionState, Snapshot, WindowState } from '../../shared/bridge.ts'
-import { appendLive, appendPage } from '../../shared/message-window.ts'
+import { appendLive, appendPage, prependPage } from '../../shared/message-window.ts'
 import type { ChatMessage, Member } from '../../shared/protocol.ts'
 import type { OutboxEntry } from '../../shared/room-client.ts'
 import { mergeMessages, type MessagesState } from './messages.ts'
@@ -73,9 +73,11 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'history': {
       const { messages, reset, start, end } = action.event
       if (reset) return { ...state, messages: mergeMessages([], messages, true), window: { start, end } }
-      // Added at the end, by the same rule as the service's window (the oldest fall out past the bound).
-      const w = appendPage<ChatMessage>({ messages: state.messages, ...state.window }, messages, end)
-      return { ...state, messages: w.messages, window: { start: w.start, end: w.end } }
+      // A page: older ones go in front, newer ones at the end, by the same rules as the service's window.
+      const held = { messages: state.messages, ...state.window }
+      const older = messages.length > 0 && state.messages.length > 0 && messages.at(-1)!.seq < state.messages[0]!.seq
+      const w = older ? prependPage<ChatMessage>(held, messages, start) : appendPage<ChatMessage>(held, messages, end)
+      return { ...state, messages: w.messages, window: { start, end } }
     }
     case 'message': {
       const w = appendLive<ChatMessage>({ messages: state.messages, ...state.window }, action.message)
