@@ -51,9 +51,15 @@ function textOf(json: string): string {
   return json.slice(i, json.indexOf('"', i))
 }
 
+/**
+ * The loopback address member `i` connects from: one per member, as on a LAN, so the host's per-address
+ * connection cap (LIMITS.maxConnectionsPerAddress) applies to each member, not to the whole load.
+ */
+const addressOf = (i: number): string => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`
+
 function connectWs(i: number): Promise<Conn> {
   const last = new Int32Array(init.totalSenders).fill(-1)
-  const ws = new WebSocket(`ws://127.0.0.1:${init.port}${init.path}?name=m${i}`, { perMessageDeflate: false })
+  const ws = new WebSocket(`ws://127.0.0.1:${init.port}${init.path}?name=m${i}`, { perMessageDeflate: false, localAddress: addressOf(i) })
   ws.on('message', (data) => onText(last, textOf(data.toString())))
   ws.on('close', () => {
     if (!closing) closedUnexpectedly++
@@ -113,7 +119,7 @@ function connectBeacon(i: number): Promise<Conn> {
       close: () => ws.close(),
     }
     const open = (): void => {
-      ws = new WebSocket(`ws://127.0.0.1:${init.port}${init.path}`, 'beacon.v1', { perMessageDeflate: false })
+      ws = new WebSocket(`ws://127.0.0.1:${init.port}${init.path}`, 'beacon.v1', { perMessageDeflate: false, localAddress: addressOf(i) })
       ws.on('open', () =>
         ws.send(
           JSON.stringify({ type: 'hello', protocol: 1, name: `m${i}`, client, ...(epoch ? { resume: { epoch, after: lastSeq } } : {}) }),

@@ -111,6 +111,21 @@ export function summarize(r: Omit<Results, 'generatedAt' | 'machine' | 'comparis
     })
   const lost = r.runs.reduce((a, x) => a + x.lost, 0)
   acceptance.push({ name: 'messages lost, all servers and scenarios', value: lost, limit: 0, pass: lost === 0 })
+  const resume = r.extras?.resume
+  if (resume)
+    acceptance.push({
+      name: `resume of ${resume.missed} missed messages: host listening → RoomClient has all (ms)`,
+      value: resume.reachableToCaughtUpMs,
+      limit: 1000,
+      pass: resume.reachableToCaughtUpMs <= 1000,
+    })
+  const sb = r.extras?.scrollback
+  if (sb)
+    for (const [what, p] of [
+      ['over the wire, 100,000-message room', sb.wire100k],
+      ['History.before() on a 100,000-row table', sb.direct100k],
+    ] as const)
+      acceptance.push({ name: `scrollback page of 100, ${what}: p99 (ms)`, value: p.p99Ms, limit: 10, pass: p.p99Ms <= 10 })
   return {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -401,6 +416,27 @@ export function renderMarkdown(r: Results): string {
     out.push(`| ${r.idle[0]!.connections} idle connections | ${r.idle.map((x) => SERVER_LABELS[x.server]).join(' | ')} |`)
     out.push(`|---|${r.idle.map(() => '---').join('|')}|`)
     out.push(`| server RSS per connection | ${r.idle.map((x) => `${f(x.bytesPerConnection / 1024, 1)} KB`).join(' | ')} |`)
+  }
+  const resume = r.extras?.resume
+  if (resume) {
+    out.push('')
+    out.push(
+      `Resume of ${resume.missed.toLocaleString('en')} missed messages: RoomClient has all of them ${f(resume.reachableToCaughtUpMs, 0)} ms after the host listens again ` +
+        `(its next reconnect attempt came after ${f(resume.reconnectMs, 0)} ms); on a raw socket, hello → last missed message ${f(resume.resumeMs, 0)} ms ` +
+        `(${f(resume.resumeBytes / 2 ** 20, 1)} MB; the welcome carries ${resume.inWelcome}, the rest follow as messages).`,
+    )
+  }
+  const sb = r.extras?.scrollback
+  if (sb) {
+    out.push('')
+    out.push(`| scrollback: a page of 100 older messages, ${sb.wire100k.requests} at random positions | median | p99 | max |`)
+    out.push('|---|---|---|---|')
+    for (const [what, p] of [
+      ['over the wire (request → page parsed), room seeded with 100,000 before anyone posts', sb.wire100k],
+      [`over the wire, after one post let the host prune to its retention (${sb.wireRetained.rows.toLocaleString('en')})`, sb.wireRetained],
+      ['History.before() in process on a 100,000-row table', sb.direct100k],
+    ] as const)
+      out.push(`| ${what} | ${f(p.medianMs, 2)} ms | ${f(p.p99Ms, 2)} ms | ${f(p.maxMs, 1)} ms |`)
   }
   return out.join('\n') + '\n'
 }
