@@ -266,6 +266,28 @@ describe('mDNS on the wire (RFC 6762/6763)', { skip }, () => {
     await sleep(RATE_GAP_MS)
   })
 
+  test('another machine claiming the host name makes the room take a new host name, keeping its own name', async () => {
+    const mark = peer.events.length
+    ask(peer, {
+      type: 'response',
+      flags: AUTHORITATIVE,
+      answers: [{ name: target, type: 'A', ttl: 120, flush: true, data: '198.18.101.99' }],
+    })
+    const moved = (r: MdnsRecord) => is('SRV', INSTANCE)(r) && (r.ttl ?? 0) > 0 && (r.data as { target: string }).target !== target
+    const srv = recordsIn(await answerWith(peer, HOST, mark, moved, 'SRV with a new host name')).find(moved)!
+    const newTarget = (srv.data as { target: string }).target
+    assert.equal(newTarget, target.replace(/\.local$/, '-2.local'))
+    const heard = (await responsesWithin(peer, HOST, mark, 0)).flatMap(recordsIn)
+    assert.ok(
+      heard.some((r) => is('A', target)(r) && r.ttl === 0),
+      'goodbye for the old host name',
+    )
+    assert.ok(heard.some((r) => is('A', newTarget)(r) && r.data === HOST))
+    assert.deepEqual([...new Set(host.events.filter((e) => e.event === 'advertised').map((e) => e.name))], [ROOM])
+    target = newTarget
+    await sleep(ANNOUNCED_MS)
+  })
+
   test('a real conflict renames the room and says goodbye to the old name', async () => {
     const mark = peer.events.length
     ask(peer, {
