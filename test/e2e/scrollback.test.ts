@@ -1,0 +1,86 @@
+// Scrollback in the app: joining a room with a long past shows the latest page; scrolling up loads older
+// pages in place (the message being read stays on screen) until "Beginning of the room".
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { expect, type Browser, type Page } from '@playwright/test'
+import { History } from '../../src/main/server/history.ts'
+import { RoomServer } from '../../src/main/server/room-server.ts'
+import type { ChatMessage } from '../../src/shared/protocol.ts'
+import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
+import { rendererBuilt } from '../harness/static-server.ts'
+
+const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
+const WAIT = { timeout: 15_000 }
+const PAST = 350
+
+const messages = (p: Page) => p.getByRole('log', { name: 'Messages' })
+
+describe('scrolling back through a room', { skip }, () => {
+  let browser: Browser
+  let me: DesktopInstance
+  let server: RoomServer
+  let dir: string
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-scrollback-ui-'))
+    const h = new History(dir)
+    for (let seq = 1; seq <= PAST; seq++) {
+      const m: ChatMessage = {
+        type: 'message',
+        seq,
+        id: `m${seq}`,
+        from: { id: 'old', name: 'Old' },
+        text: `old message ${seq}`,
+        ts: Date.now() - (PAST - seq) * 1000,
+      }
+      h.append('old-client', m)
+    }
+    h.commit()
+    h.close()
+    server = await RoomServer.start({ name: 'Archive', dataDir: dir, hostName: 'Test', listen: '127.0.0.1', port: 0 })
+    browser = await launchChromium()
+    me = await DesktopInstance.start(browser, { name: 'Max', service: { listen: '127.0.0.1', lanAddress: () => '127.0.0.1' } })
+  })
+  after(async () => {
+    await me?.close()
+    await browser?.close()
+    await server?.stop('host_stopped')
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('loads older messages as the reader scrolls up, keeps their place, and ends at "Beginning of the room"', async () => {
+    const p = me.page
+    await p.getByRole('button', { name: 'Join by address…' }).click()
+    const dialog = p.getByRole('dialog', { name: 'Join by address' })
+    await dialog.getByRole('textbox', { name: 'Address' }).fill(`127.0.0.1:${server.port}`)
+    await dialog.getByRole('button', { name: 'Join' }).click()
+    await expect(messages(p).getByText(`old message ${PAST}`, { exact: true })).toBeVisible(WAIT)
+    await expect(messages(p).getByText('Beginning of the room')).toHaveCount(0)
+
+    // Scroll to the top once: the page before arrives above, and the message that was first stays in view
+    // (without firstItemIndex the view would stay at the top, 100 messages away from it).
+    await messages(p).focus()
+    await p.keyboard.press('Home')
+    const firstShown = `old message ${PAST - 99}`
+    await expect(messages(p).getByText(`old message ${PAST - 100}`, { exact: true })).toBeAttached(WAIT)
+    await expect(messages(p).getByText(firstShown, { exact: true })).toBeInViewport()
+
+    // Keep going up: every page loads, down to the beginning.
+    await expect(async () => {
+      await p.keyboard.press('Home')
+      await expect(messages(p).getByText('old message 1', { exact: true })).toBeInViewport({ timeout: 1000 })
+    }).toPass(WAIT)
+    await expect(messages(p).getByText('Beginning of the room')).toBeInViewport()
+    const snapshot = await p.evaluate(async () => {
+      const r = await window.beacon!.getSnapshot()
+      return r.ok ? r.value.messages.map((m) => m.seq) : []
+    })
+    assert.deepEqual(
+      snapshot,
+      Array.from({ length: PAST }, (_, i) => i + 1),
+      'every message once, in order',
+    )
+  })
+})
