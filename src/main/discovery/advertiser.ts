@@ -48,8 +48,10 @@ const TC_WAIT_MIN_MS = 400
 const TC_WAIT_SPAN_MS = 100
 /** Queriers whose truncated query is pending at once (each holds its questions and known answers). */
 const MAX_PENDING_QUERIERS = 64
-/** Known answers gathered for one pending querier. */
+/** Questions and known answers gathered for one pending querier, and how long it may keep extending the wait. */
+const MAX_PENDING_QUESTIONS = 64
 const MAX_PENDING_KNOWN = 512
+const MAX_PENDING_MS = 2000
 
 type State = 'probing' | 'announced' | 'stopped'
 
@@ -59,7 +61,8 @@ interface Pending {
   questions: MdnsPacket['questions'] & object
   known: MdnsRecord[]
   probe: boolean
-  timer: NodeJS.Timeout
+  since: number
+  timer?: NodeJS.Timeout
 }
 
 export class Advertiser extends Emitter<{ published: string; renamed: string; warning: string; stopped: undefined }> {
@@ -322,13 +325,20 @@ export class Advertiser extends Emitter<{ published: string; renamed: string; wa
     const pending = this.#pending.get(from)
     if (pending) {
       // More of a truncated query: gather its known answers; another TC packet means still more to come.
-      pending.questions.push(...questions)
+      pending.questions.push(...questions.slice(0, MAX_PENDING_QUESTIONS - pending.questions.length))
       pending.known.push(...known.slice(0, MAX_PENDING_KNOWN - pending.known.length))
-      if (truncated) this.#waitForRest(pending, from)
+      if (truncated && Date.now() - pending.since < MAX_PENDING_MS) this.#waitForRest(pending, from)
       return
     }
     if (truncated && rinfo.port === MDNS_PORT && this.#pending.size < MAX_PENDING_QUERIERS) {
-      const p: Pending = { link, rinfo, questions: [...questions], known: known.slice(0, MAX_PENDING_KNOWN), probe, timer: undefined! }
+      const p: Pending = {
+        link,
+        rinfo,
+        questions: questions.slice(0, MAX_PENDING_QUESTIONS),
+        known: known.slice(0, MAX_PENDING_KNOWN),
+        probe,
+        since: Date.now(),
+      }
       this.#waitForRest(p, from)
       this.#pending.set(from, p)
       return
