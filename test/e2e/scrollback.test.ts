@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { History } from '../../src/main/server/history.ts'
 import { RoomServer } from '../../src/main/server/room-server.ts'
+import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
@@ -74,7 +75,7 @@ describe('scrolling back through a room', { skip }, () => {
     }).toPass(WAIT)
     await expect(messages(p).getByText('Beginning of the room')).toBeInViewport()
     const snapshot = await p.evaluate(async () => {
-      const r = await window.beacon!.getSnapshot()
+      const r = await (window as unknown as { beacon: BeaconBridge }).beacon.getSnapshot()
       return r.ok ? r.value.messages.map((m) => m.seq) : []
     })
     assert.deepEqual(
