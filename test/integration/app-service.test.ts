@@ -116,4 +116,42 @@ describe('the desktop app service', () => {
     await bo.dispose()
     await ana.dispose()
   })
+
+  it('a new display name shows on the next message and in the other member’s list at once', async () => {
+    const ana = app(userData(), { lanAddress: () => '127.0.0.1' })
+    ana.setProfile({ name: 'Ana' })
+    const bo = app(userData())
+    bo.setProfile({ name: 'Bo' })
+    await ana.hostRoom({ name: 'Lunch' })
+    await bo.joinRoom(ana.shareInfo().address)
+    let anaSeen: string[] = []
+    ana.on('members', (list) => (anaSeen = list.map((m) => m.name).sort()))
+    const arrived = nextMessage(ana, 'now as Bob')
+    bo.setProfile({ name: 'Bob' })
+    bo.send('now as Bob')
+    assert.equal((await arrived).from.name, 'Bob')
+    await new Promise<void>((resolve) => {
+      const check = () => anaSeen.join() === 'Ana,Bob' && resolve()
+      check()
+      ana.on('members', check)
+    })
+    assert.equal(bo.session.you?.name, 'Bob')
+    await bo.dispose()
+    await ana.dispose()
+  })
+
+  it('after leaving and joining again, the room shows its messages, and an unknown unsent id is refused', async () => {
+    const ana = app(userData(), { lanAddress: () => '127.0.0.1' })
+    ana.setProfile({ name: 'Ana' })
+    await ana.hostRoom({ name: 'Lunch' })
+    const arrived = nextMessage(ana, 'still here after leaving')
+    ana.send('still here after leaving')
+    await arrived
+    ana.leaveRoom()
+    assert.equal(ana.getSnapshot().messages.length, 0)
+    await ana.joinRoom(ana.shareInfo().address)
+    assert.ok(ana.getSnapshot().messages.some((m) => m.text === 'still here after leaving'))
+    assert.throws(() => ana.retry('no-such-id'), { code: 'bad_argument' })
+    await ana.dispose()
+  })
 })
