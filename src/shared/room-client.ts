@@ -110,6 +110,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   /** Silence watch of the current connection, armed once the host is known to send pings. */
   #silenceTimer: TimerHandle | undefined
   #heartbeatSeen = false
+  #lastHeardAt = 0
   #lastSentAt = 0
   /** Scrollback requests waiting for their page, by `before`. */
   #pages = new Map<number, Array<(page: HistoryPage | undefined) => void>>()
@@ -257,15 +258,22 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     ws.send(JSON.stringify(frame))
   }
 
-  /** Any frame from the host proves the link alive; silence past the timeout ends it. */
-  #alive(ws: WebSocketLike): void {
+  /**
+   * Silence past the timeout ends the connection; any frame from the host proves it alive. One timer per
+   * connection that re-arms for what is left when it fires, so a busy room costs a timestamp per frame.
+   */
+  #watch(ws: WebSocketLike): void {
+    this.#lastHeardAt = Date.now()
     if (!this.#heartbeatSeen) return
     platform.clearTimeout(this.#silenceTimer)
-    this.#silenceTimer = platform.setTimeout(() => {
+    const check = () => {
       if (this.#ws !== ws) return
+      const left = this.#lastHeardAt + this.#opts.heartbeatTimeoutMs - Date.now()
+      if (left > 0) return void (this.#silenceTimer = platform.setTimeout(check, left))
       this.#drop(ws)
       this.#scheduleReconnect('unreachable')
-    }, this.#opts.heartbeatTimeoutMs)
+    }
+    this.#silenceTimer = platform.setTimeout(check, this.#opts.heartbeatTimeoutMs)
   }
 
   #open(): void {
@@ -296,7 +304,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     }
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return
-      this.#alive(ws)
+      this.#lastHeardAt = Date.now()
       let raw: unknown
       try {
         raw = JSON.parse(ev.data)
@@ -331,7 +339,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   #onPing(ws: WebSocketLike): void {
     if (!this.#heartbeatSeen) {
       this.#heartbeatSeen = true
-      this.#alive(ws)
+      this.#watch(ws)
     }
     if (Date.now() - this.#lastSentAt >= LIMITS.heartbeatMs / 2) this.#send(ws, { type: 'pong' })
   }
@@ -392,7 +400,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     // of what was missed (the rest follows as `message` frames), so the position is its last message.
     if (reset) this.#lastSeq = w.seq
     else this.#lastSeq = Math.max(this.#lastSeq, w.history.at(-1)?.seq ?? 0)
-    this.#alive(ws) // a host that sent pings before is timed out from the welcome on
+    this.#watch(ws) // a host that sent pings before is timed out from the welcome on
     this.#members = new Map(w.members.map((m) => [m.id, m]))
     this.#attempt = 0
     this.#lastReason = undefined
