@@ -52,6 +52,13 @@ export const LIMITS = {
   pbkdf2Iterations: 210_000,
   wrongProofsPerMinute: 5,
   lockoutMs: 60_000,
+  /** A challenge not answered this long after it was sent is void: the connection is closed (`hello_timeout`). */
+  challengeTtlMs: 30_000,
+  /** Challenges outstanding at once from one address; a hello beyond them is refused `busy`. */
+  challengesPerAddress: 16,
+  /** Scrollback requests (disk reads) per member: token bucket rate and burst. */
+  historyRatePerSecond: 5,
+  historyBurst: 10,
 } as const
 
 export const CLOSE = {

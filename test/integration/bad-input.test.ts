@@ -74,7 +74,7 @@ describe('bad input never stops the room', () => {
     assert.deepEqual(c.of('error')[0], {
       type: 'error',
       code: 'too_large',
-      message: `text is longer than ${LIMITS.maxTextChars} characters`,
+      message: `text is longer than ${LIMITS.maxTextChars} characters or ${LIMITS.maxTextBytes} bytes`,
       id: 'long',
     })
     assert.equal(c.messages.length, 0)
@@ -150,7 +150,7 @@ describe('password rooms', () => {
     right.leave()
   })
 
-  it('after five wrong passwords from one address, that address is shut out (1008)', async () => {
+  it('after five wrong passwords from one address, that address is shut out (locked_out, 4003)', async () => {
     for (let i = 0; i < 4; i++) {
       const m = new Member(host.url, 'Eve', `guess${i}`, { password: `guess${i}` })
       m.client.connect()
@@ -159,7 +159,11 @@ describe('password rooms', () => {
     }
     const locked = await RawClient.open(host.url)
     locked.send({ type: 'hello', protocol: 1, name: 'Eve', client: 'eve-again' })
-    assert.equal(await locked.closed(), CLOSE.policy)
+    assert.equal(await locked.closed(), CLOSE.lockedOut)
+    assert.deepEqual(
+      locked.of('error').map((e) => e.code),
+      ['locked_out'],
+    )
     assert.equal(locked.of('challenge').length, 0, 'no more guesses')
   })
 })

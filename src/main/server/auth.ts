@@ -23,10 +23,16 @@ export async function verifyProof(secret: RoomSecret, nonce: string, proof: stri
   return got.length === want.length && timingSafeEqual(got, want)
 }
 
-/** After too many wrong proofs from one address within a minute, that address is shut out for a while. */
+/**
+ * Wrong passwords per address: after LIMITS.wrongProofsPerMinute wrong proofs within a minute, the address
+ * is shut out for LIMITS.lockoutMs, and that is checked where a proof is judged, not only at hello, so
+ * challenges collected beforehand cannot be spent after the lock. Outstanding challenges per address are
+ * bounded too: one address cannot stockpile them.
+ */
 export class Lockout {
   #failures = new Map<string, WindowCounter>()
   #lockedUntil = new Map<string, number>()
+  #challenges = new Map<string, number>()
 
   isLocked(address: string): boolean {
     const until = this.#lockedUntil.get(address)
@@ -36,6 +42,7 @@ export class Lockout {
     return false
   }
 
+  /** Count one wrong proof from `address` (call it when a proof was judged wrong). */
   fail(address: string): void {
     let counter = this.#failures.get(address)
     if (!counter) this.#failures.set(address, (counter = new WindowCounter(60_000)))
@@ -43,5 +50,20 @@ export class Lockout {
       this.#lockedUntil.set(address, Date.now() + LIMITS.lockoutMs)
       this.#failures.delete(address)
     }
+  }
+
+  /** Reserve one outstanding challenge for `address`; false when it holds LIMITS.challengesPerAddress already. */
+  openChallenge(address: string): boolean {
+    const n = this.#challenges.get(address) ?? 0
+    if (n >= LIMITS.challengesPerAddress) return false
+    this.#challenges.set(address, n + 1)
+    return true
+  }
+
+  /** The challenge was answered, expired or its connection closed: call exactly once per openChallenge. */
+  closeChallenge(address: string): void {
+    const n = this.#challenges.get(address) ?? 0
+    if (n <= 1) this.#challenges.delete(address)
+    else this.#challenges.set(address, n - 1)
   }
 }

@@ -1,6 +1,7 @@
 // How many connections the host holds, per address and in all, across every transport (WebSocket, STOMP,
 // HTTP members, open streams and polls): one more than the budget is refused before it costs anything,
 // so idle sockets cannot exhaust file descriptors or memory.
+import { readFileSync } from 'node:fs'
 import { LIMITS } from '../../shared/limits.ts'
 
 export interface BudgetLimits {
@@ -38,4 +39,23 @@ export class ConnectionBudget {
     else this.#byAddress.set(address, n - 1)
     this.#total--
   }
+}
+
+/** File descriptors kept free of connections: the room log, static files, logs, DNS, child processes. */
+export const FD_RESERVE = 128
+
+/**
+ * The most connections this process can hold: its soft open-file limit (Linux: /proc/self/limits) less
+ * FD_RESERVE, since every connection is a descriptor. Undefined where the limit cannot be read.
+ */
+export function descriptorCap(limitsFile = '/proc/self/limits'): number | undefined {
+  let text: string
+  try {
+    text = readFileSync(limitsFile, 'utf8')
+  } catch {
+    return undefined
+  }
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(text)?.[1]
+  if (soft === undefined || soft === 'unlimited') return undefined
+  return Math.max(1, Number(soft) - FD_RESERVE)
 }

@@ -1,9 +1,15 @@
 // The room log on node:sqlite (WAL): the source of truth for the room's identity, seq, dedupe and resume.
-import { mkdirSync } from 'node:fs'
+// Opening it refuses anything but a healthy log or a brand-new directory: a corrupt or emptied room.db is
+// never silently replaced by a new room (new id and epoch), and only one host at a time uses a directory.
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { LIMITS, type ChatMessage } from '../../shared/protocol.ts'
+import { DataDirLock } from './data-lock.ts'
+import { StorageError } from './storage-error.ts'
+
+export { StorageError } from './storage-error.ts'
 
 type Row = { seq: number; cid: string; from_id: string; from_name: string; text: string; ts: number }
 
@@ -19,51 +25,87 @@ const toMessage = (r: Row): ChatMessage => ({
 /** Prune once the log holds this many messages beyond the retention. */
 const PRUNE_SLACK = 1000
 
+const SCHEMA = `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY, client TEXT NOT NULL, cid TEXT NOT NULL,
+    from_id TEXT NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL,
+    UNIQUE (client, cid));
+`
+
 export class History {
   readonly id: string
   readonly epoch: string
+  readonly file: string
   #db: DatabaseSync
+  #lock: DataDirLock
   #inTxn = false
   #lastSeq: number
+  /** The last seq made durable: what a failed commit falls back to. */
+  #committedSeq: number
   #oldestSeq: number
   #insert: StatementSync
   #find: StatementSync
   #after: StatementSync
+  #before: StatementSync
   #latest: StatementSync
+  #closed = false
 
+  /** Throws StorageError when the directory is taken by another host or its room.db cannot be trusted. */
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true })
-    this.#db = new DatabaseSync(join(dir, 'room.db'))
-    this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS messages (
-        seq INTEGER PRIMARY KEY, client TEXT NOT NULL, cid TEXT NOT NULL,
-        from_id TEXT NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL,
-        UNIQUE (client, cid));
-    `)
-    this.id = this.#meta('id', () => randomUUID())
-    this.epoch = this.#meta('epoch', () => randomUUID().slice(0, 8))
-    const bounds = this.#db.prepare('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM messages').get() as { lo: number | null; hi: number | null }
-    this.#lastSeq = bounds.hi ?? 0
-    this.#oldestSeq = bounds.lo ?? 1
-    this.#insert = this.#db.prepare('INSERT INTO messages (seq, client, cid, from_id, from_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    this.#find = this.#db.prepare('SELECT seq FROM messages WHERE client = ? AND cid = ?')
-    this.#after = this.#db.prepare('SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?')
-    this.#latest = this.#db.prepare('SELECT * FROM (SELECT * FROM messages ORDER BY seq DESC LIMIT ?) ORDER BY seq')
-  }
-
-  #meta(key: string, make: () => string): string {
-    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined
-    if (row) return row.value
-    const value = make()
-    this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, value)
-    return value
+    this.#lock = DataDirLock.acquire(dir)
+    const file = (this.file = join(dir, 'room.db'))
+    try {
+      const fresh = !existsSync(file)
+      if (!fresh && statSync(file).size === 0)
+        throw new StorageError(
+          `${file} is empty: the room's log was lost. Restore it from a backup, or move it away to start a new room (new id, members cannot resume)`,
+          file,
+        )
+      this.#db = open(file, fresh)
+      const meta = (key: string): string | undefined =>
+        (this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value
+      const id = meta('id')
+      const epoch = meta('epoch')
+      if (id === undefined || epoch === undefined)
+        throw new StorageError(`${file} has no room identity: restore it from a backup, or move it away to start a new room`, file)
+      this.id = id
+      this.epoch = epoch
+      const bounds = this.#db.prepare('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM messages').get() as {
+        lo: number | null
+        hi: number | null
+      }
+      this.#lastSeq = this.#committedSeq = bounds.hi ?? 0
+      this.#oldestSeq = bounds.lo ?? 1
+      this.#insert = this.#db.prepare('INSERT INTO messages (seq, client, cid, from_id, from_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      this.#find = this.#db.prepare('SELECT seq FROM messages WHERE client = ? AND cid = ?')
+      this.#after = this.#db.prepare('SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?')
+      this.#before = this.#db.prepare('SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+      this.#latest = this.#db.prepare('SELECT * FROM (SELECT * FROM messages ORDER BY seq DESC LIMIT ?) ORDER BY seq')
+    } catch (e) {
+      this.#lock.release()
+      if (e instanceof StorageError) throw e
+      throw new StorageError(
+        `${file} cannot be used (${(e as Error).message}): restore it from a backup, or move it away to start a new room`,
+        file,
+        { cause: e },
+      )
+    }
   }
 
   get lastSeq(): number {
     return this.#lastSeq
+  }
+
+  /** The last seq that is durable on disk. */
+  get committedSeq(): number {
+    return this.#committedSeq
+  }
+
+  /** The oldest seq still kept (1 for a room that never pruned). */
+  get oldestSeq(): number {
+    return this.#oldestSeq
   }
 
   /** The seq a `(client, id)` was stored under, if it was. */
@@ -82,10 +124,27 @@ export class History {
     this.#lastSeq = m.seq
   }
 
+  /**
+   * Make the turn's appends durable. When that fails (disk full, I/O error, busy) the whole transaction is
+   * rolled back, lastSeq falls back to the last durable seq, and the error is thrown: nothing of it may be
+   * acknowledged.
+   */
   commit(): void {
     if (!this.#inTxn) return
-    this.#db.exec('COMMIT')
+    try {
+      this.#db.exec('COMMIT')
+    } catch (e) {
+      try {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      } catch {
+        // SQLite rolls back by itself after some errors; the transaction is gone either way
+      }
+      this.#inTxn = false
+      this.#lastSeq = this.#committedSeq
+      throw e
+    }
     this.#inTxn = false
+    this.#committedSeq = this.#lastSeq
     if (this.#lastSeq - this.#oldestSeq >= LIMITS.retention + PRUNE_SLACK) this.#prune()
   }
 
@@ -100,8 +159,14 @@ export class History {
     return after <= this.#lastSeq && after >= this.#oldestSeq - 1
   }
 
-  after(seq: number, limit = LIMITS.retention + PRUNE_SLACK): ChatMessage[] {
+  /** Up to `limit` messages after `seq`, ascending (by the primary key: one index range read); all kept by default. */
+  after(seq: number, limit: number = LIMITS.retention + PRUNE_SLACK): ChatMessage[] {
     return (this.#after.all(seq, limit) as Row[]).map(toMessage)
+  }
+
+  /** Up to `limit` messages before `seq`, ascending: the latest ones older than `seq` (scrollback). */
+  before(seq: number, limit: number = LIMITS.historyPage): ChatMessage[] {
+    return (this.#before.all(seq, limit) as Row[]).map(toMessage).reverse()
   }
 
   latest(n: number): ChatMessage[] {
@@ -109,7 +174,51 @@ export class History {
   }
 
   close(): void {
-    this.commit()
-    this.#db.close()
+    if (this.#closed) return
+    this.#closed = true
+    try {
+      this.commit()
+    } finally {
+      try {
+        this.#db.close()
+      } finally {
+        this.#lock.release()
+      }
+    }
+  }
+}
+
+/** Open room.db: a fresh one gets its schema and identity in one transaction; an existing one is checked. */
+function open(file: string, fresh: boolean): DatabaseSync {
+  const db = new DatabaseSync(file)
+  try {
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+    if (fresh) {
+      db.exec('BEGIN')
+      db.exec(SCHEMA)
+      const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
+      put.run('id', randomUUID())
+      put.run('epoch', randomUUID().slice(0, 8))
+      db.exec('COMMIT')
+      return db
+    }
+    const check = db.prepare('PRAGMA quick_check').all() as { quick_check: string }[]
+    if (check.length !== 1 || check[0]!.quick_check !== 'ok')
+      throw new StorageError(
+        `${file} is corrupt (${check
+          .slice(0, 3)
+          .map((r) => r.quick_check)
+          .join('; ')}): restore it from a backup, or move it away to start a new room`,
+        file,
+      )
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+    )
+    if (!tables.has('meta') || !tables.has('messages'))
+      throw new StorageError(`${file} is not a Beacon room log: move it away to start a new room, or restore a backup`, file)
+    return db
+  } catch (e) {
+    db.close()
+    throw e
   }
 }

@@ -1,12 +1,18 @@
-// A room host: one HTTP port serving the WebSocket endpoint, the room API and the browser client.
+// A room host: one HTTP port serving the WebSocket endpoint, the room API and the browser client. No request
+// can take the process down: every entry point (request, upgrade, client error) answers or closes that one
+// connection when something unexpected throws, and logs it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { hostname } from 'node:os'
+import { ERRORS } from '../../shared/errors.ts'
 import { LIMITS, SUBPROTOCOL, WS_PATH } from '../../shared/protocol.ts'
 import { Lockout, makeSecret } from './auth.ts'
+import { ConnectionBudget, descriptorCap, type BudgetLimits } from './budget.ts'
 import { History } from './history.ts'
+import { logError } from './log.ts'
 import { isAllowedHost, isAllowedOrigin } from './origin.ts'
-import { Room } from './room.ts'
+import { REPLAY_LOW_WATER_BYTES, REPLAY_MIN_LOW_WATER_BYTES, Room } from './room.ts'
 import { serveStatic } from './static-files.ts'
 import { WebSocketGateway } from './transports/websocket.ts'
 import { HttpGateway, type HttpLimits } from './transports/http.ts'
@@ -29,10 +35,22 @@ export interface RoomServerOptions {
   httpLimits?: Partial<HttpLimits>
   /** STOMP CONNECTED heart-beat offer (ms). */
   stompHeartBeat?: { sendMs: number; receiveMs: number }
+  /**
+   * Connections per address and in all, over every transport (the benchmark raises perAddress; tests shrink
+   * both). The total is capped below the process's open-file limit whatever is asked.
+   */
+  connections?: Partial<BudgetLimits>
+  /** Deadline for a new WebSocket's hello; defaults to LIMITS.helloTimeoutMs. */
+  helloTimeoutMs?: number
+  /** Pings (WebSocket and `ping` frames) this often, and silence this long drops a socket; LIMITS defaults. */
+  heartbeatMs?: number
+  heartbeatTimeoutMs?: number
 }
 
 export class RoomServer {
   readonly room: Room
+  /** Every connection the host holds, per address and in all (the HTTP gateway takes from it too). */
+  readonly budget: ConnectionBudget
   #http: Server
   #ws: WebSocketGateway
   #ownNames = new Set([hostname().toLowerCase()])
@@ -40,27 +58,58 @@ export class RoomServer {
   #fallback!: HttpGateway
   #stomp!: StompGateway
 
-  private constructor(room: Room, http: Server, ws: WebSocketGateway, webRoot: string | undefined) {
+  private constructor(room: Room, http: Server, ws: WebSocketGateway, budget: ConnectionBudget, webRoot: string | undefined) {
     this.room = room
     this.#http = http
     this.#ws = ws
+    this.budget = budget
     this.#webRoot = webRoot
-    http.on('request', (req, res) => this.#request(req, res))
-    http.on('upgrade', (req, socket, head) => this.#upgrade(req, socket as Socket, head))
+    http.on('request', (req, res) => {
+      try {
+        this.#request(req, res)
+      } catch (e) {
+        failRequest(res, e)
+      }
+    })
+    http.on('upgrade', (req, socket, head) => {
+      try {
+        this.#upgrade(req, socket as Socket, head)
+      } catch (e) {
+        logError(`upgrade ${JSON.stringify(req.url)}`, e)
+        refuseUpgrade(socket, 500, 'internal error')
+      }
+    })
+    http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // A malformed request line or headers: node's parser refused it before any handler saw it.
+      if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    })
   }
 
   static async start(opts: RoomServerOptions): Promise<RoomServer> {
     const secret = opts.password ? await makeSecret(opts.password) : undefined
-    const history = new History(opts.dataDir)
-    const room = new Room({ history, name: opts.name, host: opts.hostName ?? hostname(), secret })
-    const lockout = new Lockout()
+    const history = new History(opts.dataDir) // throws StorageError before anything else starts
+    const heartbeatMs = opts.heartbeatMs ?? LIMITS.heartbeatMs
     const highWaterBytes = opts.highWaterBytes ?? LIMITS.sendHighWaterBytes
-    const ws = new WebSocketGateway({ room, lockout, highWaterBytes })
+    const replayLowWaterBytes = Math.max(REPLAY_MIN_LOW_WATER_BYTES, Math.min(REPLAY_LOW_WATER_BYTES, highWaterBytes / 4))
+    const room = new Room({ history, name: opts.name, host: opts.hostName ?? hostname(), secret, heartbeatMs, replayLowWaterBytes })
+    const lockout = new Lockout()
+    const cap = descriptorCap()
+    const asked = { perAddress: LIMITS.maxConnectionsPerAddress, total: LIMITS.maxConnections, ...opts.connections }
+    const budget = new ConnectionBudget({ ...asked, total: cap === undefined ? asked.total : Math.min(asked.total, cap) })
+    const ws = new WebSocketGateway({
+      room,
+      lockout,
+      highWaterBytes,
+      helloTimeoutMs: opts.helloTimeoutMs ?? LIMITS.helloTimeoutMs,
+      heartbeatMs,
+      heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? LIMITS.heartbeatTimeoutMs,
+    })
     const http = createServer()
     http.keepAliveTimeout = 30_000
-    const server = new RoomServer(room, http, ws, opts.webRoot)
+    const server = new RoomServer(room, http, ws, budget, opts.webRoot)
     server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits })
-    server.#stomp = new StompGateway({ room, lockout, highWaterBytes, heartBeat: opts.stompHeartBeat })
+    server.#stomp = new StompGateway({ room, lockout, highWaterBytes, heartBeat: opts.stompHeartBeat, budget })
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject)
@@ -70,7 +119,9 @@ export class RoomServer {
         })
       })
     } catch (e) {
-      history.close()
+      room.stop()
+      server.#fallback.close()
+      await Promise.all([ws.close(0), server.#stomp.close(0)])
       throw e
     }
     return server
@@ -89,9 +140,15 @@ export class RoomServer {
     return `http://127.0.0.1:${this.port}/`
   }
 
+  /** What the host holds right now: connections, bytes written to WebSockets not yet sent, members replaying. */
+  stats(): { connections: number; queuedBytes: number; replaying: number } {
+    return { connections: this.budget.total, queuedBytes: this.#ws.queuedBytes(), replaying: this.room.replaying }
+  }
+
   #request(req: IncomingMessage, res: ServerResponse): void {
     if (!isAllowedHost(req.headers.host, this.#ownNames)) return text(res, 421, 'unknown host name')
-    const url = new URL(req.url ?? '/', 'http://x')
+    const url = parseTarget(req.url)
+    if (!url) return text(res, 400, 'bad request target')
     if (this.#fallback.handles(url.pathname)) return this.#fallback.handle(req, res, url)
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed')
     if (url.pathname === '/api/room') return json(res, 200, this.room.summary())
@@ -100,17 +157,23 @@ export class RoomServer {
   }
 
   #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://x')
+    socket.on('error', ignoreSocketError) // a peer gone mid-handshake (EPIPE, ECONNRESET): its close follows
+    const url = parseTarget(req.url)
+    if (!url) return refuseUpgrade(socket, 400, 'bad request target')
     if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'not found')
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#ownNames)) return refuseUpgrade(socket, 403, 'origin not allowed')
     const offered = new Set(
-      (req.headers['sec-websocket-protocol'] ?? '')
+      String(req.headers['sec-websocket-protocol'] ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
     )
+    // STOMP only when beacon.v1 is not offered at all; its gateway counts its own connections in the budget.
     if (!offered.has(SUBPROTOCOL) && stompSubprotocol(offered)) return this.#stomp.handleUpgrade(req, socket, head)
     if (!WebSocketGateway.accepts(offered)) return refuseUpgrade(socket, 400, 'unsupported subprotocol')
+    const address = req.socket.remoteAddress ?? 'unknown'
+    if (!this.budget.take(address)) return refuseUpgrade(socket, ERRORS.busy.status, 'busy: too many connections, try again later')
+    socket.once('close', () => this.budget.release(address))
     this.#ws.handleUpgrade(req, socket, head)
   }
 
@@ -124,6 +187,27 @@ export class RoomServer {
   }
 }
 
+const ignoreSocketError = (): void => {}
+
+/** The request target as a URL, or undefined when it is not one (`GET http://[ HTTP/1.1`). */
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://x')
+  } catch {
+    return undefined
+  }
+}
+
+function failRequest(res: ServerResponse, e: unknown): void {
+  logError(`request ${JSON.stringify(res.req.url)}`, e)
+  try {
+    if (!res.headersSent) text(res, 500, 'internal error')
+    else res.destroy()
+  } catch {
+    res.destroy()
+  }
+}
+
 function text(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
   res.end(body)
@@ -134,7 +218,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body))
 }
 
-function refuseUpgrade(socket: Socket, status: number, message: string): void {
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) return void socket.destroy()
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
   )

@@ -1,11 +1,15 @@
-// A room: its members, seq, the broadcast of one batch per event-loop turn, dedupe and resume.
+// A room: its members, seq, the broadcast of one batch per flush window, dedupe, resume, scrollback and the
+// heartbeat. A resume that missed more than one welcome holds is replayed from the log page by page as the
+// member's connection drains: what the host holds for one member stays bounded whatever the log holds.
 import { createHash } from 'node:crypto'
 import { Emitter } from '../../shared/emitter.ts'
+import { ERRORS } from '../../shared/errors.ts'
 import {
   CLOSE,
   LIMITS,
   PROTOCOL_VERSION,
   type ChatMessage,
+  type HistoryPage,
   type HostFrame,
   type Member,
   type RoomSummary,
@@ -14,18 +18,25 @@ import {
 import type { RoomSecret } from './auth.ts'
 import { Batch } from './batch.ts'
 import type { History } from './history.ts'
+import { logError } from './log.ts'
 
 /** One connection of a member, whatever its transport. */
 export interface Peer {
   readonly member: Member
   readonly clientId: string
-  /** This turn's room frames, then the frames for this peer alone (acks), in one write where possible. */
+  /** The member asked for `ping` frames every heartbeat interval. */
+  readonly heartbeat?: boolean
+  /** The flush window's room frames, then the frames for this peer alone (acks), in one write where possible. */
   deliver(batch: Batch, own: readonly string[] | undefined): void
   /** A frame for this peer alone, now. */
   send(json: string): void
   /** The same frame as UTF-8 bytes in parts, to be sent as one frame (the welcome: see Room.#encodeWelcome). */
   sendBytes?(json: readonly Buffer[]): void
   close(code: number, reason: string): void
+  /** Bytes written to this peer and not yet sent; undefined when its transport cannot tell. */
+  queuedBytes?(): number | undefined
+  /** Call `fn` once when the queued bytes have drained; false when the transport cannot tell (no flow control). */
+  onDrain?(fn: () => void): boolean
 }
 
 export interface RoomOptions {
@@ -34,11 +45,31 @@ export interface RoomOptions {
   /** Display name of whoever hosts the room. */
   host: string
   secret?: RoomSecret
+  /** `ping` to members that asked for a heartbeat this often; defaults to LIMITS.heartbeatMs. */
+  heartbeatMs?: number
+  /** A replay writes while a member's unsent bytes are below this; defaults to REPLAY_LOW_WATER_BYTES. */
+  replayLowWaterBytes?: number
 }
 
-export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: true }
+export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: 'rate' | 'storage' }
 
-const encode = (f: HostFrame): string => JSON.stringify(f)
+const encode = (f: HostFrame | HistoryPage): string => JSON.stringify(f)
+const errorJson = (code: 'storage' | 'too_slow', message: string, id?: string): string =>
+  JSON.stringify(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id })
+const MESSAGE_SEQ = /^\{"type":"message","seq":(\d+),/
+
+/** The heartbeat frame, framed once per transport for the room's lifetime. */
+const PING = new Batch()
+PING.push('{"type":"ping"}')
+const EMPTY = new Batch()
+
+/**
+ * A replay writes more of what a member missed only while its unsent bytes are below this (by default; the
+ * server sets a quarter of its send high-water mark, within these bounds): a replaying member then stays
+ * well under the mark, and the host holds at most this much (plus one message) for it.
+ */
+export const REPLAY_LOW_WATER_BYTES = 256 * 1024
+export const REPLAY_MIN_LOW_WATER_BYTES = 64 * 1024
 
 /**
  * How often a busy room may flush. Each flush costs one write (one syscall, a few µs) per member, whatever
@@ -51,6 +82,17 @@ const encode = (f: HostFrame): string => JSON.stringify(f)
 export const FLUSH_US_PER_MEMBER = 50
 export const FLUSH_MAX_MS = 10
 
+/** A member replaying what it missed: not in the live broadcast until it has caught up. */
+interface Replay {
+  /** Highest seq sent to it. */
+  cursor: number
+  /** Joins and leaves meanwhile, the latest per member: sent when it has caught up. */
+  presence: Map<string, string>
+  /** Its own frames (acks, refusals) meanwhile, sent when it has caught up. */
+  own: string[]
+  waiting: boolean
+}
+
 export class Room extends Emitter<{ members: number }> {
   readonly id: string
   readonly epoch: string
@@ -58,7 +100,9 @@ export class Room extends Emitter<{ members: number }> {
   readonly host: string
   readonly secret: RoomSecret | undefined
   #history: History
+  /** Peers in the live broadcast. */
   #peers = new Set<Peer>()
+  #replays = new Map<Peer, Replay>()
   /** Connections per member id: a member joins with its first connection and leaves with its last. */
   #members = new Map<string, { member: Member; connections: number }>()
   /**
@@ -70,11 +114,15 @@ export class Room extends Emitter<{ members: number }> {
   #membersStale = false
   #batch = new Batch()
   #acks = new Map<Peer, string[]>()
+  /** Messages appended since the last commit, to take back (and refuse) if the commit fails. */
+  #uncommitted: { peer: Peer; id: string; seq: number }[] = []
   /** Peers that joined while the batch was filling: how many of its frames predate their welcome. */
   #late = new Map<Peer, number>()
   #scheduled = false
   #lastFlush = -Infinity
   #stopped = false
+  #heartbeat: NodeJS.Timeout
+  #replayLowWater: number
 
   constructor(opts: RoomOptions) {
     super()
@@ -84,6 +132,8 @@ export class Room extends Emitter<{ members: number }> {
     this.name = opts.name
     this.host = opts.host
     this.secret = opts.secret
+    this.#heartbeat = setInterval(() => this.#ping(), opts.heartbeatMs ?? LIMITS.heartbeatMs).unref()
+    this.#replayLowWater = opts.replayLowWaterBytes ?? REPLAY_LOW_WATER_BYTES
   }
 
   get seq(): number {
@@ -96,6 +146,11 @@ export class Room extends Emitter<{ members: number }> {
 
   get members(): Member[] {
     return [...this.#members.values()].map((m) => m.member)
+  }
+
+  /** Members replaying a resume (tests and stats). */
+  get replaying(): number {
+    return this.#replays.size
   }
 
   /** Stable per client and room, and reveals nothing of the client id. */
@@ -116,15 +171,26 @@ export class Room extends Emitter<{ members: number }> {
     }
   }
 
-  /** Admit a peer and send its welcome: the missed messages when it resumes, else the latest ones. */
+  /**
+   * Admit a peer and send its welcome: when it resumes, the first messages it missed (at most
+   * LIMITS.welcomeHistoryBytes of them; the rest follow as `message` frames as it drains), else the latest.
+   */
   join(peer: Peer, resume: { epoch: string; after: number } | undefined): void {
     if (this.#stopped) return peer.close(CLOSE.goingAway, 'host_stopped')
-    // The welcome covers everything stored so far (made durable first); what this turn's batch already
-    // holds is not for this peer, which gets only the frames queued after its welcome. Flushing the whole
-    // room here instead would cost a write per member per join: a burst of N joins would be N² writes.
-    this.#history.commit()
-    if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
+    // The welcome covers everything stored so far (made durable first); what the batch already holds is
+    // not for this peer, which gets only the frames queued after its welcome. Flushing the whole room here
+    // instead would cost a write per member per join: a burst of N joins would be N² writes.
+    this.#commit()
     const resumed = resume !== undefined && resume.epoch === this.epoch && this.#history.canResume(resume.after)
+    let history: { json: string; last: number }
+    try {
+      history = resumed ? this.#missed(resume.after) : this.#latest()
+    } catch (e) {
+      logError('reading the room log for a welcome', e)
+      peer.send(errorJson('storage', 'the host could not read its history: try again'))
+      return peer.close(ERRORS.storage.close, 'storage')
+    }
+    const replay = resumed && history.last < this.#history.committedSeq
     const entry = this.#members.get(peer.member.id)
     if (entry) entry.connections++
     else {
@@ -133,12 +199,48 @@ export class Room extends Emitter<{ members: number }> {
       this.#queue({ type: 'joined', member: peer.member })
       this.emit('members', this.memberCount)
     }
-    this.#peers.add(peer)
-    const history = resumed ? this.#history.after(resume.after) : this.#history.latest(LIMITS.welcomeHistory)
+    if (replay) this.#replays.set(peer, { cursor: history.last, presence: new Map(), own: [], waiting: false })
+    else {
+      if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
+      this.#peers.add(peer)
+    }
     if (this.#membersStale) this.#rebuildMembersJson()
-    const welcome = this.#encodeWelcome(peer.member, history, resumed)
+    const welcome = this.#encodeWelcome(peer.member, history.json, resumed)
     if (peer.sendBytes) peer.sendBytes(welcome)
     else peer.send(Buffer.concat(welcome).toString())
+    if (replay) this.#replay(peer)
+  }
+
+  /** The first messages after `after`, as a JSON array within the welcome's byte budget. */
+  #missed(after: number): { json: string; last: number } {
+    const parts: string[] = []
+    let bytes = 2
+    let last = after
+    for (;;) {
+      const page = this.#history.after(last, LIMITS.historyPage)
+      for (const m of page) {
+        const json = JSON.stringify(m)
+        bytes += Buffer.byteLength(json) + 1
+        if (bytes > LIMITS.welcomeHistoryBytes) return { json: `[${parts.join(',')}]`, last }
+        parts.push(json)
+        last = m.seq
+      }
+      if (page.length < LIMITS.historyPage) return { json: `[${parts.join(',')}]`, last }
+    }
+  }
+
+  /** The latest messages (at most LIMITS.welcomeHistory) that fit the welcome's byte budget. */
+  #latest(): { json: string; last: number } {
+    const parts: string[] = []
+    let bytes = 2
+    const latest = this.#history.latest(LIMITS.welcomeHistory)
+    for (let i = latest.length - 1; i >= 0; i--) {
+      const json = JSON.stringify(latest[i])
+      bytes += Buffer.byteLength(json) + 1
+      if (bytes > LIMITS.welcomeHistoryBytes) break
+      parts.push(json)
+    }
+    return { json: `[${parts.reverse().join(',')}]`, last: this.#history.lastSeq }
   }
 
   /**
@@ -146,10 +248,68 @@ export class Room extends Emitter<{ members: number }> {
    * is a slice of the room's member list bytes: a join allocates nothing the size of the room, so many
    * members joining at once neither swell the heap nor fragment memory.
    */
-  #encodeWelcome(you: Member, history: ChatMessage[], resumed: boolean): Buffer[] {
+  #encodeWelcome(you: Member, history: string, resumed: boolean): Buffer[] {
     const head = `{"type":"welcome","protocol":${PROTOCOL_VERSION},"room":${JSON.stringify({ id: this.id, name: this.name, epoch: this.epoch })},"you":${JSON.stringify(you)},"members":[`
-    const tail = `],"seq":${this.seq},"history":${JSON.stringify(history)},"resumed":${resumed}}`
+    const tail = `],"seq":${this.seq},"history":${history},"resumed":${resumed}}`
     return [Buffer.from(head), this.#membersJson.subarray(0, this.#membersLength), Buffer.from(tail)]
+  }
+
+  /**
+   * Send a replaying peer the next messages of what it missed (read a page at a time), while its unsent
+   * bytes are under the replay low-water mark; then wait for it to drain. Once it has every durable message it joins the live
+   * broadcast, skipping this window's frames (their messages it has just read from the log).
+   */
+  #replay(peer: Peer): void {
+    const r = this.#replays.get(peer)
+    if (!r || r.waiting) return
+    try {
+      for (;;) {
+        const queued = peer.queuedBytes?.()
+        if (queued !== undefined && queued > this.#replayLowWater) {
+          r.waiting = true
+          const resumeAfterDrain = (): void => {
+            r.waiting = false
+            if (this.#replays.get(peer) === r) this.#replay(peer)
+          }
+          if (peer.onDrain?.(resumeAfterDrain)) return
+          r.waiting = false
+        }
+        if (r.cursor >= this.#history.committedSeq) {
+          if (this.#history.lastSeq > this.#history.committedSeq && this.#commit()) continue
+          return this.#caughtUp(peer, r)
+        }
+        const durable = this.#history.committedSeq
+        const page = this.#history.after(r.cursor, LIMITS.historyPage).filter((m) => m.seq <= durable)
+        if (page[0]?.seq !== r.cursor + 1) {
+          // pruned under it (it fell more than the retention behind): it must start over
+          peer.send(errorJson('too_slow', 'fell behind the retained history: join again'))
+          return peer.close(ERRORS.too_slow.close, 'too_slow')
+        }
+        const batch = new Batch()
+        let room = queued === undefined ? Infinity : this.#replayLowWater - queued
+        for (const m of page) {
+          const json = encode(m)
+          room -= json.length
+          if (room < 0 && batch.size > 0) break // the rest of the page is read again after the drain
+          batch.push(json)
+          r.cursor = m.seq
+        }
+        peer.deliver(batch, undefined)
+        if (this.#replays.get(peer) !== r) return // closed while writing (too slow)
+      }
+    } catch (e) {
+      logError('replaying the room log', e)
+      peer.send(errorJson('storage', 'the host could not read its history: resume again'))
+      peer.close(ERRORS.storage.close, 'storage')
+    }
+  }
+
+  #caughtUp(peer: Peer, r: Replay): void {
+    this.#replays.delete(peer)
+    const own = [...r.presence.values(), ...r.own]
+    if (own.length > 0) peer.deliver(EMPTY, own)
+    if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
+    this.#peers.add(peer)
   }
 
   #appendMemberJson(member: Member): void {
@@ -171,7 +331,7 @@ export class Room extends Emitter<{ members: number }> {
   }
 
   leave(peer: Peer): void {
-    if (!this.#peers.delete(peer)) return
+    if (!this.#peers.delete(peer) && !this.#replays.delete(peer)) return
     this.#acks.delete(peer)
     this.#late.delete(peer)
     const entry = this.#members.get(peer.member.id)
@@ -188,16 +348,29 @@ export class Room extends Emitter<{ members: number }> {
   /**
    * Store and broadcast a message. A `(client, id)` already stored is acknowledged again with its
    * original seq and not stored twice; `admit` (the sender's rate limit) is asked only for new ones.
+   * A storage failure refuses it (`storage`): nothing is acknowledged, so the sender tries again.
    */
   post(peer: Peer, send: Send, admit: () => boolean): PostResult {
-    const known = this.#history.find(peer.clientId, send.id)
+    let known: number | undefined
+    try {
+      known = this.#history.find(peer.clientId, send.id)
+    } catch (e) {
+      logError('looking up a message', e)
+      return { refused: 'storage' }
+    }
     if (known !== undefined) {
       this.#ack(peer, send.id, known)
       return { stored: false, seq: known }
     }
-    if (!admit()) return { refused: true }
+    if (!admit()) return { refused: 'rate' }
     const message: ChatMessage = { type: 'message', seq: this.seq + 1, id: send.id, from: peer.member, text: send.text, ts: Date.now() }
-    this.#history.append(peer.clientId, message)
+    try {
+      this.#history.append(peer.clientId, message)
+    } catch (e) {
+      logError('storing a message', e)
+      return { refused: 'storage' }
+    }
+    this.#uncommitted.push({ peer, id: send.id, seq: message.seq })
     this.#queue(message)
     this.#ack(peer, send.id, message.seq)
     return { stored: true, seq: message.seq }
@@ -207,23 +380,53 @@ export class Room extends Emitter<{ members: number }> {
     this.#queue({ type: 'typing', member: peer.member })
   }
 
+  /** A page of scrollback (undefined when the log cannot be read; the error is logged). */
+  historyPage(before: number, limit: number = LIMITS.historyPage): HistoryPage | undefined {
+    try {
+      const upTo = Math.min(before, this.#history.committedSeq + 1) // never what is not durable yet
+      const messages = this.#history.before(upTo, Math.min(limit, LIMITS.historyPage))
+      const start = messages.length === 0 || messages[0]!.seq <= this.#history.oldestSeq
+      return { type: 'history', before, messages, start }
+    } catch (e) {
+      logError('reading scrollback', e)
+      return undefined
+    }
+  }
+
   /** Say goodbye to everyone: `closing`, then close 1001. */
   stop(reason = 'host_stopped'): void {
     if (this.#stopped) return
     this.#flushNow()
     this.#stopped = true
+    clearInterval(this.#heartbeat)
     const closing = encode({ type: 'closing', reason })
-    for (const peer of [...this.#peers]) {
-      peer.send(closing)
-      peer.close(CLOSE.goingAway, reason)
+    for (const peer of [...this.#peers, ...this.#replays.keys()]) {
+      try {
+        peer.send(closing)
+        peer.close(CLOSE.goingAway, reason)
+      } catch (e) {
+        logError('closing a member', e)
+      }
     }
     this.#peers.clear()
+    this.#replays.clear()
     this.#members.clear()
-    this.#history.close()
+    try {
+      this.#history.close()
+    } catch (e) {
+      logError('closing the room log', e)
+    }
+  }
+
+  #ping(): void {
+    for (const peer of this.#peers) if (peer.heartbeat) this.#deliver(peer, PING, undefined)
   }
 
   #ack(peer: Peer, id: string, seq: number): void {
-    const json = encode({ type: 'ack', id, seq })
+    this.#own(peer, encode({ type: 'ack', id, seq }))
+  }
+
+  #own(peer: Peer, json: string): void {
     const list = this.#acks.get(peer)
     if (list) list.push(json)
     else this.#acks.set(peer, [json])
@@ -231,7 +434,9 @@ export class Room extends Emitter<{ members: number }> {
   }
 
   #queue(frame: HostFrame): void {
-    this.#batch.push(encode(frame))
+    const json = encode(frame)
+    this.#batch.push(json)
+    if (frame.type === 'joined' || frame.type === 'left') for (const r of this.#replays.values()) r.presence.set(frame.member.id, json)
     this.#schedule()
   }
 
@@ -244,23 +449,80 @@ export class Room extends Emitter<{ members: number }> {
     else setTimeout(() => this.#flushNow(), wait)
   }
 
-  /** Commit the turn's messages, then write the batch to every peer: acks only after storage. */
+  /**
+   * Make the appended messages durable. On failure they are taken back: their frames leave the batch and
+   * their senders get `storage` refusals instead of acks (they send again; nothing was stored).
+   */
+  #commit(): boolean {
+    try {
+      this.#history.commit()
+      this.#uncommitted = []
+      return true
+    } catch (e) {
+      logError('committing messages', e)
+      this.#takeBack()
+      return false
+    }
+  }
+
+  #takeBack(): void {
+    const lost = this.#uncommitted
+    this.#uncommitted = []
+    const durable = this.#history.committedSeq
+    const old = this.#batch
+    const kept = new Batch()
+    const keptBefore: number[] = [] // old index → frames kept before it
+    for (const json of old.frames) {
+      keptBefore.push(kept.size)
+      const seq = MESSAGE_SEQ.exec(json)
+      if (!seq || Number(seq[1]) <= durable) kept.push(json)
+    }
+    keptBefore.push(kept.size)
+    this.#batch = kept
+    for (const [peer, skip] of this.#late) this.#late.set(peer, keptBefore[skip]!)
+    for (const { peer, id, seq } of lost) {
+      const ack = encode({ type: 'ack', id, seq })
+      const list = this.#acks.get(peer)
+      const i = list?.indexOf(ack) ?? -1
+      if (i >= 0) list!.splice(i, 1)
+      this.#own(peer, errorJson('storage', 'the host could not store it: send it again', id))
+    }
+  }
+
+  #deliver(peer: Peer, batch: Batch, own: readonly string[] | undefined): void {
+    try {
+      peer.deliver(batch, own)
+    } catch (e) {
+      logError('delivering to a member', e)
+      try {
+        peer.close(ERRORS.internal.close, 'internal')
+      } catch {
+        // its transport is broken already; the leave that follows its close is all that matters
+      }
+    }
+  }
+
+  /** Commit the window's messages, then write the batch to every peer: acks only after storage. */
   #flushNow(): void {
     if (!this.#scheduled) return
     this.#scheduled = false
     this.#lastFlush = performance.now()
-    this.#history.commit()
+    this.#commit()
     const batch = this.#batch
     const acks = this.#acks
     const late = this.#late
     this.#batch = new Batch()
     this.#acks = new Map()
     this.#late = new Map()
+    for (const [peer, r] of this.#replays) {
+      const own = acks.get(peer)
+      if (own) r.own.push(...own)
+    }
     for (const peer of this.#peers) {
       const own = acks.get(peer)
       const skip = late.get(peer)
       const frames = skip ? batch.from(skip) : batch
-      if (frames.size > 0 || own) peer.deliver(frames, own)
+      if (frames.size > 0 || own) this.#deliver(peer, frames, own)
     }
   }
 }

@@ -3,14 +3,14 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import { CLOSE, LIMITS, SUBPROTOCOL } from '../../../shared/protocol.ts'
+import { LIMITS, SUBPROTOCOL } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
+import { logError } from '../log.ts'
 import type { Room } from '../room.ts'
 import { Session, type Transport } from '../session.ts'
 import { encodeTextFrames, textFrameHeader } from './ws-frame.ts'
 
-const HEARTBEAT_MS = 15_000
 const ignore = (): void => {}
 
 export interface WebSocketGatewayOptions {
@@ -18,6 +18,12 @@ export interface WebSocketGatewayOptions {
   lockout: Lockout
   /** A member with more unsent bytes than this is closed with 1013. */
   highWaterBytes?: number
+  /** A socket that has not said hello this long after opening is closed (`hello_timeout`, 1008). */
+  helloTimeoutMs?: number
+  /** WebSocket ping to every socket this often. */
+  heartbeatMs?: number
+  /** A socket from which nothing (frame or pong) was heard this long is dropped. */
+  heartbeatTimeoutMs?: number
 }
 
 /**
@@ -30,7 +36,8 @@ class WsConnection implements Transport {
   readonly raw: Socket
   readonly highWater: number
   session!: Session
-  alive = true
+  /** When anything (a frame, a pong) was last heard from the other end. */
+  heard = Date.now()
 
   constructor(ws: WebSocket, raw: Socket, remoteAddress: string, highWater: number) {
     this.ws = ws
@@ -64,7 +71,16 @@ class WsConnection implements Transport {
       raw.write(encodeTextFrames(own))
       raw.uncork()
     } else if (shared) raw.write(shared)
-    if (raw.writableLength > this.highWater) this.session.close(CLOSE.tryAgain, 'too slow: resume to catch up')
+    if (raw.writableLength > this.highWater) this.session.fail('too_slow', 'too slow: resume to catch up')
+  }
+
+  queuedBytes(): number {
+    return this.raw.writableLength
+  }
+
+  onDrain(fn: () => void): void {
+    if (this.raw.writableNeedDrain) this.raw.once('drain', fn)
+    else setImmediate(fn) // below the socket's own mark: no 'drain' is coming
   }
 
   close(code: number, reason: string): void {
@@ -74,7 +90,14 @@ class WsConnection implements Transport {
 }
 
 export class WebSocketGateway {
-  #wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
+  #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    // beacon.v1 wherever the client lists it (room-server.ts routes only clients that offer it or none here)
+    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  })
   #sockets = new Map<WebSocket, WsConnection>()
   #heartbeat: NodeJS.Timeout
   #opts: Required<WebSocketGatewayOptions>
@@ -84,23 +107,34 @@ export class WebSocketGateway {
   #onClose: (this: WebSocket) => void
 
   constructor(opts: WebSocketGatewayOptions) {
-    this.#opts = { highWaterBytes: LIMITS.sendHighWaterBytes, ...opts }
-    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS).unref()
+    this.#opts = {
+      highWaterBytes: LIMITS.sendHighWaterBytes,
+      helloTimeoutMs: LIMITS.helloTimeoutMs,
+      heartbeatMs: LIMITS.heartbeatMs,
+      heartbeatTimeoutMs: LIMITS.heartbeatTimeoutMs,
+      ...opts,
+    }
+    this.#heartbeat = setInterval(() => this.#beat(), this.#opts.heartbeatMs).unref()
     const sockets = this.#sockets
     this.#onMessage = function (data, isBinary) {
-      const session = sockets.get(this)?.session
-      if (!session) return
-      if (isBinary) session.refuse('bad_frame', 'binary frames are not accepted')
-      else session.handleText(data.toString())
+      const c = sockets.get(this)
+      if (!c) return
+      c.heard = Date.now()
+      if (isBinary) c.session.refuse('bad_frame', 'binary frames are not accepted')
+      else c.session.handleText(data.toString()) // never throws: the session closes itself on a failure
     }
     this.#onPong = function () {
       const c = sockets.get(this)
-      if (c) c.alive = true
+      if (c) c.heard = Date.now()
     }
     this.#onClose = function () {
       const c = sockets.get(this)
       sockets.delete(this)
-      c?.session.ended()
+      try {
+        c?.session.ended()
+      } catch (e) {
+        logError('a member leaving', e)
+      }
     }
   }
 
@@ -109,9 +143,23 @@ export class WebSocketGateway {
     return offered.size === 0 || offered.has(SUBPROTOCOL)
   }
 
+  /** Bytes written to all sockets and not yet sent (what slow readers cost the host). */
+  queuedBytes(): number {
+    let n = 0
+    for (const c of this.#sockets.values()) n += c.raw.writableLength
+    return n
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown'
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, remoteAddress))
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        this.#connect(ws, remoteAddress)
+      } catch (e) {
+        logError('opening a WebSocket', e)
+        ws.terminate()
+      }
+    })
   }
 
   #connect(ws: WebSocket, remoteAddress: string): void {
@@ -124,17 +172,18 @@ export class WebSocketGateway {
     ws.on('pong', this.#onPong)
     ws.on('error', ignore) // ws closes the socket itself (1009 for oversized frames); 'close' follows
     ws.on('close', this.#onClose)
+    setTimeout(helloDeadline, this.#opts.helloTimeoutMs, conn.session).unref()
   }
 
-  /** Peers that vanished without a FIN (sleep, cable, crash) are found by ping. */
+  /**
+   * Peers that vanished without a FIN (sleep, cable, crash) are found by ping: one silent for longer than
+   * the heartbeat timeout is dropped (its `left` goes to the room).
+   */
   #beat(): void {
-    for (const [ws, s] of this.#sockets) {
-      if (!s.alive) {
-        ws.terminate()
-        continue
-      }
-      s.alive = false
-      ws.ping()
+    const deadline = Date.now() - this.#opts.heartbeatTimeoutMs
+    for (const [ws, c] of this.#sockets) {
+      if (c.heard < deadline) ws.terminate()
+      else if (ws.readyState === WebSocket.OPEN) ws.ping()
     }
   }
 
@@ -148,5 +197,13 @@ export class WebSocketGateway {
     ])
     for (const ws of this.#sockets.keys()) ws.terminate()
     this.#wss.close()
+  }
+}
+
+function helloDeadline(session: Session): void {
+  try {
+    if (session.helloDeadline()) setTimeout(helloDeadline, Math.max(0, session.challengeExpiresIn() ?? 0) + 1, session).unref()
+  } catch (e) {
+    logError('the hello deadline', e)
   }
 }
