@@ -1,5 +1,5 @@
 // The React binding of the app model: one reducer fed by a snapshot and then by bridge events.
-import { createContext, useContext, useEffect, useReducer, useState } from 'react'
+import { createContext, useContext, useEffect, useReducer, useRef, useState } from 'react'
 import type { BeaconBridge } from '../../shared/bridge.ts'
 import { BRIDGE_EVENT_NAMES, type BridgeEvent, type BridgeListeners } from '../../shared/bridge-events.ts'
 import type { ErrorCode } from '../../shared/errors.ts'
@@ -26,6 +26,11 @@ export function useAppState(
 ): [AppState, React.Dispatch<AppAction>, string | undefined] {
   const [state, dispatch] = useReducer(appReducer, initialState)
   const [loadError, setLoadError] = useState<string | undefined>(undefined)
+  // The latest error handler, without resubscribing to the bridge when it changes.
+  const reportError = useRef(onError)
+  useEffect(() => {
+    reportError.current = onError
+  })
 
   useEffect(() => {
     let alive = true
@@ -41,7 +46,7 @@ export function useAppState(
       session: (session) => dispatch({ type: 'session', session }),
       hosting: (hosting) => dispatch({ type: 'hosting', hosting }),
       profile: (profile) => dispatch({ type: 'profile', profile }),
-      error: (e) => onError(e),
+      error: (e) => reportError.current(e),
     }
     const subscribe = <E extends BridgeEvent>(event: E) => bridge.on(event, listeners[event])
     const offs = BRIDGE_EVENT_NAMES.map(subscribe)
