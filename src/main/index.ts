@@ -10,7 +10,7 @@ import { Attention, stopHostingQuestion } from './app/attention.ts'
 import { createDiscovery } from './discovery-port.ts'
 import { bindBridge } from './ipc.ts'
 import { APP_BASE, APP_SCHEME, resolveAppFile } from './security/app-protocol.ts'
-import { contentType } from './server/static-files.ts'
+import { contentType, existingFile } from './server/static-files.ts'
 import { permissionAllowed } from './security/permissions.ts'
 import { appOrigin, externalUrl, mayNavigate } from './security/urls.ts'
 import { hardenedWebPreferences, webPreferencesViolations } from './security/web-preferences.ts'
@@ -57,8 +57,8 @@ async function confirmStop(others: number, quitting: boolean): Promise<boolean> 
 
 function serveAppProtocol(): void {
   protocol.handle(APP_SCHEME, async (request) => {
-    const file = resolveAppFile(RENDERER_DIR, request.url)
-    if (!file || !existsSync(file)) return new Response('not found', { status: 404 })
+    const file = existingFile(RENDERER_DIR, resolveAppFile(RENDERER_DIR, request.url))
+    if (!file) return new Response('not found', { status: 404 })
     const res = await net.fetch(pathToFileURL(file).toString())
     return new Response(res.body, {
       status: 200,

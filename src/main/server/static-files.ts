@@ -87,8 +87,8 @@ export function resolveInside(root: string, pathname: string): string | undefine
   return file.startsWith(normalize(root.endsWith(sep) ? root : root + sep)) ? file : undefined
 }
 
-/** The real path of `file` when it is a regular file whose real path is inside the real `root`. */
-function existingFile(root: string, file: string | undefined): string | undefined {
+/** The real path of `file` when it is a regular file whose real path is inside the real `root` (symlinks included). */
+export function existingFile(root: string, file: string | undefined): string | undefined {
   if (!file) return undefined
   try {
     const real = realpathSync(file)
