@@ -1,7 +1,7 @@
 // `beacon host` as a separate process, as a user runs it: its memory can be read from /proc and a crash
 // shows as an exit, which an in-process host would hide (or take the test runner down with it).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -20,6 +20,8 @@ export interface HostProcess {
   stderr(): string
   /** Resident memory of the host process, in bytes (VmRSS). */
   rss(): number
+  /** Open file descriptors of the host process (each connection holds one). */
+  fds(): number
   alive(): boolean
   /** SIGTERM, wait for the exit, remove the data directory. */
   dispose(): Promise<void>
@@ -72,6 +74,7 @@ export async function spawnHost(opts: HostProcessOptions = {}): Promise<HostProc
     dataDir,
     stderr: () => err,
     rss: () => rssOf(proc.pid!),
+    fds: () => readdirSync(`/proc/${proc.pid}/fd`).length,
     alive: () => proc.exitCode === null && proc.signalCode === null,
     dispose: async () => {
       if (proc.exitCode === null && proc.signalCode === null) {
