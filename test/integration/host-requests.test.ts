@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import WebSocket from 'ws'
-import { CLOSE } from '../../src/shared/protocol.ts'
+import { CLOSE, LIMITS } from '../../src/shared/protocol.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
 import { Member } from '../helpers/member.ts'
 import { RawClient } from '../helpers/raw-client.ts'
@@ -65,6 +65,14 @@ describe('requests the host cannot parse', () => {
     const answer = await rawRequest(host.server.port, 'HELLO \u0001 THERE\r\n\r\n')
     assert.match(answer, /^HTTP\/1\.1 400 /)
     await stillChatting('after garbage')
+  })
+
+  it('a member that keeps sending refused frames is closed 1008 after an abuse error', async () => {
+    const c = await RawClient.join(host.url, 'Eve', 'eve-abuse')
+    for (let i = 0; i < LIMITS.abuseLimit; i++) c.send('not json')
+    assert.equal(await c.closed(), CLOSE.policy)
+    assert.equal(c.of('error').at(-1)?.code, 'abuse')
+    await stillChatting('after abuse')
   })
 
   it('beacon.v1 is answered when offered second', async () => {

@@ -1,5 +1,5 @@
-// The frames every member gets in one flush of the room (see Room: a flush window). Each is JSON-encoded once; each transport
-// frames the whole batch once (`encoded`) and writes the same bytes to all of its members.
+// The frames every member gets in one flush of the room (Room's flush window). Each is JSON-encoded once;
+// each transport frames the whole batch once (`encoded`) and writes the same bytes to all of its members.
 export class Batch {
   readonly frames: string[] = []
   #encoded = new Map<string, unknown>()

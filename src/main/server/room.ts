@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto'
 import { Emitter } from '../../shared/emitter.ts'
 import { ERRORS } from '../../shared/errors.ts'
 import {
-  CLOSE,
   LIMITS,
   PROTOCOL_VERSION,
   type ChatMessage,
@@ -176,7 +175,7 @@ export class Room extends Emitter<{ members: number }> {
    * LIMITS.welcomeHistoryBytes of them; the rest follow as `message` frames as it drains), else the latest.
    */
   join(peer: Peer, resume: { epoch: string; after: number } | undefined): void {
-    if (this.#stopped) return peer.close(CLOSE.goingAway, 'host_stopped')
+    if (this.#stopped) return peer.close(ERRORS.host_stopped.close, 'host_stopped')
     // The welcome covers everything stored so far (made durable first); what the batch already holds is
     // not for this peer, which gets only the frames queued after its welcome. Flushing the whole room here
     // instead would cost a write per member per join: a burst of N joins would be N² writes.
@@ -403,7 +402,7 @@ export class Room extends Emitter<{ members: number }> {
     for (const peer of [...this.#peers, ...this.#replays.keys()]) {
       try {
         peer.send(closing)
-        peer.close(CLOSE.goingAway, reason)
+        peer.close(ERRORS.host_stopped.close, reason)
       } catch (e) {
         logError('closing a member', e)
       }

@@ -182,8 +182,12 @@ export class WebSocketGateway {
   #beat(): void {
     const deadline = Date.now() - this.#opts.heartbeatTimeoutMs
     for (const [ws, c] of this.#sockets) {
-      if (c.heard < deadline) ws.terminate()
-      else if (ws.readyState === WebSocket.OPEN) ws.ping()
+      try {
+        if (c.heard < deadline) ws.terminate()
+        else if (ws.readyState === WebSocket.OPEN) ws.ping()
+      } catch (e) {
+        logError('heartbeat', e)
+      }
     }
   }
 
