@@ -82,7 +82,13 @@ export class RoomServer {
     http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       // A malformed request line or headers: node's parser refused it before any handler saw it.
       if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request'
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     })
   }
 
