@@ -272,6 +272,41 @@ describe('abuse: a hostile client cannot crash the host, exhaust it or stall the
         sockets.forEach((s) => s.destroy())
       }
     })
+    it('SSE streams replaying from 0 that are never read stay bounded', async () => {
+      const froms = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => loop(0, 6, i))
+      const tokens = new Map<string, string>()
+      for (const from of froms) {
+        const join = await httpRequest(host.port, 'POST', '/api/join', {
+          body: JSON.stringify({ type: 'hello', protocol: 1, name: 'Streamer', client: `streamer-${from}` }),
+          localAddress: from,
+        })
+        assert.equal(join.status, 200, join.body)
+        tokens.set(from, (JSON.parse(join.body) as { member: string }).member)
+      }
+      const sockets: Socket[] = []
+      try {
+        await underAttack(host, 'SSE after=0, never read', async () => {
+          await pool(
+            froms.flatMap((f) => Array.from({ length: 40 }, () => f)),
+            20,
+            async (f) => {
+              const s = await openSocket(host.port, f).catch(() => undefined)
+              if (!s) return
+              s.on('error', () => {})
+              sockets.push(s)
+              s.write(
+                `GET /api/events?member=${tokens.get(f)}&after=0 HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAccept: text/event-stream\r\n\r\n`,
+              )
+              s.pause()
+            },
+          )
+          await new Promise((r) => setTimeout(r, 3000))
+          return '40 streams per member, 8 members on 8 addresses'
+        })
+      } finally {
+        sockets.forEach((s) => s.destroy())
+      }
+    })
   })
 
   describe('password guessing', () => {
