@@ -96,6 +96,14 @@ describe('connections that hold resources', () => {
     )
   })
 
+  it('a socket that never says hello and never reads is let go soon after the deadline', async () => {
+    await waitFor(() => host.server.stats().connections === 0, 'earlier sockets released')
+    const c = await RawClient.open(host.url)
+    c.socket.pause() // it never answers the close frame
+    await waitFor(() => host.server.stats().connections === 0, 'the host dropping it', 8000)
+    c.close()
+  })
+
   it('a member who said hello in time stays past the deadline', async () => {
     const c = await RawClient.join(host.url, 'Ann', 'ann-in-time')
     await new Promise((r) => setTimeout(r, 600))

@@ -88,7 +88,7 @@ export class RoomServer {
           : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? '408 Request Timeout'
             : '400 Bad Request'
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy())
     })
   }
 
@@ -121,6 +121,8 @@ export class RoomServer {
         http.once('error', reject)
         http.listen(opts.port ?? 0, opts.listen, () => {
           http.off('error', reject)
+          // From now on a listening error is one failed accept (EMFILE while descriptors are short), not fatal.
+          http.on('error', (e) => logError('accepting a connection', e))
           resolve()
         })
       })
@@ -224,9 +226,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body))
 }
 
+/** Answer and let go of the socket at once: a client that never reads must not keep its descriptor. */
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   if (!socket.writable) return void socket.destroy()
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+    () => socket.destroy(), // written to the kernel, which still delivers it
   )
 }

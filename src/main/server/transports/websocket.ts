@@ -2,7 +2,7 @@
 // straight to each socket, own frames (acks) corked into the same write.
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws'
 import { LIMITS, SUBPROTOCOL } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
@@ -12,6 +12,22 @@ import { Session, type Transport } from '../session.ts'
 import { encodeTextFrames, textFrameHeader } from './ws-frame.ts'
 
 const ignore = (): void => {}
+/**
+ * After the host closes a socket, how long the other end has to answer the close frame before the socket
+ * is dropped (ws's default is 30 s): a client that never reads must not keep its descriptor.
+ */
+export const CLOSE_GRACE_MS = 2000
+
+/** `closeTimeout` is ws's (8.18+), not yet in its type definitions. */
+const SERVER_OPTIONS: ServerOptions & { closeTimeout: number } = {
+  noServer: true,
+  maxPayload: LIMITS.maxFrameBytes,
+  perMessageDeflate: false,
+  clientTracking: false,
+  closeTimeout: CLOSE_GRACE_MS,
+  // beacon.v1 wherever the client lists it (room-server.ts routes only clients that offer it or none here)
+  handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+}
 
 export interface WebSocketGatewayOptions {
   room: Room
@@ -90,14 +106,7 @@ class WsConnection implements Transport {
 }
 
 export class WebSocketGateway {
-  #wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: LIMITS.maxFrameBytes,
-    perMessageDeflate: false,
-    clientTracking: false,
-    // beacon.v1 wherever the client lists it (room-server.ts routes only clients that offer it or none here)
-    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-  })
+  #wss = new WebSocketServer(SERVER_OPTIONS)
   #sockets = new Map<WebSocket, WsConnection>()
   #heartbeat: NodeJS.Timeout
   #opts: Required<WebSocketGatewayOptions>
