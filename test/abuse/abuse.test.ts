@@ -111,11 +111,14 @@ function printTable(): void {
 }
 
 /** Run `task` over `items`, `width` at a time. */
-async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(items: readonly T[], width: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0
   await Promise.all(
     Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!)
+      while (next < items.length) {
+        const i = next++
+        await task(items[i]!, i)
+      }
     }),
   )
 }
@@ -425,19 +428,20 @@ describe('abuse: a hostile client cannot crash the host, exhaust it or stall the
     })
     after(() => host?.dispose())
 
-    it('1,100 WebSockets that never say hello and never read are let go by the hello deadline, and never lock newcomers out for good', async () => {
+    it('1,100 WebSockets that never say hello (or STOMP CONNECT) and never read are let go by the deadline, and never lock newcomers out for good', async () => {
       const sockets: Socket[] = []
       const baseline = host.fds()
       let during = ''
       try {
         await underAttack(host, 'idle upgrades, no hello, never read', async () => {
           const froms = Array.from({ length: 1100 }, (_, i) => loop(0, 20, (i % 20) + 1))
-          await pool(froms, 50, async (from) => {
+          // half beacon.v1 (no hello), half STOMP (no CONNECT)
+          await pool(froms, 50, async (from, i) => {
             const s = await openSocket(host.port, from).catch(() => undefined)
             if (!s) return
             s.on('error', () => {})
             sockets.push(s)
-            s.write(upgradeRequest(host.port, 'beacon.v1')) // and never reads: refusals and closes stay unread
+            s.write(upgradeRequest(host.port, i % 2 ? 'v12.stomp' : 'beacon.v1')) // and never reads: refusals and closes stay unread
           })
           // While the budget is full a newcomer may be refused, but as `busy` (503), not by a reset connection.
           during = await Probe.join(host.url, { name: 'Newcomer' }).then(
@@ -453,7 +457,7 @@ describe('abuse: a hostile client cannot crash the host, exhaust it or stall the
           )
           const after = await Probe.join(host.url, { name: 'Latecomer' })
           after.close()
-          return `${sockets.length} sockets from 20 addresses; newcomer during: ${during}`
+          return `${sockets.length} sockets (half STOMP) from 20 addresses; newcomer during: ${during}`
         })
       } finally {
         sockets.forEach((s) => s.destroy())
