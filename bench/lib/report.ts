@@ -418,6 +418,10 @@ export function renderMarkdown(r: Results): string {
     out.push(`| server RSS per connection | ${r.idle.map((x) => `${f(x.bytesPerConnection / 1024, 1)} KB`).join(' | ')} |`)
   }
   const resume = r.extras?.resume
+  if (r.extras?.measuredAt && (resume || r.extras.scrollback)) {
+    out.push('')
+    out.push(`Resume and scrollback measured ${r.extras.measuredAt.slice(0, 16).replace('T', ' ')} UTC.`)
+  }
   if (resume) {
     out.push('')
     out.push(
