@@ -421,6 +421,51 @@ describe('abuse: a hostile client cannot crash the host, exhaust it or stall the
     }
   })
 
+  describe('connection churn', () => {
+    let host: HostProcess
+    it('a password room starts', async () => {
+      host = await spawnHost({ password: 'correct horse battery staple' })
+    })
+    after(() => host?.dispose())
+
+    it('connections that say hello, get a challenge and vanish, as fast as 200 sockets can, do not pile up in memory', async () => {
+      await underAttack(
+        host,
+        'hello → challenge → gone, churn',
+        async () => {
+          let n = 0
+          const deadline = Date.now() + 12_000
+          const once = (from: string) =>
+            new Promise<void>((resolve) => {
+              const ws = new WebSocket(host.url, ['beacon.v1'], { localAddress: from })
+              const t = setTimeout(() => ws.terminate(), 5000)
+              ws.on('open', () =>
+                ws.send(JSON.stringify({ type: 'hello', protocol: 1, name: 'Passer', client: randomBytes(6).toString('hex') })),
+              )
+              ws.on('message', () => ws.terminate())
+              ws.on('error', () => {})
+              ws.on('close', () => {
+                clearTimeout(t)
+                resolve()
+              })
+            })
+          await Promise.all(
+            Array.from({ length: 50 }, (_, i) => loop(0, 60, i + 1)).flatMap((from) =>
+              Array.from({ length: 4 }, async () => {
+                while (Date.now() < deadline) {
+                  await once(from)
+                  n++
+                }
+              }),
+            ),
+          )
+          return `${n} connections in 12 s from 50 addresses`
+        },
+        'correct horse battery staple',
+      )
+    })
+  })
+
   describe('holding resources', () => {
     let host: HostProcess
     it('a host limited to 1,024 open files starts', async () => {
