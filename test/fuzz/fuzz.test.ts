@@ -151,7 +151,7 @@ describe(`fuzzing every transport with generated input (fast-check, seed ${SEED}
           assert.ok(f.text.length >= 1 && [...f.text].length <= LIMITS.maxTextChars)
           assert.ok(Buffer.byteLength(f.text) <= LIMITS.maxTextBytes)
         }
-        if (f.type === 'hello') assert.ok(f.name.length >= 1 && f.name.length <= LIMITS.maxNameChars && f.name.trim() === f.name)
+        if (f.type === 'hello') assert.ok(f.name.length >= 1 && [...f.name].length <= LIMITS.maxNameChars && f.name.trim() === f.name)
       }),
       { numRuns: RUNS.parseClientFrame, seed: SEED },
     )
