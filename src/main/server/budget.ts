@@ -22,11 +22,15 @@ export class ConnectionBudget {
     return this.#total
   }
 
+  /** Whether one more connection from `address` would be within the budget (nothing is counted). */
+  has(address: string): boolean {
+    return (this.#byAddress.get(address) ?? 0) < this.limits.perAddress && this.#total < this.limits.total
+  }
+
   /** Count one more connection from `address`; false (and nothing counted) when over the budget. */
   take(address: string): boolean {
-    const n = this.#byAddress.get(address) ?? 0
-    if (n >= this.limits.perAddress || this.#total >= this.limits.total) return false
-    this.#byAddress.set(address, n + 1)
+    if (!this.has(address)) return false
+    this.#byAddress.set(address, (this.#byAddress.get(address) ?? 0) + 1)
     this.#total++
     return true
   }

@@ -176,11 +176,13 @@ export class RoomServer {
         .map((s) => s.trim())
         .filter(Boolean),
     )
+    const address = req.socket.remoteAddress ?? 'unknown'
+    // Over the budget, any WebSocket is refused here, before a handshake it could hold open by not reading.
+    if (!this.budget.has(address)) return refuseUpgrade(socket, ERRORS.busy.status, 'busy: too many connections, try again later')
     // STOMP only when beacon.v1 is not offered at all; its gateway counts its own connections in the budget.
     if (!offered.has(SUBPROTOCOL) && stompSubprotocol(offered)) return this.#stomp.handleUpgrade(req, socket, head)
     if (!WebSocketGateway.accepts(offered)) return refuseUpgrade(socket, 400, 'unsupported subprotocol')
-    const address = req.socket.remoteAddress ?? 'unknown'
-    if (!this.budget.take(address)) return refuseUpgrade(socket, ERRORS.busy.status, 'busy: too many connections, try again later')
+    this.budget.take(address)
     socket.once('close', () => this.budget.release(address))
     this.#ws.handleUpgrade(req, socket, head)
   }

@@ -89,7 +89,10 @@ interface Replay {
   presence: Map<string, string>
   /** Its own frames (acks, refusals) meanwhile, sent when it has caught up. */
   own: string[]
+  /** A step is scheduled (next turn, or once its connection drains). */
   waiting: boolean
+  /** Average size of the messages the last step sent, to size the next read. */
+  bytesPerMessage: number
 }
 
 export class Room extends Emitter<{ members: number }> {
@@ -198,7 +201,7 @@ export class Room extends Emitter<{ members: number }> {
       this.#queue({ type: 'joined', member: peer.member })
       this.emit('members', this.memberCount)
     }
-    if (replay) this.#replays.set(peer, { cursor: history.last, presence: new Map(), own: [], waiting: false })
+    if (replay) this.#replays.set(peer, { cursor: history.last, presence: new Map(), own: [], waiting: false, bytesPerMessage: 0 })
     else {
       if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
       this.#peers.add(peer)
@@ -261,41 +264,46 @@ export class Room extends Emitter<{ members: number }> {
   #replay(peer: Peer): void {
     const r = this.#replays.get(peer)
     if (!r || r.waiting) return
+    const again = (): void => {
+      r.waiting = false
+      if (this.#replays.get(peer) === r) this.#replay(peer)
+    }
     try {
-      for (;;) {
-        const queued = peer.queuedBytes?.()
-        if (queued !== undefined && queued > this.#replayLowWater) {
-          r.waiting = true
-          const resumeAfterDrain = (): void => {
-            r.waiting = false
-            if (this.#replays.get(peer) === r) this.#replay(peer)
-          }
-          if (peer.onDrain?.(resumeAfterDrain)) return
-          r.waiting = false
-        }
-        if (r.cursor >= this.#history.committedSeq) {
-          if (this.#history.lastSeq > this.#history.committedSeq && this.#commit()) continue
-          return this.#caughtUp(peer, r)
-        }
-        const durable = this.#history.committedSeq
-        const page = this.#history.after(r.cursor, LIMITS.historyPage).filter((m) => m.seq <= durable)
-        if (page[0]?.seq !== r.cursor + 1) {
-          // pruned under it (it fell more than the retention behind): it must start over
-          peer.send(errorJson('too_slow', 'fell behind the retained history: join again'))
-          return peer.close(ERRORS.too_slow.close, 'too_slow')
-        }
-        const batch = new Batch()
-        let room = queued === undefined ? Infinity : this.#replayLowWater - queued
-        for (const m of page) {
-          const json = encode(m)
-          room -= json.length
-          if (room < 0 && batch.size > 0) break // the rest of the page is read again after the drain
-          batch.push(json)
-          r.cursor = m.seq
-        }
-        peer.deliver(batch, undefined)
-        if (this.#replays.get(peer) !== r) return // closed while writing (too slow)
+      const queued = peer.queuedBytes?.()
+      if (queued !== undefined && queued > this.#replayLowWater) {
+        r.waiting = true
+        if (peer.onDrain?.(again)) return
+        r.waiting = false
       }
+      while (r.cursor >= this.#history.committedSeq) {
+        if (this.#history.lastSeq > this.#history.committedSeq && this.#commit()) continue
+        return this.#caughtUp(peer, r)
+      }
+      const durable = this.#history.committedSeq
+      const room = queued === undefined ? Infinity : this.#replayLowWater - queued
+      // Read about as many as fit (by the last step's message size), so little is read only to be dropped.
+      const fit = r.bytesPerMessage > 0 ? Math.ceil(room / r.bytesPerMessage) : LIMITS.historyPage
+      const page = this.#history.after(r.cursor, Math.max(1, Math.min(LIMITS.historyPage, fit))).filter((m) => m.seq <= durable)
+      if (page[0]?.seq !== r.cursor + 1) {
+        // pruned under it (it fell more than the retention behind): it must start over
+        peer.send(errorJson('too_slow', 'fell behind the retained history: join again'))
+        return peer.close(ERRORS.too_slow.close, 'too_slow')
+      }
+      const batch = new Batch()
+      let bytes = 0
+      for (const m of page) {
+        const json = encode(m)
+        if (bytes + json.length > room && batch.size > 0) break // the rest is read again next step
+        bytes += json.length
+        batch.push(json)
+        r.cursor = m.seq
+      }
+      r.bytesPerMessage = bytes / batch.size
+      peer.deliver(batch, undefined)
+      // The next step on a later turn: a long replay must not hold up the room's live traffic.
+      if (this.#replays.get(peer) !== r) return // closed while writing (too slow)
+      r.waiting = true
+      setImmediate(again)
     } catch (e) {
       logError('replaying the room log', e)
       peer.send(errorJson('storage', 'the host could not read its history: resume again'))

@@ -2,7 +2,7 @@
 // straight to each socket, own frames (acks) corked into the same write.
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { LIMITS, SUBPROTOCOL } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
@@ -13,21 +13,11 @@ import { encodeTextFrames, textFrameHeader } from './ws-frame.ts'
 
 const ignore = (): void => {}
 /**
- * After the host closes a socket, how long the other end has to answer the close frame before the socket
- * is dropped (ws's default is 30 s): a client that never reads must not keep its descriptor.
+ * A socket closed for saying nothing (no hello, or a challenge left unanswered) has this long to answer the
+ * close frame before it is dropped, instead of ws's 30 s: a client that never reads must not keep its
+ * descriptor. Members closed for other reasons keep ws's time to read what was queued for them.
  */
-export const CLOSE_GRACE_MS = 2000
-
-/** `closeTimeout` is ws's (8.18+), not yet in its type definitions. */
-const SERVER_OPTIONS: ServerOptions & { closeTimeout: number } = {
-  noServer: true,
-  maxPayload: LIMITS.maxFrameBytes,
-  perMessageDeflate: false,
-  clientTracking: false,
-  closeTimeout: CLOSE_GRACE_MS,
-  // beacon.v1 wherever the client lists it (room-server.ts routes only clients that offer it or none here)
-  handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-}
+export const SILENT_CLOSE_GRACE_MS = 2000
 
 export interface WebSocketGatewayOptions {
   room: Room
@@ -106,7 +96,14 @@ class WsConnection implements Transport {
 }
 
 export class WebSocketGateway {
-  #wss = new WebSocketServer(SERVER_OPTIONS)
+  #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    // beacon.v1 wherever the client lists it (room-server.ts routes only clients that offer it or none here)
+    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  })
   #sockets = new Map<WebSocket, WsConnection>()
   #heartbeat: NodeJS.Timeout
   #opts: Required<WebSocketGatewayOptions>
@@ -181,7 +178,7 @@ export class WebSocketGateway {
     ws.on('pong', this.#onPong)
     ws.on('error', ignore) // ws closes the socket itself (1009 for oversized frames); 'close' follows
     ws.on('close', this.#onClose)
-    setTimeout(helloDeadline, this.#opts.helloTimeoutMs, conn.session).unref()
+    setTimeout(helloDeadline, this.#opts.helloTimeoutMs, conn).unref()
   }
 
   /**
@@ -213,10 +210,16 @@ export class WebSocketGateway {
   }
 }
 
-function helloDeadline(session: Session): void {
+function helloDeadline(conn: WsConnection): void {
   try {
-    if (session.helloDeadline()) setTimeout(helloDeadline, Math.max(0, session.challengeExpiresIn() ?? 0) + 1, session).unref()
+    const open = conn.ws.readyState === WebSocket.OPEN
+    if (conn.session.helloDeadline()) setTimeout(helloDeadline, Math.max(0, conn.session.challengeExpiresIn() ?? 0) + 1, conn).unref()
+    else if (open && (conn.ws.readyState as number) === WebSocket.CLOSING) setTimeout(terminate, SILENT_CLOSE_GRACE_MS, conn.ws).unref() // closed it just now
   } catch (e) {
     logError('the hello deadline', e)
   }
+}
+
+function terminate(ws: WebSocket): void {
+  if (ws.readyState !== WebSocket.CLOSED) ws.terminate()
 }
