@@ -114,7 +114,7 @@ export class RoomServer {
     const http = createServer()
     http.keepAliveTimeout = 30_000
     const server = new RoomServer(room, http, ws, budget, opts.webRoot)
-    server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits })
+    server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits, budget })
     server.#stomp = new StompGateway({ room, lockout, highWaterBytes, heartBeat: opts.stompHeartBeat, budget })
     try {
       await new Promise<void>((resolve, reject) => {
