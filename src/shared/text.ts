@@ -3,16 +3,15 @@
 // the host (every transport), discovery (mDNS TXT) and the UI.
 
 /** C0/C1 controls, except tab and newline (message text keeps its lines). */
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+const CONTROLS = /(?![\t\n])\p{Cc}/gu
 /** Every control, tab and newline included: for one-line fields (names, TXT values, terminal output). */
-const ALL_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g
+const ALL_CONTROLS = /\p{Cc}/gu
 /**
- * Format and invisible characters: bidi embeddings, overrides and isolates, zero-width characters, word
- * joiners, invisible operators, the BOM, soft hyphen, variation selectors, tag characters, line/paragraph
- * separators and fillers that render as nothing (Hangul fillers, braille blank).
+ * Format and invisible characters: Unicode's default-ignorables (bidi embeddings, overrides, isolates and marks,
+ * zero-width characters, joiners, invisible operators, the BOM, soft hyphen, variation selectors, tag
+ * characters, Hangul fillers), line/paragraph separators and the braille blank, which renders as nothing.
  */
-const INVISIBLE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8]|\udb40[\udc00-\udfff]/g
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\u2800]/gu
 
 /** A display name as every transport stores it: NFC, no controls or invisible characters, spaces collapsed. */
 export function normalizeName(raw: string): string {

@@ -1,7 +1,6 @@
 // A loopback TCP relay that a test can break like a bad network: `stall` silently drops traffic (one or
 // both directions, sockets stay open), `cut` resets every connection and refuses new ones, `restore` heals.
-import { createServer, connect, type Server, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net'
 
 export class TcpProxy {
   #server: Server
