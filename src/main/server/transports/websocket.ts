@@ -18,6 +18,8 @@ const ignore = (): void => {}
  * descriptor. Members closed for other reasons keep ws's time to read what was queued for them.
  */
 export const SILENT_CLOSE_GRACE_MS = 2000
+/** Silent sockets are looked for at least this often, so one is dropped within ~1 s of its timeout. */
+const SWEEP_MAX_MS = 1000
 
 export interface WebSocketGatewayOptions {
   room: Room
@@ -106,6 +108,7 @@ export class WebSocketGateway {
   })
   #sockets = new Map<WebSocket, WsConnection>()
   #heartbeat: NodeJS.Timeout
+  #pinged = 0
   #opts: Required<WebSocketGatewayOptions>
   // Listeners shared by all sockets (`this` is the socket).
   #onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void
@@ -120,7 +123,7 @@ export class WebSocketGateway {
       heartbeatTimeoutMs: LIMITS.heartbeatTimeoutMs,
       ...opts,
     }
-    this.#heartbeat = setInterval(() => this.#beat(), this.#opts.heartbeatMs).unref()
+    this.#heartbeat = setInterval(() => this.#beat(), Math.min(this.#opts.heartbeatMs, SWEEP_MAX_MS)).unref()
     const sockets = this.#sockets
     this.#onMessage = function (data, isBinary) {
       const c = sockets.get(this)
@@ -186,11 +189,14 @@ export class WebSocketGateway {
    * the heartbeat timeout is dropped (its `left` goes to the room).
    */
   #beat(): void {
-    const deadline = Date.now() - this.#opts.heartbeatTimeoutMs
+    const now = Date.now()
+    const deadline = now - this.#opts.heartbeatTimeoutMs
+    const ping = now - this.#pinged >= this.#opts.heartbeatMs
+    if (ping) this.#pinged = now
     for (const [ws, c] of this.#sockets) {
       try {
         if (c.heard < deadline) ws.terminate()
-        else if (ws.readyState === WebSocket.OPEN) ws.ping()
+        else if (ping && ws.readyState === WebSocket.OPEN) ws.ping()
       } catch (e) {
         logError('heartbeat', e)
       }
