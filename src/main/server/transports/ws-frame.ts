@@ -1,5 +1,5 @@
 // Unmasked server text frames (RFC 6455 §5.2), many written into one buffer: the broadcast path frames a
-// turn's batch once and writes the same bytes to every socket.
+// flush's batch once and writes the same bytes to every socket.
 export function encodeTextFrames(frames: readonly string[]): Buffer {
   let total = 0
   const sizes = frames.map((f) => {
