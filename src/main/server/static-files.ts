@@ -1,6 +1,7 @@
 // The browser client: files of the renderer's web build, never anything outside its folder (symlinks included:
 // a file is served only when its real path is inside the root's real path).
 import { createReadStream, realpathSync, statSync } from 'node:fs'
+import { pipeline } from 'node:stream'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
 import { CONTENT_SECURITY_POLICY } from '../../shared/csp.ts'
@@ -70,7 +71,8 @@ export function serveStatic(root: string | undefined, pathname: string, res: Ser
     'Content-Type': contentType(file),
     'Cache-Control': file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
   })
-  createReadStream(file).pipe(res)
+  // A read error (file removed meanwhile, I/O) ends this response, never the process.
+  pipeline(createReadStream(file), res, () => {})
 }
 
 /** The file under `root` that a URL path names (`/` is index.html), or undefined for anything that would leave it. */

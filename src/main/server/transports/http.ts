@@ -7,12 +7,13 @@
 // is open. This module routes and checks requests; http-member.ts holds a member's queue, streams and polls.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { codeOfClose } from '../../../shared/errors.ts'
+import { codeOfClose, ERRORS } from '../../../shared/errors.ts'
 import { HTTP_LIMITS, HTTP_ROUTES } from '../../../shared/http-transport.ts'
 import { CLOSE, LIMITS, parseClientFrame, type ClientFrame } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
 import { ConnectionBudget } from '../budget.ts'
 import type { History } from '../history.ts'
+import { logError } from '../log.ts'
 import { isAllowedOrigin } from '../origin.ts'
 import type { Room } from '../room.ts'
 import { Session } from '../session.ts'
@@ -77,7 +78,7 @@ export class HttpGateway implements MemberHost {
       res.setHeader('Allow', isGet ? 'GET' : 'POST')
       return send(res, 405, errorBody('bad_frame', `use ${isGet ? 'GET' : 'POST'}`))
     }
-    if (path === HTTP_ROUTES.join) return void this.#join(req, res)
+    if (path === HTTP_ROUTES.join) return settle(res, this.#join(req, res))
     const token = url.searchParams.get('member') ?? ''
     const member = this.#members.get(token)
     if (!member) return this.#unknown(res, token)
@@ -89,15 +90,15 @@ export class HttpGateway implements MemberHost {
       case HTTP_ROUTES.poll:
         return this.#poll(req, res, member, url.searchParams.get('after') ?? undefined, url.searchParams.get('wait') !== '0')
       case HTTP_ROUTES.auth:
-        return void this.#auth(req, res, member)
+        return settle(res, this.#auth(req, res, member))
       case HTTP_ROUTES.send:
-        return void this.#send(req, res, member)
+        return settle(res, this.#send(req, res, member))
       case HTTP_ROUTES.typing:
-        return void this.#typing(req, res, member)
+        return settle(res, this.#typing(req, res, member))
       case HTTP_ROUTES.history:
         return this.#history(res, member, url)
       case HTTP_ROUTES.pong:
-        return void this.#pong(req, res, member)
+        return settle(res, this.#pong(req, res, member))
       case HTTP_ROUTES.leave:
         member.session.close(CLOSE.normal, 'left')
         return send(res, 204, '')
@@ -338,4 +339,13 @@ function once(fn: () => void): () => void {
     done = true
     fn()
   }
+}
+
+/** Run an async route: a rejection answers that one request (500) and is logged, never an unhandled rejection. */
+function settle(res: ServerResponse, work: Promise<void>): void {
+  work.catch((e: unknown) => {
+    logError(`HTTP ${JSON.stringify(res.req.url)}`, e)
+    if (!res.headersSent) send(res, ERRORS.internal.status, errorBody('internal', 'the room could not answer this request'))
+    else res.destroy()
+  })
 }

@@ -142,6 +142,8 @@ export class StompParser {
       if (error) return error
     }
     const head = this.#head!
+    const tooLarge = { kind: 'error', message: `frame larger than ${this.#opts.maxFrameBytes} bytes` } as const
+    if (head.length !== undefined && head.bodyAt + head.length + 1 > this.#opts.maxFrameBytes) return tooLarge
     let bodyEnd: number
     if (head.length !== undefined) {
       if (pending < head.bodyAt + head.length + 1) return undefined
@@ -155,6 +157,8 @@ export class StompParser {
       }
       bodyEnd = nul - s
     }
+    // The whole frame counts, however it arrived: one WebSocket message may carry more than a frame's bound.
+    if (bodyEnd + 1 > this.#opts.maxFrameBytes) return tooLarge
     // A copy: the buffer is reused for the next frames.
     const frame: StompFrame = {
       command: head.command,

@@ -18,6 +18,7 @@ import type { Batch } from '../batch.ts'
 import { ConnectionBudget } from '../budget.ts'
 import type { Room } from '../room.ts'
 import { Session, type Transport } from '../session.ts'
+import { SILENT_CLOSE_GRACE_MS } from './websocket.ts'
 import { PasscodeGate, type PasscodeLimits } from './passcode-gate.ts'
 import { header, serializeFrame, StompParser, type StompFrame } from './stomp-frame.ts'
 
@@ -430,9 +431,17 @@ class StompConnection {
 
   #close(code: number, reason: string): void {
     if (this.#phase === 'closed') return
+    const silent = this.#phase === 'connecting'
     this.#phase = 'closed'
     this.#session.ended()
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(code, reason)
-    else this.#ws.terminate()
+    if (this.#ws.readyState !== WebSocket.OPEN) return this.#ws.terminate()
+    this.#ws.close(code, reason)
+    // A client that never sent CONNECT may never read either: it does not get ws's 30 s for its half of the
+    // closing handshake, or idle sockets could hold the host's descriptors (the same rule as beacon.v1).
+    if (silent) setTimeout(terminateUnlessClosed, SILENT_CLOSE_GRACE_MS, this.#ws).unref()
   }
+}
+
+function terminateUnlessClosed(ws: WebSocket): void {
+  if (ws.readyState !== WebSocket.CLOSED) ws.terminate()
 }
