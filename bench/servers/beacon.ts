@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { RoomServer as CurrentRoomServer } from '../../src/main/server/room-server.ts'
 import type { Peer } from '../../src/main/server/room.ts'
+import { LIMITS } from '../../src/shared/limits.ts'
 import type { Started } from './baselines.ts'
 
 export interface BeaconStarted extends Started {
@@ -18,7 +19,16 @@ export async function startBeacon(dataDir?: string, port = 0, root?: string): Pr
         .RoomServer
     : CurrentRoomServer
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'beacon-bench-'))
-  const server = await RoomServer.start({ name: 'bench', hostName: 'bench', dataDir: dir, port, listen: '127.0.0.1' })
+  // Every simulated member connects from 127.0.0.1, so the per-address cap (meant for a LAN of machines) is
+  // lifted to the total; everything else runs as shipped.
+  const server = await RoomServer.start({
+    name: 'bench',
+    hostName: 'bench',
+    dataDir: dir,
+    port,
+    listen: '127.0.0.1',
+    connections: { perAddress: LIMITS.maxConnections },
+  })
   return {
     port: server.port,
     path: '/ws',
