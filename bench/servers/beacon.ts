@@ -37,8 +37,7 @@ export async function startBeacon(dataDir?: string, port = 0, root?: string): Pr
       const peer: Peer = {
         member: { id: 'seeder', name: 'Seeder' },
         clientId: 'bench-seeder',
-        deliver() {},
-        send() {},
+        transport: { remoteAddress: 'bench', send() {}, sendWelcome() {}, deliver() {}, close() {} },
         close() {},
       }
       const base = server.room.seq

@@ -54,7 +54,8 @@ function member(
 }
 
 function botPeer(name: string): Peer {
-  return { member: { id: `bot-${name}`, name }, clientId: `bot-${name}`, deliver: () => {}, send: () => {}, close: () => {} }
+  const transport = { remoteAddress: 'bot', send: () => {}, sendWelcome: () => {}, deliver: () => {}, close: () => {} }
+  return { member: { id: `bot-${name}`, name }, clientId: `bot-${name}`, transport, close: () => {} }
 }
 
 async function shot(page: Page, name: string): Promise<void> {

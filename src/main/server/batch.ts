@@ -1,12 +1,15 @@
-// The frames every member gets in one flush of the room (Room's flush window). Each is JSON-encoded once;
-// each transport frames the whole batch once (`encoded`) and writes the same bytes to all of its members.
+// The frames every member gets in one flush of the room (Room's flush window). Each is JSON-encoded once
+// (Outbound); each transport frames the whole batch once (`encoded`) and writes the same bytes to all of its
+// members.
+import type { Outbound } from './outbound.ts'
+
 export class Batch {
-  readonly frames: string[] = []
+  readonly frames: Outbound[] = []
   #encoded = new Map<string, unknown>()
   #tails = new Map<number, Batch>()
 
-  push(json: string): void {
-    this.frames.push(json)
+  push(o: Outbound): void {
+    this.frames.push(o)
   }
 
   get size(): number {
@@ -24,7 +27,7 @@ export class Batch {
     return tail
   }
 
-  encoded<T>(kind: string, encode: (frames: readonly string[]) => T): T {
+  encoded<T>(kind: string, encode: (frames: readonly Outbound[]) => T): T {
     let v = this.#encoded.get(kind) as T | undefined
     if (v === undefined) this.#encoded.set(kind, (v = encode(this.frames)))
     return v

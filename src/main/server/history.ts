@@ -114,7 +114,7 @@ export class History {
     return row?.seq
   }
 
-  /** Append inside the turn's transaction; `commit()` makes it durable before anyone is told. */
+  /** Append inside the open transaction; `commit()` (once per room flush) makes it durable before anyone is told. */
   append(client: string, m: ChatMessage): void {
     if (!this.#inTxn) {
       this.#db.exec('BEGIN')
@@ -125,7 +125,7 @@ export class History {
   }
 
   /**
-   * Make the turn's appends durable. When that fails (disk full, I/O error, busy) the whole transaction is
+   * Make the appends since the last commit durable. When that fails (disk full, I/O error, busy) the whole transaction is
    * rolled back, lastSeq falls back to the last durable seq, and the error is thrown: nothing of it may be
    * acknowledged.
    */

@@ -18,24 +18,19 @@ import type { RoomSecret } from './auth.ts'
 import { Batch } from './batch.ts'
 import type { History } from './history.ts'
 import { logError } from './log.ts'
+import { errorOut, outbound, type Outbound, type Transport, type WelcomeHead, type WelcomeOut } from './outbound.ts'
 
-/** One connection of a member, whatever its transport. */
+/**
+ * One connection of a member, as the room holds it: a Session (session.ts). The room writes to its
+ * `transport` directly (see Transport) and closes it through the peer, which leaves the room as it closes.
+ */
 export interface Peer {
   readonly member: Member
   readonly clientId: string
   /** The member asked for `ping` frames every heartbeat interval. */
   readonly heartbeat?: boolean
-  /** The flush window's room frames, then the frames for this peer alone (acks), in one write where possible. */
-  deliver(batch: Batch, own: readonly string[] | undefined): void
-  /** A frame for this peer alone, now. */
-  send(json: string): void
-  /** The same frame as UTF-8 bytes in parts, to be sent as one frame (the welcome: see Room.#encodeWelcome). */
-  sendBytes?(json: readonly Buffer[]): void
+  readonly transport: Transport
   close(code: number, reason: string): void
-  /** Bytes written to this peer and not yet sent; undefined when its transport cannot tell. */
-  queuedBytes?(): number | undefined
-  /** Call `fn` once when the queued bytes have drained; false when the transport cannot tell (no flow control). */
-  onDrain?(fn: () => void): boolean
 }
 
 export interface RoomOptions {
@@ -50,16 +45,18 @@ export interface RoomOptions {
   replayLowWaterBytes?: number
 }
 
-export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: 'rate' | 'storage' }
+/** A welcome's history: its JSON array, the last seq it covers, and the seq of its last message (if any). */
+interface WelcomeHistory {
+  json: string
+  last: number
+  end: number | undefined
+}
 
-const encode = (f: HostFrame | HistoryPage): string => JSON.stringify(f)
-const errorJson = (code: 'storage' | 'too_slow', message: string, id?: string): string =>
-  JSON.stringify(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id })
-const MESSAGE_SEQ = /^\{"type":"message","seq":(\d+),/
+export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: 'rate' | 'storage' }
 
 /** The heartbeat frame, framed once per transport for the room's lifetime. */
 const PING = new Batch()
-PING.push('{"type":"ping"}')
+PING.push(outbound({ type: 'ping' }))
 const EMPTY = new Batch()
 
 /**
@@ -86,9 +83,9 @@ interface Replay {
   /** Highest seq sent to it. */
   cursor: number
   /** Joins and leaves meanwhile, the latest per member: sent when it has caught up. */
-  presence: Map<string, string>
+  presence: Map<string, Outbound>
   /** Its own frames (acks, refusals) meanwhile, sent when it has caught up. */
-  own: string[]
+  own: Outbound[]
   /** A step is scheduled (next turn, or once its connection drains). */
   waiting: boolean
   /** Average size of the messages the last step sent, to size the next read. */
@@ -115,7 +112,7 @@ export class Room extends Emitter<{ members: number }> {
   #membersLength = 0
   #membersStale = false
   #batch = new Batch()
-  #acks = new Map<Peer, string[]>()
+  #acks = new Map<Peer, Outbound[]>()
   /** Messages appended since the last commit, to take back (and refuse) if the commit fails. */
   #uncommitted: { peer: Peer; id: string; seq: number }[] = []
   /** Peers that joined while the batch was filling: how many of its frames predate their welcome. */
@@ -184,12 +181,12 @@ export class Room extends Emitter<{ members: number }> {
     // instead would cost a write per member per join: a burst of N joins would be N² writes.
     this.#commit()
     const resumed = resume !== undefined && resume.epoch === this.epoch && this.#history.canResume(resume.after)
-    let history: { json: string; last: number }
+    let history: WelcomeHistory
     try {
       history = resumed ? this.#missed(resume.after) : this.#latest()
     } catch (e) {
       logError('reading the room log for a welcome', e)
-      peer.send(errorJson('storage', 'the host could not read its history: try again'))
+      peer.transport.send(errorOut('storage', 'the host could not read its history: try again'))
       return peer.close(ERRORS.storage.close, 'storage')
     }
     const replay = resumed && history.last < this.#history.committedSeq
@@ -207,14 +204,12 @@ export class Room extends Emitter<{ members: number }> {
       this.#peers.add(peer)
     }
     if (this.#membersStale) this.#rebuildMembersJson()
-    const welcome = this.#encodeWelcome(peer.member, history.json, resumed)
-    if (peer.sendBytes) peer.sendBytes(welcome)
-    else peer.send(Buffer.concat(welcome).toString())
+    peer.transport.sendWelcome(this.#welcome(peer.member, history, resumed))
     if (replay) this.#replay(peer)
   }
 
   /** The first messages after `after`, as a JSON array within the welcome's byte budget. */
-  #missed(after: number): { json: string; last: number } {
+  #missed(after: number): WelcomeHistory {
     const parts: string[] = []
     let bytes = 2
     let last = after
@@ -223,16 +218,16 @@ export class Room extends Emitter<{ members: number }> {
       for (const m of page) {
         const json = JSON.stringify(m)
         bytes += Buffer.byteLength(json) + 1
-        if (bytes > LIMITS.welcomeHistoryBytes) return { json: `[${parts.join(',')}]`, last }
+        if (bytes > LIMITS.welcomeHistoryBytes) return { json: `[${parts.join(',')}]`, last, end: parts.length > 0 ? last : undefined }
         parts.push(json)
         last = m.seq
       }
-      if (page.length < LIMITS.historyPage) return { json: `[${parts.join(',')}]`, last }
+      if (page.length < LIMITS.historyPage) return { json: `[${parts.join(',')}]`, last, end: parts.length > 0 ? last : undefined }
     }
   }
 
   /** The latest messages (at most LIMITS.welcomeHistory) that fit the welcome's byte budget. */
-  #latest(): { json: string; last: number } {
+  #latest(): WelcomeHistory {
     const parts: string[] = []
     let bytes = 2
     const latest = this.#history.latest(LIMITS.welcomeHistory)
@@ -242,18 +237,20 @@ export class Room extends Emitter<{ members: number }> {
       if (bytes > LIMITS.welcomeHistoryBytes) break
       parts.push(json)
     }
-    return { json: `[${parts.reverse().join(',')}]`, last: this.#history.lastSeq }
+    return { json: `[${parts.reverse().join(',')}]`, last: this.#history.lastSeq, end: parts.length > 0 ? latest.at(-1)!.seq : undefined }
   }
 
   /**
-   * The welcome's JSON, byte for byte what JSON.stringify gives for a `Welcome`, in three parts whose middle
-   * is a slice of the room's member list bytes: a join allocates nothing the size of the room, so many
-   * members joining at once neither swell the heap nor fragment memory.
+   * The welcome: its head typed, and its JSON, byte for byte what JSON.stringify gives for a `Welcome`, in
+   * three parts whose middle is a slice of the room's member list bytes: a join allocates nothing the size
+   * of the room, so many members joining at once neither swell the heap nor fragment memory.
    */
-  #encodeWelcome(you: Member, history: string, resumed: boolean): Buffer[] {
-    const head = `{"type":"welcome","protocol":${PROTOCOL_VERSION},"room":${JSON.stringify({ id: this.id, name: this.name, epoch: this.epoch })},"you":${JSON.stringify(you)},"members":[`
-    const tail = `],"seq":${this.seq},"history":${history},"resumed":${resumed}}`
-    return [Buffer.from(head), this.#membersJson.subarray(0, this.#membersLength), Buffer.from(tail)]
+  #welcome(you: Member, history: WelcomeHistory, resumed: boolean): WelcomeOut {
+    const room = { id: this.id, name: this.name, epoch: this.epoch }
+    const frame: WelcomeHead = { type: 'welcome', protocol: PROTOCOL_VERSION, room, you, seq: this.seq, resumed, historyEnd: history.end }
+    const head = `{"type":"welcome","protocol":${PROTOCOL_VERSION},"room":${JSON.stringify(room)},"you":${JSON.stringify(you)},"members":[`
+    const tail = `],"seq":${frame.seq},"history":${history.json},"resumed":${resumed}}`
+    return { frame, parts: [Buffer.from(head), this.#membersJson.subarray(0, this.#membersLength), Buffer.from(tail)] }
   }
 
   /**
@@ -269,11 +266,11 @@ export class Room extends Emitter<{ members: number }> {
       if (this.#replays.get(peer) === r) this.#replay(peer)
     }
     try {
-      const queued = peer.queuedBytes?.()
+      const { transport } = peer
+      const queued = transport.onDrain ? transport.queuedBytes?.() : undefined
       if (queued !== undefined && queued > this.#replayLowWater) {
         r.waiting = true
-        if (peer.onDrain?.(again)) return
-        r.waiting = false
+        return transport.onDrain!(again)
       }
       while (r.cursor >= this.#history.committedSeq) {
         if (this.#history.lastSeq > this.#history.committedSeq && this.#commit()) continue
@@ -286,27 +283,27 @@ export class Room extends Emitter<{ members: number }> {
       const page = this.#history.after(r.cursor, Math.max(1, Math.min(LIMITS.historyPage, fit))).filter((m) => m.seq <= durable)
       if (page[0]?.seq !== r.cursor + 1) {
         // pruned under it (it fell more than the retention behind): it must start over
-        peer.send(errorJson('too_slow', 'fell behind the retained history: join again'))
+        transport.send(errorOut('too_slow', 'fell behind the retained history: join again'))
         return peer.close(ERRORS.too_slow.close, 'too_slow')
       }
       const batch = new Batch()
       let bytes = 0
       for (const m of page) {
-        const json = encode(m)
-        if (bytes + json.length > room && batch.size > 0) break // the rest is read again next step
-        bytes += json.length
-        batch.push(json)
+        const o = outbound(m)
+        if (bytes + o.json.length > room && batch.size > 0) break // the rest is read again next step
+        bytes += o.json.length
+        batch.push(o)
         r.cursor = m.seq
       }
       r.bytesPerMessage = bytes / batch.size
-      peer.deliver(batch, undefined)
+      transport.deliver(batch, undefined)
       // The next step on a later turn: a long replay must not hold up the room's live traffic.
       if (this.#replays.get(peer) !== r) return // closed while writing (too slow)
       r.waiting = true
       setImmediate(again)
     } catch (e) {
       logError('replaying the room log', e)
-      peer.send(errorJson('storage', 'the host could not read its history: resume again'))
+      peer.transport.send(errorOut('storage', 'the host could not read its history: resume again'))
       peer.close(ERRORS.storage.close, 'storage')
     }
   }
@@ -314,7 +311,7 @@ export class Room extends Emitter<{ members: number }> {
   #caughtUp(peer: Peer, r: Replay): void {
     this.#replays.delete(peer)
     const own = [...r.presence.values(), ...r.own]
-    if (own.length > 0) peer.deliver(EMPTY, own)
+    if (own.length > 0) peer.transport.deliver(EMPTY, own)
     if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
     this.#peers.add(peer)
   }
@@ -406,10 +403,10 @@ export class Room extends Emitter<{ members: number }> {
     this.#flushNow()
     this.#stopped = true
     clearInterval(this.#heartbeat)
-    const closing = encode({ type: 'closing', reason })
+    const closing = outbound({ type: 'closing', reason })
     for (const peer of [...this.#peers, ...this.#replays.keys()]) {
       try {
-        peer.send(closing)
+        peer.transport.send(closing)
         peer.close(ERRORS.host_stopped.close, reason)
       } catch (e) {
         logError('closing a member', e)
@@ -430,20 +427,20 @@ export class Room extends Emitter<{ members: number }> {
   }
 
   #ack(peer: Peer, id: string, seq: number): void {
-    this.#own(peer, encode({ type: 'ack', id, seq }))
+    this.#own(peer, outbound({ type: 'ack', id, seq }))
   }
 
-  #own(peer: Peer, json: string): void {
+  #own(peer: Peer, o: Outbound): void {
     const list = this.#acks.get(peer)
-    if (list) list.push(json)
-    else this.#acks.set(peer, [json])
+    if (list) list.push(o)
+    else this.#acks.set(peer, [o])
     this.#schedule()
   }
 
-  #queue(frame: HostFrame): void {
-    const json = encode(frame)
-    this.#batch.push(json)
-    if (frame.type === 'joined' || frame.type === 'left') for (const r of this.#replays.values()) r.presence.set(frame.member.id, json)
+  #queue(frame: Extract<HostFrame, { type: 'message' | 'joined' | 'left' | 'typing' }>): void {
+    const o = outbound(frame)
+    this.#batch.push(o)
+    if (frame.type === 'joined' || frame.type === 'left') for (const r of this.#replays.values()) r.presence.set(frame.member.id, o)
     this.#schedule()
   }
 
@@ -479,26 +476,24 @@ export class Room extends Emitter<{ members: number }> {
     const old = this.#batch
     const kept = new Batch()
     const keptBefore: number[] = [] // old index → frames kept before it
-    for (const json of old.frames) {
+    for (const o of old.frames) {
       keptBefore.push(kept.size)
-      const seq = MESSAGE_SEQ.exec(json)
-      if (!seq || Number(seq[1]) <= durable) kept.push(json)
+      if (o.frame.type !== 'message' || o.frame.seq <= durable) kept.push(o)
     }
     keptBefore.push(kept.size)
     this.#batch = kept
     for (const [peer, skip] of this.#late) this.#late.set(peer, keptBefore[skip]!)
     for (const { peer, id, seq } of lost) {
-      const ack = encode({ type: 'ack', id, seq })
       const list = this.#acks.get(peer)
-      const i = list?.indexOf(ack) ?? -1
+      const i = list?.findIndex(({ frame: f }) => f.type === 'ack' && f.id === id && f.seq === seq) ?? -1
       if (i >= 0) list!.splice(i, 1)
-      this.#own(peer, errorJson('storage', 'the host could not store it: send it again', id))
+      this.#own(peer, errorOut('storage', 'the host could not store it: send it again', id))
     }
   }
 
-  #deliver(peer: Peer, batch: Batch, own: readonly string[] | undefined): void {
+  #deliver(peer: Peer, batch: Batch, own: readonly Outbound[] | undefined): void {
     try {
-      peer.deliver(batch, own)
+      peer.transport.deliver(batch, own)
     } catch (e) {
       logError('delivering to a member', e)
       try {

@@ -14,26 +14,9 @@ import {
 import { TokenBucket, WindowCounter } from '../../shared/rate-limit.ts'
 import { normalizeName } from '../../shared/text.ts'
 import { newNonce, verifyProof, type Lockout } from './auth.ts'
-import type { Batch } from './batch.ts'
 import { logError } from './log.ts'
+import { errorOut, outbound, type Transport } from './outbound.ts'
 import type { Peer, Room } from './room.ts'
-
-/** What a transport provides to a session. */
-export interface Transport {
-  readonly remoteAddress: string
-  send(json: string): void
-  /** Optional: one frame given as UTF-8 bytes in parts; without it the session sends it as a string. */
-  sendBytes?(json: readonly Buffer[]): void
-  deliver(batch: Batch, own: readonly string[] | undefined): void
-  close(code: number, reason: string): void
-  /**
-   * Optional flow control, for a resume's replay: bytes written but not yet sent, and a one-shot callback
-   * once they have drained. A transport with both gets the replay page by page as it drains; one without
-   * gets it all at once (in pages) and must bound its own queue.
-   */
-  queuedBytes?(): number
-  onDrain?(fn: () => void): void
-}
 
 type State =
   | { kind: 'new' }
@@ -52,8 +35,9 @@ export class Session implements Peer {
   /** The member asked for `ping` frames (hello `heartbeat: true`). */
   heartbeat = false
   #state: State = NEW
+  /** Where this member's frames go: the room writes to it directly (see Transport). */
+  readonly transport: Transport
   #room: Room
-  #transport: Transport
   #lockout: Lockout
   /** Whether this session holds one of its address's outstanding challenges (Lockout.openChallenge). */
   #holdsChallenge = false
@@ -66,7 +50,7 @@ export class Session implements Peer {
 
   constructor(room: Room, transport: Transport, lockout: Lockout) {
     this.#room = room
-    this.#transport = transport
+    this.transport = transport
     this.#lockout = lockout
   }
 
@@ -150,14 +134,14 @@ export class Session implements Peer {
     if (!(this.#historyBucket ??= new TokenBucket(LIMITS.historyRatePerSecond, LIMITS.historyBurst)).take())
       return this.refuse('rate_limited', `at most ${LIMITS.historyRatePerSecond} history requests a second`)
     const page = this.#room.historyPage(req.before, req.limit)
-    if (page) this.#transport.send(JSON.stringify(page))
+    if (page) this.transport.send(outbound(page))
     else this.refuse('storage', 'the host could not read its history: try again')
   }
 
   /** Answer with an error frame; a member that keeps misbehaving is closed (`abuse`, 1008). */
   refuse(code: ErrorCode, message: string, id?: string): void {
     if (this.#state.kind === 'closed') return
-    this.#transport.send(errorJson(code, message, id))
+    this.transport.send(errorOut(code, message, id))
     if ((this.#abuse ??= new WindowCounter(LIMITS.abuseWindowMs)).add() >= LIMITS.abuseLimit)
       this.fail('abuse', `more than ${LIMITS.abuseLimit} refused frames in ${LIMITS.abuseWindowMs / 1000} s`)
   }
@@ -165,13 +149,13 @@ export class Session implements Peer {
   /** End the connection for `code`: its error frame, then the close code the error table gives it. */
   fail(code: ErrorCode, message: string): void {
     if (this.#state.kind === 'closed') return
-    this.#transport.send(errorJson(code, message))
+    this.transport.send(errorOut(code, message))
     const info: ErrorInfo = ERRORS[code]
     this.close(info.close ?? ERRORS.internal.close, code)
   }
 
   #failed(e: unknown): void {
-    logError(`connection from ${this.#transport.remoteAddress}`, e)
+    logError(`connection from ${this.transport.remoteAddress}`, e)
     try {
       this.fail('internal', 'the host failed to handle that; reconnect')
     } catch (again) {
@@ -183,14 +167,14 @@ export class Session implements Peer {
     if (hello.protocol !== PROTOCOL_VERSION) return this.fail('unsupported_protocol', `this host speaks protocol ${PROTOCOL_VERSION}`)
     const secret = this.#room.secret
     if (!secret) return this.#join(hello)
-    const address = this.#transport.remoteAddress
+    const address = this.transport.remoteAddress
     if (this.#lockout.isLocked(address)) return this.fail('locked_out', 'too many wrong passwords from this address: try again later')
     if (!this.#lockout.openChallenge(address)) return this.fail('busy', 'too many password challenges outstanding from this address')
     this.#holdsChallenge = true
     const nonce = newNonce()
     this.#state = { kind: 'challenged', hello, nonce, expires: Date.now() + LIMITS.challengeTtlMs }
-    this.#transport.send(
-      JSON.stringify({ type: 'challenge', nonce, salt: Buffer.from(secret.salt).toString('base64'), iterations: secret.iterations }),
+    this.transport.send(
+      outbound({ type: 'challenge', nonce, salt: Buffer.from(secret.salt).toString('base64'), iterations: secret.iterations }),
     )
   }
 
@@ -201,7 +185,7 @@ export class Session implements Peer {
     if (Date.now() > expires) return this.fail('hello_timeout', 'the challenge expired: say hello again')
     const ok = await verifyProof(this.#room.secret!, nonce, proof)
     if (this.#state.kind !== 'verifying') return // closed meanwhile
-    const address = this.#transport.remoteAddress
+    const address = this.transport.remoteAddress
     if (this.#lockout.isLocked(address)) return this.fail('locked_out', 'too many wrong passwords from this address: try again later')
     if (ok) return this.#join(hello)
     this.#lockout.fail(address)
@@ -211,7 +195,7 @@ export class Session implements Peer {
   #releaseChallenge(): void {
     if (!this.#holdsChallenge) return
     this.#holdsChallenge = false
-    this.#lockout.closeChallenge(this.#transport.remoteAddress)
+    this.#lockout.closeChallenge(this.transport.remoteAddress)
   }
 
   #join(hello: Hello): void {
@@ -224,34 +208,11 @@ export class Session implements Peer {
     this.#room.join(this, hello.resume)
   }
 
-  // Peer
-  deliver(batch: Batch, own: readonly string[] | undefined): void {
-    this.#transport.deliver(batch, own)
-  }
-
-  send(json: string): void {
-    this.#transport.send(json)
-  }
-
-  sendBytes(json: readonly Buffer[]): void {
-    if (this.#transport.sendBytes) this.#transport.sendBytes(json)
-    else this.#transport.send(Buffer.concat(json).toString())
-  }
-
-  queuedBytes(): number | undefined {
-    return this.#transport.queuedBytes?.()
-  }
-
-  onDrain(fn: () => void): boolean {
-    if (!this.#transport.onDrain || !this.#transport.queuedBytes) return false
-    this.#transport.onDrain(fn)
-    return true
-  }
-
+  /** Close for `code`: the session leaves the room first, then its transport closes. */
   close(code: number, reason: string): void {
     if (this.#state.kind === 'closed') return
     this.ended()
-    this.#transport.close(code, reason)
+    this.transport.close(code, reason)
   }
 
   /** The transport is gone (closed by either side). */
@@ -261,6 +222,3 @@ export class Session implements Peer {
     this.#state = CLOSED
   }
 }
-
-const errorJson = (code: ErrorCode, message: string, id?: string): string =>
-  JSON.stringify(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id })

@@ -7,7 +7,8 @@ import { ERRORS } from '../../../shared/errors.ts'
 import { CLOSE } from '../../../shared/protocol.ts'
 import type { Batch } from '../batch.ts'
 import type { History } from '../history.ts'
-import type { Session, Transport } from '../session.ts'
+import type { Outbound, Transport, WelcomeHead, WelcomeOut } from '../outbound.ts'
+import type { Session } from '../session.ts'
 import { send } from './http-response.ts'
 
 /** What a member needs of its gateway. */
@@ -27,18 +28,8 @@ export interface MemberHost {
 const REPLAY_PAGE: number = 100
 /** What a queued frame costs beyond its text (the entry and the string's header), counted against the bound. */
 const FRAME_OVERHEAD = 64
-const MESSAGE_SEQ = /^\{"type":"message","seq":(\d+),/
-const PING = '{"type":"ping"}'
 
-interface Queued {
-  json: string
-  seq: number | undefined
-}
-
-function messageSeq(json: string): number | undefined {
-  const m = MESSAGE_SEQ.exec(json)
-  return m ? Number(m[1]) : undefined
-}
+const messageSeq = (o: Outbound): number | undefined => (o.frame.type === 'message' ? o.frame.seq : undefined)
 
 function sseEvent(json: string, seq: number | undefined): string {
   return seq === undefined ? `data: ${json}\n\n` : `id: ${seq}\ndata: ${json}\n\n`
@@ -55,7 +46,7 @@ export class HttpMember implements Transport {
   /** When this member's client last made a request (any request is a sign of life). */
   heardAt = Date.now()
   #gw: MemberHost
-  #queue: Queued[] = []
+  #queue: Outbound[] = []
   #queuedBytes = 0
   /** A ping is waiting in the queue: a newer one adds nothing (pings carry nothing). */
   #pingQueued = false
@@ -67,9 +58,9 @@ export class HttpMember implements Transport {
   #replayFrom = 0
   #replayTo = 0
   #poll: { res: ServerResponse; timer: NodeJS.Timeout | undefined } | undefined
-  #capture: string[] | undefined
-  #reply: ((json: string | undefined) => void) | undefined
-  #acks = new Map<string, ((json: string | undefined) => void)[]>()
+  #capture: Outbound[] | undefined
+  #reply: ((o: Outbound | undefined) => void) | undefined
+  #acks = new Map<string, ((o: Outbound | undefined) => void)[]>()
   #absence: NodeJS.Timeout | undefined
   #drained: (() => void)[] = []
 
@@ -80,8 +71,8 @@ export class HttpMember implements Transport {
   }
 
   /** Run `fn`; the frames the session sends meanwhile are returned instead of queued. */
-  capture(fn: () => void): string[] {
-    const out: string[] = []
+  capture(fn: () => void): Outbound[] {
+    const out: Outbound[] = []
     this.#capture = out
     try {
       fn()
@@ -91,13 +82,14 @@ export class HttpMember implements Transport {
     return out
   }
 
-  nextReply(timeoutMs: number): Promise<string | undefined> {
+  /** The session's next welcome or error frame. */
+  nextReply(timeoutMs: number): Promise<Outbound | undefined> {
     return new Promise((resolve) => {
       const t = setTimeout(() => this.cancelReply(), timeoutMs)
-      this.#reply = (json) => {
+      this.#reply = (o) => {
         clearTimeout(t)
         this.#reply = undefined
-        resolve(json)
+        resolve(o)
       }
     })
   }
@@ -105,10 +97,11 @@ export class HttpMember implements Transport {
     this.#reply?.(undefined)
   }
 
-  waitAck(id: string, timeoutMs: number): Promise<string | undefined> {
+  /** The ack of message `id`, or its refusal. */
+  waitAck(id: string, timeoutMs: number): Promise<Outbound | undefined> {
     return new Promise((resolve) => {
       const t = setTimeout(() => settle(undefined), timeoutMs)
-      const settle = (json: string | undefined): void => {
+      const settle = (o: Outbound | undefined): void => {
         clearTimeout(t)
         const list = this.#acks.get(id)
         if (list) {
@@ -116,7 +109,7 @@ export class HttpMember implements Transport {
           if (rest.length) this.#acks.set(id, rest)
           else this.#acks.delete(id)
         }
-        resolve(json)
+        resolve(o)
       }
       const list = this.#acks.get(id)
       if (list) list.push(settle)
@@ -128,36 +121,43 @@ export class HttpMember implements Transport {
   }
 
   // Transport
-  send(json: string): void {
+  send(o: Outbound): void {
     if (this.closedWith) return
-    if (json.startsWith('{"type":"welcome"')) this.#writtenSeq = coveredBy(JSON.parse(json) as WelcomeSeqs)
-    if (this.#capture) return void this.#capture.push(json)
-    if (this.#reply && (json.startsWith('{"type":"welcome"') || json.startsWith('{"type":"error"'))) return this.#reply(json)
-    if (json.startsWith('{"type":"error"')) {
-      const id = (JSON.parse(json) as { id?: string }).id
-      const waiting = id === undefined ? undefined : this.#acks.get(id)
-      if (waiting) return waiting[0]!(json)
+    const { frame } = o
+    if (this.#capture) return void this.#capture.push(o)
+    if (this.#reply && (frame.type === 'welcome' || frame.type === 'error')) return this.#reply(o)
+    if (frame.type === 'error' && frame.id !== undefined) {
+      const waiting = this.#acks.get(frame.id)
+      if (waiting) return waiting[0]!(o)
     }
-    this.#enqueue(json)
+    this.#enqueue(o)
     this.#flush()
   }
 
-  deliver(batch: Batch, own: readonly string[] | undefined): void {
+  /** Queued as one JSON string like any frame: HTTP bodies are strings. */
+  sendWelcome(w: WelcomeOut): void {
+    if (this.closedWith) return
+    this.#writtenSeq = coveredBy(w.frame)
+    this.send({ frame: w.frame, json: Buffer.concat(w.parts).toString() })
+  }
+
+  deliver(batch: Batch, own: readonly Outbound[] | undefined): void {
     if (this.closedWith) return
     if (batch.size > 0) {
       if (this.#stream && this.#queue.length === 0 && !this.#replayTo && !this.#waitingDrain) {
-        // The common case: the turn's frames, encoded once for every SSE member.
+        // The common case: the flush's frames, encoded once for every SSE member.
         const { text, maxSeq } = batch.encoded('sse', encodeSse)
         if (maxSeq !== undefined) this.#writtenSeq = Math.max(this.#writtenSeq, maxSeq)
         this.#write(this.#stream, text)
-      } else for (const json of batch.frames) this.#enqueue(json)
+      } else for (const o of batch.frames) this.#enqueue(o)
     }
     if (own) {
-      for (const json of own) {
-        const id = (JSON.parse(json) as { id: string }).id
-        const waiting = this.#acks.get(id)
-        if (waiting) for (const settle of [...waiting]) settle(json)
-        else this.#enqueue(json)
+      for (const o of own) {
+        const { frame } = o
+        const id = frame.type === 'ack' || frame.type === 'error' ? frame.id : undefined
+        const waiting = id === undefined ? undefined : this.#acks.get(id)
+        if (waiting) for (const settle of [...waiting]) settle(o)
+        else this.#enqueue(o)
       }
     }
     this.#flush()
@@ -185,10 +185,10 @@ export class HttpMember implements Transport {
     if (this.#stream) {
       const s = this.#stream
       this.#stream = undefined
-      if (!this.#waitingDrain && this.#queue.length) s.write(this.#queue.map((q) => sseEvent(q.json, q.seq)).join(''))
+      if (!this.#waitingDrain && this.#queue.length) s.write(this.#queue.map(sseOf).join(''))
       s.end(`data: ${closing}\n\n`)
     }
-    if (this.#poll) this.#answerPoll([...this.#queue.map((q) => q.json), closing])
+    if (this.#poll) this.#answerPoll([...this.#queue.map(jsonOf), closing])
     this.#clear()
   }
 
@@ -233,7 +233,7 @@ export class HttpMember implements Transport {
       // client asks again from its new `after` for the rest), then the queue once the replay is complete.
       const { events, last } = this.#replayStep(after, this.#writtenSeq, (json) => json)
       if (last >= this.#writtenSeq) {
-        events.push(...this.#queue.map((q) => q.json))
+        events.push(...this.#queue.map(jsonOf))
         this.#take()
       }
       return this.#answerPoll(events)
@@ -267,13 +267,13 @@ export class HttpMember implements Transport {
     if (!this.#waitingDrain) this.#write(this.#stream, ': hb\n\n')
   }
 
-  #enqueue(json: string): void {
-    if (json === PING) {
+  #enqueue(o: Outbound): void {
+    if (o.frame.type === 'ping') {
       if (this.#pingQueued) return
       this.#pingQueued = true
     }
-    this.#queue.push({ json, seq: messageSeq(json) })
-    this.#queuedBytes += json.length + FRAME_OVERHEAD
+    this.#queue.push(o)
+    this.#queuedBytes += o.json.length + FRAME_OVERHEAD
   }
 
   /**
@@ -294,13 +294,13 @@ export class HttpMember implements Transport {
           this.#replayFrom = last
           text = events.join('')
         } else if (this.#queue.length > 0) {
-          text = this.#queue.map((q) => sseEvent(q.json, q.seq)).join('')
+          text = this.#queue.map(sseOf).join('')
           this.#take()
         } else break
         this.#write(res, text)
       }
     } else if (this.#poll && (this.#queue.length > 0 || pollNow)) {
-      const frames = this.#queue.map((q) => q.json)
+      const frames = this.#queue.map(jsonOf)
       this.#take()
       this.#answerPoll(frames)
     }
@@ -345,7 +345,10 @@ export class HttpMember implements Transport {
   }
 
   #take(): void {
-    for (const q of this.#queue) if (q.seq !== undefined) this.#writtenSeq = Math.max(this.#writtenSeq, q.seq)
+    for (const o of this.#queue) {
+      const seq = messageSeq(o)
+      if (seq !== undefined) this.#writtenSeq = Math.max(this.#writtenSeq, seq)
+    }
     this.#clear()
   }
 
@@ -372,27 +375,24 @@ export class HttpMember implements Transport {
   }
 }
 
-interface WelcomeSeqs {
-  seq: number
-  resumed: boolean
-  history: { seq: number }[]
-}
-
 /**
  * The last message seq a welcome hands out: a resumed one that did not fit carries the first of the missed
  * messages, and the room sends the rest through this member's queue (they are not to be replayed twice).
  */
-function coveredBy(w: WelcomeSeqs): number {
-  return w.resumed && w.history.length > 0 ? w.history.at(-1)!.seq : w.seq
+function coveredBy(w: WelcomeHead): number {
+  return w.resumed && w.historyEnd !== undefined ? w.historyEnd : w.seq
 }
 
-function encodeSse(frames: readonly string[]): { text: string; maxSeq: number | undefined } {
+const jsonOf = (o: Outbound): string => o.json
+const sseOf = (o: Outbound): string => sseEvent(o.json, messageSeq(o))
+
+function encodeSse(frames: readonly Outbound[]): { text: string; maxSeq: number | undefined } {
   let maxSeq: number | undefined
   let text = ''
-  for (const json of frames) {
-    const seq = messageSeq(json)
+  for (const o of frames) {
+    const seq = messageSeq(o)
     if (seq !== undefined) maxSeq = seq
-    text += sseEvent(json, seq)
+    text += sseEvent(o.json, seq)
   }
   return { text, maxSeq }
 }

@@ -2,6 +2,7 @@
 // from the one error table (src/shared/errors.ts).
 import type { ServerResponse } from 'node:http'
 import { ERRORS, type ErrorCode } from '../../../shared/errors.ts'
+import type { Outbound } from '../outbound.ts'
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }
 
@@ -13,13 +14,9 @@ export function statusOfCode(code: string): number {
   return (ERRORS as Record<string, { status: number } | undefined>)[code]?.status ?? 400
 }
 
-/** HTTP status for an error frame's JSON. */
-export function statusOf(errorJson: string): number {
-  try {
-    return statusOfCode(String((JSON.parse(errorJson) as { code?: unknown }).code))
-  } catch {
-    return 400
-  }
+/** HTTP status for a frame that refuses a request: its error code's; 400 for any other frame. */
+export function statusOf(o: Outbound): number {
+  return o.frame.type === 'error' ? ERRORS[o.frame.code].status : 400
 }
 
 /** Answer an error frame with its code's status. */

@@ -15,6 +15,7 @@ import { ConnectionBudget } from '../budget.ts'
 import type { History } from '../history.ts'
 import { logError } from '../log.ts'
 import { isAllowedOrigin } from '../origin.ts'
+import type { Outbound } from '../outbound.ts'
 import type { Room } from '../room.ts'
 import { Session } from '../session.ts'
 import { HttpMember, type MemberHost } from './http-member.ts'
@@ -125,14 +126,14 @@ export class HttpGateway implements MemberHost {
     bump(this.#joined, address, 1)
     const frames = member.capture(() => member.session.handleFrame(frame))
     if (member.closedWith) {
-      const err = frames.find((f) => f.startsWith('{"type":"error"'))
-      if (err) return send(res, statusOf(err), err)
+      const err = frames.find((o) => o.frame.type === 'error')
+      if (err) return send(res, statusOf(err), err.json)
       // Closed without an error frame: the close code names the refusal (4003 locked out, 1008 abuse…).
       const code = codeOfClose(member.closedWith.code) ?? 'host_stopped'
       return refuse(res, code, member.closedWith.reason)
     }
     member.armAbsence()
-    send(res, 200, `{"member":${JSON.stringify(token)},"frames":[${frames.join(',')}]}`)
+    send(res, 200, `{"member":${JSON.stringify(token)},"frames":${framesJson(frames)}}`)
   }
 
   async #auth(req: IncomingMessage, res: ServerResponse, member: HttpMember): Promise<void> {
@@ -142,11 +143,11 @@ export class HttpGateway implements MemberHost {
     const sync = member.capture(() => member.session.handleFrame(frame))
     if (sync.length > 0) {
       member.cancelReply()
-      return send(res, statusOf(sync[0]!), `{"frames":[${sync.join(',')}]}`)
+      return send(res, statusOf(sync[0]!), `{"frames":${framesJson(sync)}}`)
     }
-    const json = await reply
-    if (json === undefined) return refuse(res, 'host_stopped', 'no answer from the room: try again')
-    send(res, json.startsWith('{"type":"welcome"') ? 200 : statusOf(json), `{"frames":[${json}]}`)
+    const answer = await reply
+    if (answer === undefined) return refuse(res, 'host_stopped', 'no answer from the room: try again')
+    send(res, answer.frame.type === 'welcome' ? 200 : statusOf(answer), `{"frames":[${answer.json}]}`)
   }
 
   async #send(req: IncomingMessage, res: ServerResponse, member: HttpMember): Promise<void> {
@@ -156,17 +157,17 @@ export class HttpGateway implements MemberHost {
     const sync = member.capture(() => member.session.handleFrame(frame))
     if (sync.length > 0) {
       member.cancelAck(frame.id)
-      return send(res, statusOf(sync[0]!), `{"frames":[${sync.join(',')}]}`)
+      return send(res, statusOf(sync[0]!), `{"frames":${framesJson(sync)}}`)
     }
-    const json = await acked
-    if (json === undefined) return refuse(res, 'host_stopped', 'not acknowledged: send it again (it is not stored twice)', frame.id)
-    send(res, json.startsWith('{"type":"ack"') ? 200 : statusOf(json), `{"frames":[${json}]}`)
+    const answer = await acked
+    if (answer === undefined) return refuse(res, 'host_stopped', 'not acknowledged: send it again (it is not stored twice)', frame.id)
+    send(res, answer.frame.type === 'ack' ? 200 : statusOf(answer), `{"frames":[${answer.json}]}`)
   }
 
   async #typing(req: IncomingMessage, res: ServerResponse, member: HttpMember): Promise<void> {
     await drain(req, this.#limits.maxBodyBytes)
     const sync = member.capture(() => member.session.handleFrame({ type: 'typing' }))
-    if (sync.length > 0) return send(res, statusOf(sync[0]!), `{"frames":[${sync.join(',')}]}`)
+    if (sync.length > 0) return send(res, statusOf(sync[0]!), `{"frames":${framesJson(sync)}}`)
     send(res, 204, '')
   }
 
@@ -179,9 +180,9 @@ export class HttpGateway implements MemberHost {
       return refuse(res, 'bad_frame', `limit must be 1 to ${LIMITS.historyPage}`)
     const frame: ClientFrame = limit === undefined ? { type: 'history', before } : { type: 'history', before, limit }
     const frames = member.capture(() => member.session.handleFrame(frame))
-    const answer = frames.find((f) => f.startsWith('{"type":"history"') || f.startsWith('{"type":"error"'))
+    const answer = frames.find((o) => o.frame.type === 'history' || o.frame.type === 'error')
     if (!answer) return refuse(res, 'host_stopped', 'no answer from the room: try again')
-    send(res, answer.startsWith('{"type":"error"') ? statusOf(answer) : 200, `{"frames":[${answer}]}`)
+    send(res, answer.frame.type === 'history' ? 200 : statusOf(answer), `{"frames":[${answer.json}]}`)
   }
 
   /** The answer to a ping; the request itself was the sign of life. */
@@ -293,6 +294,9 @@ export class HttpGateway implements MemberHost {
     for (const m of [...this.#members.values()]) m.session.close(CLOSE.goingAway, 'host_stopped')
   }
 }
+
+/** Frames as a JSON array, each as the host encoded it. */
+const framesJson = (frames: readonly Outbound[]): string => `[${frames.map((o) => o.json).join(',')}]`
 
 function parsePosition(v: string | string[] | undefined): number | undefined | null {
   if (v === undefined || v === '') return undefined

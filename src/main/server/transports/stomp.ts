@@ -10,14 +10,15 @@ import type { Socket } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { randomBytes } from 'node:crypto'
 import { STOMP_LIMITS, STOMP_SUBPROTOCOLS, STOMP_VERSIONS, type StompVersion } from '../../../shared/http-transport.ts'
-import { ERRORS, type ErrorCode, type ErrorInfo } from '../../../shared/errors.ts'
+import { ERRORS, type ErrorInfo } from '../../../shared/errors.ts'
 import { proofFor } from '../../../shared/password.ts'
-import { CLOSE, LIMITS, type ChatMessage } from '../../../shared/protocol.ts'
+import { CLOSE, LIMITS, type Challenge, type ChatMessage } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
 import { ConnectionBudget } from '../budget.ts'
+import type { OutFrame, Outbound, Transport } from '../outbound.ts'
 import type { Room } from '../room.ts'
-import { Session, type Transport } from '../session.ts'
+import { Session } from '../session.ts'
 import { SILENT_CLOSE_GRACE_MS } from './websocket.ts'
 import { PasscodeGate, type PasscodeLimits } from './passcode-gate.ts'
 import { header, serializeFrame, StompParser, type StompFrame } from './stomp-frame.ts'
@@ -164,7 +165,8 @@ class StompConnection {
     this.#remoteAddress = remoteAddress
     const transport: Transport = {
       remoteAddress,
-      send: (json) => this.#fromRoom(JSON.parse(json) as Record<string, unknown>),
+      send: (o) => this.#fromRoom(o.frame),
+      sendWelcome: (w) => this.#fromRoom(w.frame),
       deliver: (batch, own) => this.#deliver(batch, own),
       // The session closes a member for a reason it should hear: say it in an ERROR frame first.
       close: (code, reason) => (code === CLOSE.normal ? this.#close(code, reason) : this.#fail(reason, undefined, [], code)),
@@ -303,10 +305,10 @@ class StompConnection {
   }
 
   /** A beacon.v1 frame the session sends to this member alone. */
-  #fromRoom(frame: Record<string, unknown>): void {
+  #fromRoom(frame: OutFrame): void {
     switch (frame.type) {
       case 'challenge':
-        return void this.#answerChallenge(frame as { nonce: string; salt: string; iterations: number })
+        return void this.#answerChallenge(frame)
       case 'welcome': {
         this.#phase = 'connected'
         const h: [string, string][] = [
@@ -321,24 +323,23 @@ class StompConnection {
         return
       }
       case 'error': {
-        const id = typeof frame.id === 'string' ? frame.id : undefined
+        const { id } = frame
         const receipt = id === undefined ? undefined : this.#receipts.get(id)
         if (id !== undefined) this.#receipts.delete(id)
         // STOMP closes after any ERROR; with the close code beacon.v1 gives the same refusal (4001 wrong password…).
-        const info = ERRORS[frame.code as ErrorCode] as ErrorInfo | undefined
-        return this.#fail(`${String(frame.code)}: ${String(frame.message)}`, receipt, [], info?.close ?? CLOSE.policy)
+        return this.#fail(`${frame.code}: ${frame.message}`, receipt, [], (ERRORS[frame.code] as ErrorInfo).close ?? CLOSE.policy)
       }
       case 'closing':
-        return this.#fail(`closing: ${String(frame.reason)}`, undefined, [], CLOSE.goingAway)
+        return this.#fail(`closing: ${frame.reason}`, undefined, [], CLOSE.goingAway)
       case 'ack':
-        return this.#acked(String(frame.id))
+        return this.#acked(frame.id)
       default:
         return
     }
   }
 
   /** Check `passcode` by answering the room's challenge with it: a metered derivation, never for a locked address. */
-  async #answerChallenge(ch: { nonce: string; salt: string; iterations: number }): Promise<void> {
+  async #answerChallenge(ch: Challenge): Promise<void> {
     const passcode = this.#passcode
     if (passcode === undefined) return this.#fail('password_required: this room needs a passcode header')
     if (this.#opts.lockout.isLocked(this.#remoteAddress))
@@ -365,13 +366,10 @@ class StompConnection {
     this.#session.handleText(JSON.stringify({ type: 'auth', proof }))
   }
 
-  #deliver(batch: Batch, own: readonly string[] | undefined): void {
+  #deliver(batch: Batch, own: readonly Outbound[] | undefined): void {
     if (this.#phase !== 'connected') return
-    if (batch.size > 0 && this.#subs.size > 0) {
-      const frames = batch.encoded('parsed', (fs) => fs.map((j) => JSON.parse(j) as { type: string }))
-      for (const frame of frames) if (frame.type === 'message') this.#message(frame as ChatMessage)
-    }
-    if (own) for (const json of own) this.#fromRoom(JSON.parse(json) as Record<string, unknown>)
+    if (this.#subs.size > 0) for (const { frame } of batch.frames) if (frame.type === 'message') this.#message(frame)
+    if (own) for (const { frame } of own) this.#fromRoom(frame)
     if (this.#ws.bufferedAmount > this.#opts.highWaterBytes) this.#close(CLOSE.tryAgain, 'too slow')
   }
 

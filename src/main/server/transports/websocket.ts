@@ -7,8 +7,9 @@ import { LIMITS, SUBPROTOCOL } from '../../../shared/protocol.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
 import { logError } from '../log.ts'
+import type { Outbound, Transport, WelcomeOut } from '../outbound.ts'
 import type { Room } from '../room.ts'
-import { Session, type Transport } from '../session.ts'
+import { Session } from '../session.ts'
 import { encodeTextFrames, textFrameHeader } from './ws-frame.ts'
 
 const ignore = (): void => {}
@@ -54,29 +55,29 @@ class WsConnection implements Transport {
     this.highWater = highWater
   }
 
-  send(json: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(json)
+  send(o: Outbound): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(o.json)
   }
 
   /** One text frame gathered from the parts in one write: the parts are not copied into one buffer. */
-  sendBytes(json: readonly Buffer[]): void {
+  sendWelcome(w: WelcomeOut): void {
     if (this.ws.readyState !== WebSocket.OPEN) return
     let length = 0
-    for (const part of json) length += part.length
+    for (const part of w.parts) length += part.length
     this.raw.cork()
     this.raw.write(textFrameHeader(length))
-    for (const part of json) if (part.length > 0) this.raw.write(part)
+    for (const part of w.parts) if (part.length > 0) this.raw.write(part)
     this.raw.uncork()
   }
 
-  deliver(batch: Batch, own: readonly string[] | undefined): void {
+  deliver(batch: Batch, own: readonly Outbound[] | undefined): void {
     if (this.ws.readyState !== WebSocket.OPEN) return
     const raw = this.raw
-    const shared = batch.size > 0 ? batch.encoded('ws', encodeTextFrames) : undefined
+    const shared = batch.size > 0 ? batch.encoded('ws', framesOf) : undefined
     if (own) {
       raw.cork()
       if (shared) raw.write(shared)
-      raw.write(encodeTextFrames(own))
+      raw.write(framesOf(own))
       raw.uncork()
     } else if (shared) raw.write(shared)
     if (raw.writableLength > this.highWater) this.session.fail('too_slow', 'too slow: resume to catch up')
@@ -215,6 +216,8 @@ export class WebSocketGateway {
     this.#wss.close()
   }
 }
+
+const framesOf = (frames: readonly Outbound[]): Buffer => encodeTextFrames(frames.map((o) => o.json))
 
 function helloDeadline(conn: WsConnection): void {
   try {
