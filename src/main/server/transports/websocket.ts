@@ -47,6 +47,8 @@ class WsConnection implements Transport {
   session!: Session
   /** When anything (a frame, a pong) was last heard from the other end. */
   heard = Date.now()
+  /** The hello (or challenge) deadline; cleared when the socket closes, so churn cannot pile up closed connections. */
+  deadline: NodeJS.Timeout | undefined
 
   constructor(ws: WebSocket, raw: Socket, remoteAddress: string, highWater: number) {
     this.ws = ws
@@ -140,6 +142,7 @@ export class WebSocketGateway {
     this.#onClose = function () {
       const c = sockets.get(this)
       sockets.delete(this)
+      clearTimeout(c?.deadline)
       try {
         c?.session.ended()
       } catch (e) {
@@ -182,7 +185,7 @@ export class WebSocketGateway {
     ws.on('pong', this.#onPong)
     ws.on('error', ignore) // ws closes the socket itself (1009 for oversized frames); 'close' follows
     ws.on('close', this.#onClose)
-    setTimeout(helloDeadline, this.#opts.helloTimeoutMs, conn).unref()
+    conn.deadline = setTimeout(helloDeadline, this.#opts.helloTimeoutMs, conn).unref()
   }
 
   /**
@@ -220,9 +223,11 @@ export class WebSocketGateway {
 const framesOf = (frames: readonly Outbound[]): Buffer => encodeTextFrames(frames.map((o) => o.json))
 
 function helloDeadline(conn: WsConnection): void {
+  conn.deadline = undefined
   try {
     const open = conn.ws.readyState === WebSocket.OPEN
-    if (conn.session.helloDeadline()) setTimeout(helloDeadline, Math.max(0, conn.session.challengeExpiresIn() ?? 0) + 1, conn).unref()
+    if (conn.session.helloDeadline())
+      conn.deadline = setTimeout(helloDeadline, Math.max(0, conn.session.challengeExpiresIn() ?? 0) + 1, conn).unref()
     else if (open && (conn.ws.readyState as number) === WebSocket.CLOSING) setTimeout(terminate, SILENT_CLOSE_GRACE_MS, conn.ws).unref() // closed it just now
   } catch (e) {
     logError('the hello deadline', e)
