@@ -105,7 +105,19 @@ export const Closing = z.object({ type: z.literal('closing'), reason: z.string()
 export const HistoryPage = z.object({ type: z.literal('history'), before: Seq, messages: z.array(ChatMessage), start: z.boolean() })
 /** Heartbeat to members that asked for one (hello `heartbeat: true`). */
 export const Ping = z.object({ type: z.literal('ping') })
-export const HostFrame = z.discriminatedUnion('type', [Challenge, Welcome, ChatMessage, Ack, Joined, Left, TypingOut, ErrorFrame, Closing])
+export const HostFrame = z.discriminatedUnion('type', [
+  Challenge,
+  Welcome,
+  ChatMessage,
+  Ack,
+  Joined,
+  Left,
+  TypingOut,
+  ErrorFrame,
+  Closing,
+  HistoryPage,
+  Ping,
+])
 export type Challenge = z.infer<typeof Challenge>
 export type Welcome = z.infer<typeof Welcome>
 export type Ack = z.infer<typeof Ack>

@@ -11,7 +11,7 @@ import { platform, randomId, type TimerHandle } from './platform.ts'
 import { TokenBucket } from './rate-limit.ts'
 import {
   CLOSE,
-  HistoryPage,
+  type HistoryPage,
   HostFrame,
   LIMITS,
   PROTOCOL_VERSION,
@@ -311,13 +311,6 @@ export class RoomClient extends Emitter<RoomClientEvents> {
       } catch {
         return
       }
-      const type = (raw as { type?: unknown } | null)?.type
-      if (type === 'ping') return this.#onPing(ws)
-      if (type === 'history') {
-        const page = HistoryPage.safeParse(raw)
-        if (page.success) this.#onPage(page.data)
-        return
-      }
       const frame = HostFrame.safeParse(raw)
       if (frame.success) void this.#onFrame(ws, frame.data) // else a newer host's optional extra
     }
@@ -388,6 +381,10 @@ export class RoomClient extends Emitter<RoomClientEvents> {
       case 'closing':
         this.#lastReason = frame.reason === 'host_stopped' ? 'host_stopped' : undefined
         return
+      case 'ping':
+        return this.#onPing(ws)
+      case 'history':
+        return this.#onPage(frame)
     }
   }
 

@@ -2,7 +2,7 @@
 // A frame travels as a typed value with its JSON, encoded once where it is made: transports read the typed
 // fields (type, error code, ids, seqs) and write the JSON, so none parses what the host just produced.
 import type { ErrorCode } from '../../shared/errors.ts'
-import type { HistoryPage, HostFrame, Welcome } from '../../shared/protocol.ts'
+import type { HostFrame, Welcome } from '../../shared/protocol.ts'
 import type { Batch } from './batch.ts'
 
 /** A welcome as transports read it: all but its member list and history, plus the seq history ends at. */
@@ -12,7 +12,7 @@ export type WelcomeHead = Omit<Welcome, 'members' | 'history'> & {
 }
 
 /** Every frame the host sends a member (the welcome as its head: see WelcomeOut). */
-export type OutFrame = Exclude<HostFrame, Welcome> | HistoryPage | { readonly type: 'ping' } | WelcomeHead
+export type OutFrame = Exclude<HostFrame, Welcome> | WelcomeHead
 
 export interface Outbound {
   readonly frame: OutFrame
