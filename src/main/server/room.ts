@@ -191,8 +191,16 @@ export class Room extends Emitter<{ members: number }> {
     }
     const replay = resumed && history.last < this.#history.committedSeq
     const entry = this.#members.get(peer.member.id)
-    if (entry) entry.connections++
-    else {
+    if (entry) {
+      entry.connections++
+      // Another connection of the same member under a new name (a rename while an old socket lingers):
+      // `joined` again with the new name, which members apply to the id they already list.
+      if (entry.member.name !== peer.member.name) {
+        entry.member = peer.member
+        this.#membersStale = true
+        this.#queue({ type: 'joined', member: peer.member })
+      }
+    } else {
       this.#members.set(peer.member.id, { member: peer.member, connections: 1 })
       if (!this.#membersStale) this.#appendMemberJson(peer.member)
       this.#queue({ type: 'joined', member: peer.member })
