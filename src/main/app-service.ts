@@ -20,7 +20,7 @@ import { formatAddress } from '../shared/address.ts'
 import type { RoomAddress, RoomEvent } from '../shared/discovery.ts'
 import { Emitter } from '../shared/emitter.ts'
 import { BeaconError } from '../shared/errors.ts'
-import { WS_PATH, type RoomSummary } from '../shared/protocol.ts'
+import { LIMITS, WS_PATH, type RoomSummary } from '../shared/protocol.ts'
 import type { WebSocketCtor } from '../shared/room-client.ts'
 import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
 import { Hosting } from './hosting.ts'
@@ -271,7 +271,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       url: `ws://${formatAddress(address.address, address.port)}${WS_PATH}`,
       name: this.#requireName(),
       clientId: this.settings.clientId,
-      WebSocket: this.#opts.WebSocket ?? (WebSocket as unknown as WebSocketCtor),
+      WebSocket: this.#opts.WebSocket ?? HostSocket,
       password,
       room: { id: room.id, name: room.name },
       ...(this.#opts.backoff ? { backoff: this.#opts.backoff } : {}),
@@ -315,3 +315,11 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     j.off.forEach((off) => off())
   }
 }
+
+/** `ws` with a frame bound: a hostile host cannot make the app buffer ws's default 100 MiB per frame. */
+class BoundedWebSocket extends WebSocket {
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols, { maxPayload: LIMITS.maxHostFrameBytes })
+  }
+}
+const HostSocket = BoundedWebSocket as unknown as WebSocketCtor

@@ -49,6 +49,14 @@ export const LIMITS = {
   sendHighWaterBytes: 4 * 1024 * 1024,
   /** Password rooms. */
   minPbkdf2Iterations: 100_000,
+  /** A challenge asking for more is refused by clients: a hostile host could otherwise make one spin for minutes. */
+  maxPbkdf2Iterations: 5_000_000,
+  /**
+   * Largest frame a client accepts from a host (the desktop app's and CLI's connections): a welcome's history is
+   * at most welcomeHistoryBytes and a scrollback page 100 messages, so this leaves room, while a hostile host
+   * cannot make the app buffer ws's default 100 MiB.
+   */
+  maxHostFrameBytes: 16 * 1024 * 1024,
   pbkdf2Iterations: 210_000,
   wrongProofsPerMinute: 5,
   lockoutMs: 60_000,

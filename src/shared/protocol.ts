@@ -74,7 +74,7 @@ export const Challenge = z.object({
   type: z.literal('challenge'),
   nonce: z.string(),
   salt: z.string(),
-  iterations: z.number().int().min(LIMITS.minPbkdf2Iterations),
+  iterations: z.number().int().min(LIMITS.minPbkdf2Iterations).max(LIMITS.maxPbkdf2Iterations),
 })
 export const RoomRef = z.object({ id: z.string(), name: z.string(), epoch: z.string() })
 export const Welcome = z.object({
