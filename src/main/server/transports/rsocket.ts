@@ -243,7 +243,8 @@ class RSocketMember implements Transport {
     let frame: Frame
     try {
       if (!isBinary) throw new Error('RSocket frames travel in binary WebSocket messages')
-      frame = deserializeFrame(data)
+      // rsocket-core returns nothing for a frame type it does not know
+      frame = deserializeFrame(data) ?? fail('unknown frame type')
     } catch (e) {
       return this.#connectionError(`broken frame: ${e instanceof Error ? e.message : 'unreadable'}`)
     }
@@ -394,7 +395,7 @@ class RSocketMember implements Transport {
   #request(n: number): void {
     const s = this.#stream
     if (!s) return
-    if (!Number.isInteger(n) || n < 1) return this.#session.fail('bad_frame', `request(n) needs 1 ≤ n ≤ ${UNBOUNDED}, got ${n}`)
+    if (!Number.isInteger(n) || n < 1) return this.#end('bad_frame', `request(n) needs 1 ≤ n ≤ ${UNBOUNDED}, got ${n}`)
     s.demand = Math.min(UNBOUNDED, s.demand + n)
     this.#pump()
   }
@@ -467,7 +468,7 @@ class RSocketMember implements Transport {
     this.#queuedBytes += b.length
     this.#pump()
     if (this.queuedBytes() > this.#highWater)
-      this.#session.fail('too_slow', `more than ${this.#highWater} bytes waiting for request(n): open room.stream again with resume`)
+      this.#end('too_slow', `more than ${this.#highWater} bytes waiting for request(n): open room.stream again with resume`)
   }
 
   /** Send what the reader has asked for, while the socket keeps up. */
@@ -489,6 +490,13 @@ class RSocketMember implements Transport {
         for (const fn of waiting) fn()
       })
     }
+  }
+
+  /** End the member for `code`: the stream's ERROR says it, the socket closes with the table's close code. */
+  #end(code: ErrorCode, message: string): void {
+    this.#last = `${code}: ${message}`
+    this.#session.close((ERRORS[code] as ErrorInfo).close ?? CLOSE.policy, code)
+    this.#close((ERRORS[code] as ErrorInfo).close ?? CLOSE.policy, code) // when no member had joined yet
   }
 
   /** A connection-level ERROR frame (stream 0), then close. */
@@ -530,6 +538,10 @@ class RSocketMember implements Transport {
 const PUMP_SOCKET_BYTES = 256 * 1024
 
 const DROP: Subscriber = { onNext: () => {}, onError: () => {}, onComplete: () => {}, onExtension: () => {} }
+
+function fail(message: string): never {
+  throw new Error(message)
+}
 
 function appError(message: string): RSocketError {
   return new RSocketError(ErrorCodes.APPLICATION_ERROR, message)
