@@ -415,8 +415,14 @@ class RSocketMember implements Transport {
 
   deliver(batch: Batch, own: readonly Outbound[] | undefined): void {
     if (this.#gone || !this.#stream) return
-    if (batch.size > 0) for (const b of batch.encoded('rsocket', payloadsOf)) this.#enqueue(b)
-    if (own) for (const o of own) this.#fromRoom(o.frame, o.json)
+    // one write for the whole batch, not one per RSocket frame
+    this.#raw.cork()
+    try {
+      if (batch.size > 0) for (const b of batch.encoded('rsocket', payloadsOf)) this.#enqueue(b)
+      if (own) for (const o of own) this.#fromRoom(o.frame, o.json)
+    } finally {
+      this.#raw.uncork()
+    }
   }
 
   close(code: number, reason: string): void {
@@ -476,6 +482,7 @@ class RSocketMember implements Transport {
     const s = this.#stream
     if (!s || this.#gone) return
     let sent = false
+    this.#raw.cork()
     while (s.demand > 0 && s.queue.length > 0 && this.#raw.writableLength < PUMP_SOCKET_BYTES) {
       const b = s.queue.shift()!
       this.#queuedBytes -= b.length
@@ -483,6 +490,7 @@ class RSocketMember implements Transport {
       s.subscriber.onNext({ data: b }, false)
       sent = true
     }
+    this.#raw.uncork()
     if (sent && this.#drain.length > 0) {
       const waiting = this.#drain
       this.#drain = []
