@@ -321,6 +321,16 @@ describe('RSocket members', () => {
     assert.equal(ErrorCodes.APPLICATION_ERROR, 0x201)
   })
 
+  it('keepalive is honoured: answered when asked, and a connection silent past its lifetime is closed', async () => {
+    const p = new RawPeer(rsUrl(host))
+    await p.opened
+    p.send({ ...setupFrame(), keepAlive: 100, lifetime: 400 } as Frame)
+    p.send({ type: FrameTypes.KEEPALIVE, streamId: 0, flags: Flags.RESPOND, lastReceivedPosition: 0, data: Buffer.from('k') } as Frame)
+    await until(() => p.frames.some((f) => f.type === FrameTypes.KEEPALIVE), 'the keepalive answered')
+    await until(() => p.closeCode, 'closed for silence')
+    assert.match(p.errors().join(), /no keep-alive/i)
+  })
+
   it('an RSocket connection that never sets up or joins is closed at the hello deadline', async () => {
     const quick = await startHost({ helloTimeoutMs: 300 })
     try {

@@ -249,7 +249,7 @@ class RSocketMember implements Transport {
       return this.#connectionError(`broken frame: ${e instanceof Error ? e.message : 'unreadable'}`)
     }
     // Fragments are reassembled without a bound by rsocket-core: refused, so a request is one frame (≤ maxFrameBytes).
-    if ('flags' in frame && Flags.hasFollows(frame.flags) && frame.type !== FrameTypes.SETUP)
+    if (FRAGMENTABLE.has(frame.type) && Flags.hasFollows(frame.flags))
       return this.#connectionError(
         `fragmented frames are not accepted: send each request in one frame of at most ${LIMITS.maxFrameBytes} bytes`,
       )
@@ -269,8 +269,12 @@ class RSocketMember implements Transport {
     if (Flags.hasResume(frame.flags))
       return this.#connectionError('RSocket resume is not offered: use room.stream `resume`', ErrorCodes.UNSUPPORTED_SETUP)
     if (Flags.hasLease(frame.flags)) return this.#connectionError('leases are not offered', ErrorCodes.UNSUPPORTED_SETUP)
+    frame.lifetime = Math.min(frame.lifetime, LIMITS.rsocketMaxLifetimeMs)
     this.#conn = new WsDuplex(this.#ws, frame, this.#wire.factory)
-    this.#conn.onClose((e) => this.#close(e ? CLOSE.policy : CLOSE.normal, e ? e.message.slice(0, 100) : 'rsocket closed'))
+    this.#conn.onClose((e) => {
+      if (e) this.#last ??= e.message // said in a connection ERROR as it closes (a missed keepalive…)
+      this.#close(e ? CLOSE.policy : CLOSE.normal, 'rsocket closed')
+    })
     this.#early = []
     this.#wire.accept(frame, this.#conn).then(
       () => {
@@ -544,6 +548,15 @@ class RSocketMember implements Transport {
 
 /** Room frames written to the socket while its kernel buffer is below this; the rest waits for 'drain'. */
 const PUMP_SOCKET_BYTES = 256 * 1024
+
+/** The frame types whose 0x80 flag is FOLLOWS (on others the same bit means something else, RESPOND on KEEPALIVE). */
+const FRAGMENTABLE: ReadonlySet<FrameTypes> = new Set([
+  FrameTypes.REQUEST_RESPONSE,
+  FrameTypes.REQUEST_FNF,
+  FrameTypes.REQUEST_STREAM,
+  FrameTypes.REQUEST_CHANNEL,
+  FrameTypes.PAYLOAD,
+])
 
 const DROP: Subscriber = { onNext: () => {}, onError: () => {}, onComplete: () => {}, onExtension: () => {} }
 
