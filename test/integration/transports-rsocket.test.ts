@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Client, type IMessage } from '@stomp/stompjs'
+import { encodeRoute } from 'rsocket-composite-metadata'
 import { ErrorCodes, Flags, FrameTypes, deserializeFrame, serializeFrame, type Frame } from 'rsocket-core'
 import { WebSocket } from 'ws'
 import { LIMITS } from '../../src/shared/limits.ts'
@@ -292,7 +293,7 @@ describe('RSocket members', () => {
       flags: Flags.METADATA,
       requestN: 1,
       data: Buffer.from('{"name":"Ab","client":"rs-ab"}'),
-      metadata: (await import('rsocket-composite-metadata')).encodeRoute('room.stream'),
+      metadata: encodeRoute('room.stream'),
     } as Frame)
     await until(() => abuser.frames.some((f) => f.type === FrameTypes.PAYLOAD), 'welcome')
     abuser.send({ type: FrameTypes.REQUEST_N, streamId: 1, flags: Flags.NONE, requestN: 0 } as Frame)
@@ -342,6 +343,26 @@ describe('RSocket members', () => {
     } finally {
       await quick.stop()
     }
+  })
+
+  it('when the host stops, the RSocket member stream ends with host_stopped and its connection closes 1001', async () => {
+    const h = await startHost({})
+    const p = new RawPeer(rsUrl(h))
+    await p.opened
+    p.send(setupFrame())
+    p.send({
+      type: FrameTypes.REQUEST_STREAM,
+      streamId: 1,
+      flags: Flags.METADATA,
+      requestN: 10,
+      data: Buffer.from('{"name":"Stay","client":"rs-stay"}'),
+      metadata: encodeRoute('room.stream'),
+    } as Frame)
+    await until(() => p.frames.some((f) => f.type === FrameTypes.PAYLOAD), 'welcome')
+    await h.stop()
+    await until(() => p.closeCode, 'closed')
+    assert.equal(p.closeCode, 1001)
+    assert.match(p.errors().join(), /host_stopped/)
   })
 
   it('RSocket connections count against the address budget: one more is refused 503', async () => {
