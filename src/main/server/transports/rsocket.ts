@@ -125,7 +125,8 @@ export class RSocketGateway {
   #setup(setup: SetupPayload): Promise<Partial<RSocket>> {
     const member = this.#accepting
     if (!member) return Promise.reject(new RSocketError(ErrorCodes.REJECTED_SETUP, 'internal: no connection'))
-    if (setup.dataMimeType !== DATA_MIME)
+    // parameters (`;charset=utf-8`) aside, as some clients send them
+    if (setup.dataMimeType.split(';')[0]!.trim().toLowerCase() !== DATA_MIME)
       return Promise.reject(new RSocketError(ErrorCodes.INVALID_SETUP, `data MIME ${setup.dataMimeType}: only ${DATA_MIME} is accepted`))
     if (!METADATA_MIMES.includes(setup.metadataMimeType))
       return Promise.reject(
