@@ -32,17 +32,20 @@ export default tseslint.config(
   {
     files: ['src/shared/**'],
     rules: layer(
-      ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*', 'electron', 'ws', 'react', 'react-dom'],
+      ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*', 'electron', 'ws', 'react', 'react-dom', 'rsocket-*'],
       'src/shared is isomorphic: no Node, DOM-only or Electron imports',
     ),
   },
   {
     files: ['src/renderer/**'],
-    rules: layer(['**/main/**', '**/preload/**', 'node:*', 'electron', 'ws'], 'the renderer sees only src/shared and browser packages'),
+    rules: layer(
+      ['**/main/**', '**/preload/**', 'node:*', 'electron', 'ws', 'rsocket-*'],
+      'the renderer sees only src/shared and browser packages',
+    ),
   },
   {
     files: ['src/preload/**'],
-    rules: layer(['**/main/**', '**/renderer/**', 'node:*', 'ws'], 'the preload sees only src/shared and electron'),
+    rules: layer(['**/main/**', '**/renderer/**', 'node:*', 'ws', 'rsocket-*'], 'the preload sees only src/shared and electron'),
   },
   {
     files: ['src/main/**'],

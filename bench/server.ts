@@ -25,15 +25,18 @@ try {
                 throw new Error('beacon-before needs BEACON_BEFORE=/path/to/checkout')
               })(),
           )
-        : kind === 'socketio'
-          ? await startSocketIO()
-          : kind === 'ws-naive'
-            ? await startWsNaive()
-            : kind === 'ws-coalesce'
-              ? await startWsCoalesce()
-              : (() => {
-                  throw new Error(`unknown server kind ${kind}`)
-                })()
+        : kind === 'rsocket'
+          ? // the same host; its members connect over RSocket on /rsocket
+            { ...(await startBeacon(dataDir, port)), path: '/rsocket' }
+          : kind === 'socketio'
+            ? await startSocketIO()
+            : kind === 'ws-naive'
+              ? await startWsNaive()
+              : kind === 'ws-coalesce'
+                ? await startWsCoalesce()
+                : (() => {
+                    throw new Error(`unknown server kind ${kind}`)
+                  })()
 } catch (e) {
   reply({ ev: 'error', message: (e as Error).message })
   process.exit(1)

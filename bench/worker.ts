@@ -2,6 +2,9 @@
 // and on every connection records each benchmark message's latency (send time is in the text) and
 // checks per-sender counters for gaps and duplicates.
 import { io as ioClient, type Socket as IOSocket } from 'socket.io-client'
+import { RSocketConnector, type Payload } from 'rsocket-core'
+import { encodeCompositeMetadata, encodeRoute, WellKnownMimeType } from 'rsocket-composite-metadata'
+import { WebsocketClientTransport } from 'rsocket-websocket-client'
 import { WebSocket } from 'ws'
 import { Histogram } from './lib/histogram.ts'
 import { isBeacon, makeText, now, type WorkerCommand, type WorkerInit, type WorkerReply, type WorkerStats } from './lib/wire.ts'
@@ -173,8 +176,69 @@ function connectBeacon(i: number): Promise<Conn> {
   })
 }
 
+const ROUTES = new Map(
+  ['room.stream', 'room.send'].map((r) => [r, encodeCompositeMetadata([[WellKnownMimeType.MESSAGE_RSOCKET_ROUTING, encodeRoute(r)]])]),
+)
+/** RSocket demand: this many at first, and as many again each time half of it has arrived. */
+const RSOCKET_WINDOW = 256
+
+/**
+ * A Beacon member over RSocket (rsocket-js): room.stream with request(n) flow control, sends by room.send
+ * (request-response, answered by the ack). No resume: a member the host closes counts as closed unexpectedly.
+ */
+async function connectRSocket(i: number): Promise<Conn> {
+  const last = new Int32Array(init.totalSenders).fill(-1)
+  const rsocket = await new RSocketConnector({
+    setup: {
+      keepAlive: 20_000,
+      lifetime: 90_000,
+      dataMimeType: 'application/json',
+      metadataMimeType: WellKnownMimeType.MESSAGE_RSOCKET_COMPOSITE_METADATA.string,
+    },
+    transport: new WebsocketClientTransport({
+      url: `ws://127.0.0.1:${init.port}${init.path}`,
+      wsCreator: (url) => new WebSocket(url, { perMessageDeflate: false, localAddress: addressOf(i) }) as unknown as globalThis.WebSocket,
+    }),
+  }).connect()
+  const json = (data: unknown, route: string): Payload => ({ data: Buffer.from(JSON.stringify(data)), metadata: ROUTES.get(route)! })
+  return new Promise((resolve, reject) => {
+    let joined = false
+    let unasked = 0
+    const stream = rsocket.requestStream(json({ name: `m${i}`, client: `${init.tag}-${i}` }, 'room.stream'), RSOCKET_WINDOW, {
+      onNext: (p) => {
+        const s = p.data!.toString()
+        if (++unasked >= RSOCKET_WINDOW / 2) {
+          stream.request(unasked)
+          unasked = 0
+        }
+        if (s.startsWith('{"type":"message"')) return onText(last, textOf(s))
+        if (!joined && s.startsWith('{"type":"welcome"')) {
+          joined = true
+          resolve({
+            send: (id, text) =>
+              rsocket.requestResponse(json({ id, text }, 'room.send'), {
+                onNext: () => {},
+                onError: () => refused++,
+                onComplete: () => {},
+                onExtension: () => {},
+              }),
+            close: () => rsocket.close(),
+          })
+        }
+      },
+      onError: (e) => {
+        if (!joined) reject(e)
+        else if (!closing) closedUnexpectedly++
+      },
+      onComplete: () => {},
+      onExtension: () => {},
+    })
+  })
+}
+
 async function connectAll(): Promise<void> {
-  const connect = isBeacon(init.kind) ? connectBeacon : init.kind === 'socketio' ? connectSocketIO : connectWs
+  const connect =
+    init.kind === 'rsocket' ? connectRSocket : isBeacon(init.kind) ? connectBeacon : init.kind === 'socketio' ? connectSocketIO : connectWs
   const started = performance.now()
   const BATCH = 50
   for (let i = 0; i < init.conns; i += BATCH) {

@@ -265,6 +265,7 @@ function table(rows: string[][]): void {
 
 const COLORS: Record<ServerKind, string> = {
   beacon: '#2563eb',
+  rsocket: '#7c3aed',
   'beacon-before': '#93c5fd',
   socketio: '#9ca3af',
   'ws-naive': '#f59e0b',

@@ -2,7 +2,7 @@
 // shape of a benchmark message, which is the same for every server.
 import type { HistogramData } from './histogram.ts'
 
-export const SERVER_KINDS = ['beacon', 'socketio', 'ws-naive', 'ws-coalesce'] as const
+export const SERVER_KINDS = ['beacon', 'rsocket', 'socketio', 'ws-naive', 'ws-coalesce'] as const
 /**
  * Not run by default: another checkout of the host (BEACON_BEFORE=/path/to/checkout), to measure a change
  * to the host side by side with its previous version in one run (`--servers beacon-before,beacon,...`).
@@ -13,6 +13,7 @@ export const isBeacon = (k: ServerKind): boolean => k === 'beacon' || k === 'bea
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
   beacon: 'Beacon host',
+  rsocket: 'Beacon host, RSocket members',
   'beacon-before': 'Beacon host (before)',
   socketio: 'Socket.IO 4',
   'ws-naive': 'ws, send per socket',

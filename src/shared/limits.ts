@@ -35,6 +35,8 @@ export const LIMITS = {
   heartbeatMs: 5_000,
   /** Nothing heard from the other end this long: the link is dead (both the host and RoomClient). */
   heartbeatTimeoutMs: 15_000,
+  /** An RSocket SETUP's keepalive lifetime is capped at this: a silent connection is dropped by then at the latest. */
+  rsocketMaxLifetimeMs: 120_000,
   /** A connection that has not said hello this long after opening is closed (1008). */
   helloTimeoutMs: 10_000,
   /**

@@ -1,9 +1,11 @@
 // Generated hostile inputs for every transport (fast-check): odd and huge strings, JSON of every shape with
 // wrong types, beacon.v1 frames near and far from valid, STOMP frames whole, split and truncated, raw HTTP
-// request lines and headers, hand-made WebSocket frames.
+// request lines and headers, hand-made WebSocket frames, RSocket frames whole, cut short and bit-flipped.
 import fc from 'fast-check'
 import { LIMITS } from '../../src/shared/limits.ts'
 import { HTTP_ROUTES, STOMP_LIMITS } from '../../src/shared/http-transport.ts'
+import { Flags, FrameTypes, serializeFrame, type Frame } from 'rsocket-core'
+import { encodeCompositeMetadata, encodeRoute, WellKnownMimeType } from 'rsocket-composite-metadata'
 
 /** Strings people and attackers type: controls, lone surrogates, bidi overrides, zero-width, combining runs. */
 const ODD_PIECES = [
@@ -331,3 +333,73 @@ export const rawWsFrame = fc.record({
     ),
   ),
 })
+
+// RSocket
+
+const RSOCKET_ROUTES = ['room.stream', 'room.send', 'room.auth', 'room.history', 'room.typing', 'room.nope', '', 'x'.repeat(300)]
+const REQUEST_TYPES = [FrameTypes.REQUEST_RESPONSE, FrameTypes.REQUEST_FNF, FrameTypes.REQUEST_STREAM, FrameTypes.REQUEST_CHANNEL]
+
+/** Metadata that names a route (composite or bare routing), or garbage. */
+const rsocketMetadata: fc.Arbitrary<Buffer> = fc.oneof(
+  fc
+    .constantFrom(...RSOCKET_ROUTES)
+    .map((r) => encodeCompositeMetadata([[WellKnownMimeType.MESSAGE_RSOCKET_ROUTING, encodeRoute(r.slice(0, 255))]])),
+  fc.constantFrom(...RSOCKET_ROUTES).map((r) => encodeRoute(r.slice(0, 255))),
+  fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+)
+
+/** A well-formed RSocket frame of any type, with routes and beacon.v1-like JSON as data (or odd bytes). */
+const rsocketFrame: fc.Arbitrary<Frame> = fc.oneof(
+  fc.record({
+    type: fc.constantFrom(...REQUEST_TYPES),
+    streamId: fc.oneof(fc.constant(1), fc.nat({ max: 0x7fffffff })),
+    flags: fc.constantFrom(Flags.METADATA, Flags.METADATA | Flags.FOLLOWS, Flags.METADATA | Flags.COMPLETE, Flags.NONE),
+    requestN: fc.oneof(fc.constant(1), fc.nat({ max: 0x7fffffff })),
+    data: fc.oneof(beaconText, oddString).map((s) => Buffer.from(s)),
+    metadata: rsocketMetadata,
+  }) as fc.Arbitrary<Frame>,
+  fc.record({
+    type: fc.constant(FrameTypes.REQUEST_N),
+    streamId: fc.nat({ max: 8 }),
+    flags: fc.constant(Flags.NONE),
+    requestN: fc.oneof(fc.constant(0), fc.nat({ max: 0x7fffffff })),
+  }) as fc.Arbitrary<Frame>,
+  fc.record({
+    type: fc.constantFrom(FrameTypes.CANCEL, FrameTypes.KEEPALIVE, FrameTypes.METADATA_PUSH, FrameTypes.LEASE),
+    streamId: fc.nat({ max: 8 }),
+    flags: fc.constantFrom(Flags.NONE, Flags.RESPOND, Flags.METADATA),
+    lastReceivedPosition: fc.constant(0),
+    ttl: fc.nat({ max: 1000 }),
+    requestCount: fc.nat({ max: 100 }),
+    data: fc.constant(Buffer.alloc(0)),
+    metadata: rsocketMetadata,
+  }) as fc.Arbitrary<Frame>,
+  fc.record({
+    type: fc.constant(FrameTypes.ERROR),
+    streamId: fc.nat({ max: 8 }),
+    flags: fc.constant(Flags.NONE),
+    code: fc.nat({ max: 0x300 }),
+    message: oddString,
+  }) as fc.Arbitrary<Frame>,
+)
+
+/** One binary WebSocket message to /rsocket: a frame, a frame cut short or with a byte flipped, or noise. */
+export const rsocketMessage: fc.Arbitrary<Buffer> = fc.oneof(
+  { arbitrary: rsocketFrame.map((f) => serializeFrame(f)), weight: 6 },
+  {
+    arbitrary: fc.tuple(rsocketFrame, fc.nat()).map(([f, cut]) => {
+      const b = serializeFrame(f)
+      return b.subarray(0, cut % (b.length + 1))
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.tuple(rsocketFrame, fc.nat(), fc.integer({ min: 1, max: 255 })).map(([f, at, x]) => {
+      const b = Buffer.from(serializeFrame(f))
+      b[at % b.length]! ^= x
+      return b
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), weight: 1 },
+)

@@ -1,5 +1,5 @@
 // Fuzzing: fast-check generates hostile input for every transport — beacon.v1 frames, raw WebSocket frames,
-// STOMP frames (whole, split, truncated, invalid UTF-8), HTTP requests to every route, and hand-written HTTP
+// STOMP frames (whole, split, truncated, invalid UTF-8), RSocket frames (whole, cut, bit-flipped, out of order), HTTP requests to every route, and hand-written HTTP
 // request lines and headers — and sends it to one `beacon host` process. The parsers take a share in
 // process (cheap, and shrunk to a minimal case when a property fails); every transport also gets real
 // network input. Afterwards the host must be alive and a new member must chat normally. Prints the count
@@ -17,7 +17,10 @@ import { spawnHost, type HostProcess } from '../helpers/host-process.ts'
 import { httpRequest } from '../helpers/http-json.ts'
 import { Probe } from '../helpers/probe.ts'
 import { clientFrame, exchange, upgradeRequest } from '../helpers/raw-net.ts'
-import { beaconText, httpRequestInput, rawHttpRequest, rawWsFrame, stompChunks } from './arbitraries.ts'
+import { beaconText, httpRequestInput, rawHttpRequest, rawWsFrame, rsocketMessage, stompChunks } from './arbitraries.ts'
+import { encodeRoute } from 'rsocket-composite-metadata'
+import { Flags, FrameTypes, serializeFrame, type Frame } from 'rsocket-core'
+import { connectRSocket, request as rsRequest, RoomStream, ROUTING } from '../integration/rsocket-lib.ts'
 
 /** Fixed, so a run in CI is repeatable; BEACON_FUZZ_SEED=<n> explores other inputs (and replays them). */
 const SEED = Number(process.env.BEACON_FUZZ_SEED ?? 20_261_125)
@@ -30,6 +33,7 @@ const RUNS = {
   beaconWs: 20_000,
   rawWsFrames: 5_000,
   stompWs: 8_000,
+  rsocketWs: 10_000,
   http: 8_000,
   rawHttp: 4_000,
 }
@@ -231,6 +235,58 @@ describe(`fuzzing every transport with generated input (fast-check, seed ${SEED}
       await finish(ws)
     })
     assertAlive('STOMP fuzzing')
+  })
+
+  it('RSocket: generated frames on /rsocket, after a SETUP and a joined room.stream or instead of them', async () => {
+    const inputs = sample(rsocketMessage, RUNS.rsocketWs, 7)
+    const url = host.url.replace(/\/ws$/, '/rsocket')
+    const setup = serializeFrame({
+      type: FrameTypes.SETUP,
+      streamId: 0,
+      flags: Flags.METADATA,
+      majorVersion: 1,
+      minorVersion: 0,
+      keepAlive: 5000,
+      lifetime: 30000,
+      resumeToken: undefined,
+      dataMimeType: 'application/json',
+      metadataMimeType: ROUTING,
+      data: undefined,
+      metadata: Buffer.alloc(0),
+    } as Frame)
+    await pool(chunk(inputs, 20), 8, async (batch, i) => {
+      const ws = await openWs(url, 'rsocket', loop(0, 55, (i % 8) + 1))
+      if (!ws) return
+      ws.on('message', () => {})
+      if (i % 4 !== 0) {
+        ws.send(setup)
+        ws.send(
+          serializeFrame({
+            type: FrameTypes.REQUEST_STREAM,
+            streamId: 1,
+            flags: Flags.METADATA,
+            requestN: 100,
+            data: Buffer.from(JSON.stringify({ name: `Fuzz ${i}`, client: `rs-fuzz-${i}` })),
+            metadata: encodeRoute('room.stream'),
+          } as Frame),
+        )
+      }
+      for (const m of batch) {
+        if (ws.readyState !== WebSocket.OPEN) break
+        remember('RSocket', m)
+        ws.send(m)
+        count('RSocket over WebSocket')
+      }
+      await finish(ws)
+    })
+    assertAlive('RSocket fuzzing')
+    // and an rsocket-js member still joins, sends and is acknowledged
+    const rs = await connectRSocket(url)
+    const s = new RoomStream(rs, { name: 'After RSocket fuzz', client: 'rs-after' }, 100)
+    const ack = await rsRequest(rs, 'room.send', { id: 'after-1', text: 'still here' })
+    assert.equal(ack.id, 'after-1')
+    assert.ok(s.welcome, 'welcomed first')
+    rs.close()
   })
 
   it('HTTP fall-backs: every route with generated methods, queries, headers and bodies', async () => {

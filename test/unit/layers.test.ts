@@ -34,7 +34,7 @@ const RULES: Record<string, { layers: string[]; packages: RegExp }> = {
     packages: /^(react|react-dom|react-dom\/client|react\/jsx-runtime|react-virtuoso|qrcode|linkifyjs|zod)$/,
   },
   preload: { layers: ['preload', 'shared'], packages: /^(electron|zod)$/ },
-  main: { layers: ['main', 'shared'], packages: /^(node:.*|electron|ws|zod|multicast-dns)$/ },
+  main: { layers: ['main', 'shared'], packages: /^(node:.*|electron|ws|zod|multicast-dns|rsocket-core|rsocket-composite-metadata)$/ },
 }
 
 describe('layers', () => {

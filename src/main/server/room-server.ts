@@ -17,6 +17,7 @@ import { serveStatic } from './static-files.ts'
 import { WebSocketGateway } from './transports/websocket.ts'
 import { HttpGateway, type HttpLimits } from './transports/http.ts'
 import { StompGateway, stompSubprotocol } from './transports/stomp.ts'
+import { RSocketGateway, RSOCKET_PATH } from './transports/rsocket.ts'
 
 export interface RoomServerOptions {
   name: string
@@ -57,6 +58,7 @@ export class RoomServer {
   #webRoot: string | undefined
   #fallback!: HttpGateway
   #stomp!: StompGateway
+  #rsocket!: RSocketGateway
 
   private constructor(room: Room, http: Server, ws: WebSocketGateway, budget: ConnectionBudget, webRoot: string | undefined) {
     this.room = room
@@ -116,6 +118,7 @@ export class RoomServer {
     const server = new RoomServer(room, http, ws, budget, opts.webRoot)
     server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits, budget })
     server.#stomp = new StompGateway({ room, lockout, highWaterBytes, heartBeat: opts.stompHeartBeat, budget })
+    server.#rsocket = new RSocketGateway({ room, lockout, highWaterBytes, helloTimeoutMs: opts.helloTimeoutMs })
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject)
@@ -129,7 +132,7 @@ export class RoomServer {
     } catch (e) {
       room.stop()
       server.#fallback.close()
-      await Promise.all([ws.close(0), server.#stomp.close(0)])
+      await Promise.all([ws.close(0), server.#stomp.close(0), server.#rsocket.close(0)])
       throw e
     }
     return server
@@ -150,7 +153,11 @@ export class RoomServer {
 
   /** What the host holds right now: connections, bytes written to WebSockets not yet sent, members replaying. */
   stats(): { connections: number; queuedBytes: number; replaying: number } {
-    return { connections: this.budget.total, queuedBytes: this.#ws.queuedBytes(), replaying: this.room.replaying }
+    return {
+      connections: this.budget.total,
+      queuedBytes: this.#ws.queuedBytes() + this.#rsocket.queuedBytes(),
+      replaying: this.room.replaying,
+    }
   }
 
   #request(req: IncomingMessage, res: ServerResponse): void {
@@ -160,7 +167,7 @@ export class RoomServer {
     if (this.#fallback.handles(url.pathname)) return this.#fallback.handle(req, res, url)
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed')
     if (url.pathname === '/api/room') return json(res, 200, this.room.summary())
-    if (url.pathname === WS_PATH) return text(res, 426, 'this endpoint speaks WebSocket')
+    if (url.pathname === WS_PATH || url.pathname === RSOCKET_PATH) return text(res, 426, 'this endpoint speaks WebSocket')
     serveStatic(this.#webRoot, url.pathname, res)
   }
 
@@ -168,7 +175,7 @@ export class RoomServer {
     socket.on('error', ignoreSocketError) // a peer gone mid-handshake (EPIPE, ECONNRESET): its close follows
     const url = parseTarget(req.url)
     if (!url) return refuseUpgrade(socket, 400, 'bad request target')
-    if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'not found')
+    if (url.pathname !== WS_PATH && url.pathname !== RSOCKET_PATH) return refuseUpgrade(socket, 404, 'not found')
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#ownNames)) return refuseUpgrade(socket, 403, 'origin not allowed')
     const offered = new Set(
       String(req.headers['sec-websocket-protocol'] ?? '')
@@ -179,6 +186,11 @@ export class RoomServer {
     const address = req.socket.remoteAddress ?? 'unknown'
     // Over the budget, any WebSocket is refused here, before a handshake it could hold open by not reading.
     if (!this.budget.has(address)) return refuseUpgrade(socket, ERRORS.busy.status, 'busy: too many connections, try again later')
+    if (url.pathname === RSOCKET_PATH) {
+      this.budget.take(address)
+      socket.once('close', () => this.budget.release(address))
+      return this.#rsocket.handleUpgrade(req, socket, head)
+    }
     // STOMP only when beacon.v1 is not offered at all; its gateway counts its own connections in the budget.
     if (!offered.has(SUBPROTOCOL) && stompSubprotocol(offered)) return this.#stomp.handleUpgrade(req, socket, head)
     if (!WebSocketGateway.accepts(offered)) return refuseUpgrade(socket, 400, 'unsupported subprotocol')
@@ -191,7 +203,7 @@ export class RoomServer {
   async stop(reason = 'host_stopped'): Promise<void> {
     this.room.stop(reason)
     this.#fallback.close()
-    await Promise.all([this.#ws.close(), this.#stomp.close()])
+    await Promise.all([this.#ws.close(), this.#stomp.close(), this.#rsocket.close()])
     this.#http.closeAllConnections()
     await new Promise<void>((r) => this.#http.close(() => r()))
   }
