@@ -1,4 +1,5 @@
-// The responder's decisions (RFC 6762 §5-9) and the believability of announced addresses, without sockets.
+// The responder's decisions (RFC 6762 §5-9) and the believability of announced addresses, without sockets
+// (nothing is sent, so no network namespace is needed).
 // Queries go through dns-packet's encoder and decoder first, so each case is a packet as it would arrive.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
