@@ -1,16 +1,13 @@
 // Scrollback in the app: joining a room with a long past shows the latest page; scrolling up loads older
 // pages in place (the message being read stays on screen) until "Beginning of the room".
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
-import { History } from '../../src/main/server/history.ts'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
-import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
+import { roomDirWith } from '../helpers/host.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
@@ -25,21 +22,8 @@ describe('scrolling back through a room', { skip }, () => {
   let server: RoomServer
   let dir: string
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'beacon-scrollback-ui-'))
-    const h = new History(dir)
-    for (let seq = 1; seq <= PAST; seq++) {
-      const m: ChatMessage = {
-        type: 'message',
-        seq,
-        id: `m${seq}`,
-        from: { id: 'old', name: 'Old' },
-        text: `old message ${seq}`,
-        ts: Date.now() - (PAST - seq) * 1000,
-      }
-      h.append('old-client', m)
-    }
-    h.commit()
-    h.close()
+    const now = Date.now()
+    dir = roomDirWith(PAST, { text: (seq) => `old message ${seq}`, ts: (seq) => now - (PAST - seq) * 1000 }).dir
     server = await RoomServer.start({ name: 'Archive', dataDir: dir, hostName: 'Test', listen: '127.0.0.1', port: 0 })
     browser = await launchChromium()
     me = await DesktopInstance.start(browser, { name: 'Max', service: { listen: '127.0.0.1', lanAddress: () => '127.0.0.1' } })

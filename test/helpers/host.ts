@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { History } from '../../src/main/server/history.ts'
 import { RoomServer, type RoomServerOptions } from '../../src/main/server/room-server.ts'
 
 export interface TestHost {
@@ -33,4 +34,21 @@ export async function startHost(opts: Partial<RoomServerOptions> = {}): Promise<
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * A fresh data directory whose room log already holds messages 1…`count` (from a member who is gone), for
+ * tests of scrollback and resume. `text` and `ts` shape each message.
+ */
+export function roomDirWith(
+  count: number,
+  { text = (seq: number) => `message ${seq}`, ts = (seq: number) => 1_700_000_000_000 + seq } = {},
+): { dir: string; epoch: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-filled-'))
+  const h = new History(dir)
+  for (let seq = 1; seq <= count; seq++)
+    h.append('old-client', { type: 'message', seq, id: `m${seq}`, from: { id: 'old', name: 'Old' }, text: text(seq), ts: ts(seq) })
+  const epoch = h.epoch
+  h.close()
+  return { dir, epoch }
 }

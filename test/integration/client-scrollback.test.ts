@@ -1,37 +1,13 @@
 // Scrollback and a rename over the HTTP fall-backs: a member whose WebSocket is blocked (SSE + POST, or long
 // polling) scrolls back to "Beginning of the room" just as one on WebSocket does.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { History } from '../../src/main/server/history.ts'
-import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { RoomSession } from '../../src/shared/room-session.ts'
 import { TransportChooser, type ChooserOptions } from '../../src/shared/transports/chooser.ts'
 import type { EventSourceCtor, FetchLike } from '../../src/shared/transports/http-socket.ts'
-import { startHost, type TestHost } from '../helpers/host.ts'
+import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { NodeEventSource } from './transports-lib.ts'
-
-function filledDir(n: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'beacon-scrollback-'))
-  const h = new History(dir)
-  for (let seq = 1; seq <= n; seq++) {
-    const m: ChatMessage = {
-      type: 'message',
-      seq,
-      id: `m${seq}`,
-      from: { id: 'old', name: 'Old' },
-      text: `message ${seq}`,
-      ts: 1_700_000_000_000 + seq,
-    }
-    h.append('old-client', m)
-  }
-  h.commit()
-  h.close()
-  return dir
-}
 
 const TRANSPORTS: Array<[string, ChooserOptions]> = [
   ['sse', { fetch: fetch as unknown as FetchLike, EventSource: NodeEventSource as unknown as EventSourceCtor }],
@@ -48,7 +24,7 @@ describe('scrollback over the HTTP fall-backs', () => {
 
   for (const [transport, deps] of TRANSPORTS) {
     it(`walks back to the beginning over ${transport}`, async () => {
-      const h = await startHost({ dataDir: filledDir(230) })
+      const h = await startHost({ dataDir: roomDirWith(230).dir })
       hosts.push(h)
       const chooser = new TransportChooser(deps)
       const s = new RoomSession({

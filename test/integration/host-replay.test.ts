@@ -1,14 +1,10 @@
 // A resume that missed a lot is replayed from the log as the member reads: a member that never reads costs
 // the host a bounded buffer whatever the log holds, and one that does read gets everything once, in order.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { History } from '../../src/main/server/history.ts'
 import { REPLAY_LOW_WATER_BYTES } from '../../src/main/server/room.ts'
 import { LIMITS } from '../../src/shared/protocol.ts'
-import { startHost, type TestHost } from '../helpers/host.ts'
+import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { Member } from '../helpers/member.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -20,13 +16,9 @@ describe('a resume of a long history', () => {
   let host: TestHost
   let epoch: string
   before(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'beacon-replay-'))
-    const h = new History(dataDir)
-    epoch = h.epoch
-    for (let seq = 1; seq <= STORED; seq++)
-      h.append('writer', { type: 'message', seq, id: `m${seq}`, from: { id: 'w', name: 'Writer' }, text: `${seq} ${TEXT}`, ts: seq })
-    h.close()
-    host = await startHost({ dataDir })
+    const room = roomDirWith(STORED, { text: (seq) => `${seq} ${TEXT}` })
+    epoch = room.epoch
+    host = await startHost({ dataDir: room.dir })
   })
   after(() => host.dispose())
 

@@ -1,13 +1,9 @@
 // Scrollback and liveness, host side: `history` pages walk back through the log; members that asked for a
 // heartbeat get pings, and a member whose link dies is dropped (its `left` reaches the others) in time.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { History } from '../../src/main/server/history.ts'
 import { LIMITS, type ChatMessage, type HistoryPage } from '../../src/shared/protocol.ts'
-import { startHost, type TestHost } from '../helpers/host.ts'
+import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 
 const STORED = 250
@@ -17,12 +13,7 @@ const pagesOf = (c: RawClient) => (c.frames as unknown as { type: string }[]).fi
 describe('scrollback', () => {
   let host: TestHost
   before(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'beacon-scrollback-'))
-    const h = new History(dataDir)
-    for (let seq = 1; seq <= STORED; seq++)
-      h.append('writer', { type: 'message', seq, id: `m${seq}`, from: { id: 'w', name: 'Writer' }, text: `message ${seq}`, ts: seq })
-    h.close()
-    host = await startHost({ dataDir })
+    host = await startHost({ dataDir: roomDirWith(STORED).dir })
   })
   after(() => host.dispose())
 

@@ -1,42 +1,17 @@
 // RoomSession against a real host on loopback: what a member notices of scrollback, renames, a dead link
 // and a host that closes it for cause.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { WebSocket, WebSocketServer } from 'ws'
-import { History } from '../../src/main/server/history.ts'
 import { nextFirstItemIndex } from '../../src/renderer/state/scrollback.ts'
-import type { ChatMessage } from '../../src/shared/protocol.ts'
 import type { WebSocketCtor } from '../../src/shared/room-client.ts'
 import { RoomSession, type RoomSessionOptions } from '../../src/shared/room-session.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
-import { startHost, type TestHost } from '../helpers/host.ts'
+import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const WS = WebSocket as unknown as WebSocketCtor
 const FAST = { backoff: { baseMs: 20, maxMs: 100 } }
-
-/** A room log of `n` messages, written before the host opens it. */
-function filledDir(n: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'beacon-session-'))
-  const h = new History(dir)
-  for (let seq = 1; seq <= n; seq++) {
-    const m: ChatMessage = {
-      type: 'message',
-      seq,
-      id: `m${seq}`,
-      from: { id: 'old', name: 'Old' },
-      text: `message ${seq}`,
-      ts: 1_700_000_000_000 + seq,
-    }
-    h.append('old-client', m)
-  }
-  h.commit()
-  h.close()
-  return dir
-}
 
 describe('a member in a room (RoomSession)', () => {
   const hosts: TestHost[] = []
@@ -59,7 +34,7 @@ describe('a member in a room (RoomSession)', () => {
   }
 
   it('scrolls back page by page to "Beginning of the room", holding at most its window, and comes back to the latest', async () => {
-    const h = await host({ dataDir: filledDir(250) })
+    const h = await host({ dataDir: roomDirWith(250).dir })
     const s = session(h.url, 'Ann', 'ann', { windowSize: 150 })
     let history = 0
     s.on('history', () => history++)
@@ -97,7 +72,7 @@ describe('a member in a room (RoomSession)', () => {
   })
 
   it('shows the latest page when joining again after leaving (not "No messages yet")', async () => {
-    const h = await host({ dataDir: filledDir(30) })
+    const h = await host({ dataDir: roomDirWith(30).dir })
     const first = session(h.url, 'Ann', 'ann')
     await first.join()
     const position = first.client.position!
