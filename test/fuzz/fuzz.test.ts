@@ -20,7 +20,7 @@ import { clientFrame, exchange, upgradeRequest } from '../helpers/raw-net.ts'
 import { beaconText, httpRequestInput, rawHttpRequest, rawWsFrame, rsocketMessage, stompChunks } from './arbitraries.ts'
 import { encodeRoute } from 'rsocket-composite-metadata'
 import { Flags, FrameTypes, serializeFrame, type Frame } from 'rsocket-core'
-import { connectRSocket, request as rsRequest, RoomStream, ROUTING } from '../integration/rsocket-lib.ts'
+import { connectRSocket, request as rsRequest, RoomStream, setupFrame } from '../integration/rsocket-lib.ts'
 
 /** Fixed, so a run in CI is repeatable; BEACON_FUZZ_SEED=<n> explores other inputs (and replays them). */
 const SEED = Number(process.env.BEACON_FUZZ_SEED ?? 20_261_125)
@@ -240,20 +240,7 @@ describe(`fuzzing every transport with generated input (fast-check, seed ${SEED}
   it('RSocket: generated frames on /rsocket, after a SETUP and a joined room.stream or instead of them', async () => {
     const inputs = sample(rsocketMessage, RUNS.rsocketWs, 7)
     const url = host.url.replace(/\/ws$/, '/rsocket')
-    const setup = serializeFrame({
-      type: FrameTypes.SETUP,
-      streamId: 0,
-      flags: Flags.METADATA,
-      majorVersion: 1,
-      minorVersion: 0,
-      keepAlive: 5000,
-      lifetime: 30000,
-      resumeToken: undefined,
-      dataMimeType: 'application/json',
-      metadataMimeType: ROUTING,
-      data: undefined,
-      metadata: Buffer.alloc(0),
-    } as Frame)
+    const setup = serializeFrame(setupFrame())
     await pool(chunk(inputs, 20), 8, async (batch, i) => {
       const ws = await openWs(url, 'rsocket', loop(0, 55, (i % 8) + 1))
       if (!ws) return

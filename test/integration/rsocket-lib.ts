@@ -1,6 +1,6 @@
 // An rsocket-js (1.0 API) member for the RSocket tests: connects to /rsocket with routing metadata inside
 // composite metadata (as Spring's RSocketRequester sends it) and keeps every frame its room.stream delivers.
-import { RSocketConnector, type RSocket } from 'rsocket-core'
+import { Flags, FrameTypes, RSocketConnector, type Frame, type RSocket } from 'rsocket-core'
 import { encodeCompositeMetadata, encodeRoute, WellKnownMimeType } from 'rsocket-composite-metadata'
 import { WebsocketClientTransport } from 'rsocket-websocket-client'
 import { WebSocket } from 'ws'
@@ -78,4 +78,22 @@ export class RoomStream {
   get welcome(): any {
     return this.frames.find((f) => f.type === 'welcome')
   }
+}
+
+/** A raw SETUP frame (JSON data, routing metadata unless told otherwise), for tests that write frames by hand. */
+export function setupFrame(dataMimeType = 'application/json', metadataMimeType = ROUTING): Frame {
+  return {
+    type: FrameTypes.SETUP,
+    streamId: 0,
+    flags: Flags.METADATA,
+    majorVersion: 1,
+    minorVersion: 0,
+    keepAlive: 5000,
+    lifetime: 30000,
+    resumeToken: undefined,
+    dataMimeType,
+    metadataMimeType,
+    data: undefined,
+    metadata: Buffer.alloc(0),
+  } as Frame
 }

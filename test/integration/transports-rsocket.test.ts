@@ -7,7 +7,7 @@ import { ErrorCodes, Flags, FrameTypes, deserializeFrame, serializeFrame, type F
 import { WebSocket } from 'ws'
 import { LIMITS } from '../../src/shared/limits.ts'
 import { answerChallenge } from '../../src/shared/password.ts'
-import { connectRSocket, fireAndForget, request, RoomStream, routeMetadata, ROUTING } from './rsocket-lib.ts'
+import { connectRSocket, fireAndForget, request, RoomStream, routeMetadata, setupFrame } from './rsocket-lib.ts'
 import { join, nodeClient, postJson, SseReader, startHost, until } from './transports-lib.ts'
 
 type Host = Awaited<ReturnType<typeof startHost>>
@@ -34,23 +34,6 @@ class RawPeer {
   errors(): string[] {
     return this.frames.flatMap((f) => (f.type === FrameTypes.ERROR ? [f.message] : []))
   }
-}
-
-function setupFrame(dataMimeType = 'application/json', metadataMimeType = ROUTING): Frame {
-  return {
-    type: FrameTypes.SETUP,
-    streamId: 0,
-    flags: Flags.METADATA,
-    majorVersion: 1,
-    minorVersion: 0,
-    keepAlive: 5000,
-    lifetime: 30000,
-    resumeToken: undefined,
-    dataMimeType,
-    metadataMimeType,
-    data: undefined,
-    metadata: Buffer.alloc(0),
-  } as Frame
 }
 
 /** `count` messages of `size` characters from ten beacon.v1 members at once; the host's queue and RSS watched until `done`. */
