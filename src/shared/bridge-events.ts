@@ -4,7 +4,7 @@
 // side handles it.
 import type { ErrorCode } from './errors.ts'
 import type { ChatMessage, Member } from './protocol.ts'
-import type { HostingState, Profile, RoomListing, SessionState, WindowState } from './bridge.ts'
+import type { DownloadState, HostingState, Profile, RoomListing, SessionState, WindowState } from './bridge.ts'
 import type { OutboxEntry } from './room-client.ts'
 
 export interface BridgeEvents {
@@ -23,6 +23,8 @@ export interface BridgeEvents {
   hosting: HostingState
   profile: Profile
   error: { code: ErrorCode; message: string }
+  /** The desktop app's downloads, all of them, whenever one changes (progress at most a few times a second). */
+  downloads: DownloadState[]
 }
 export type BridgeEvent = keyof BridgeEvents
 /** Every event, once: forwarders (ipc.ts, preload, harness) iterate it, so none can miss one. */
@@ -37,6 +39,7 @@ export const BRIDGE_EVENTS = {
   hosting: 'the hosted room',
   profile: 'name and theme',
   error: 'something the user should hear about',
+  downloads: 'files being saved or saved',
 } as const satisfies Record<BridgeEvent, string>
 export const BRIDGE_EVENT_NAMES = Object.keys(BRIDGE_EVENTS) as BridgeEvent[]
 /** A listener for every event: what the UI's subscription is typed as, so it cannot skip one. */

@@ -4,7 +4,7 @@
 // edit to BridgeEvents and BRIDGE_EVENTS (the type check fails until both, and every subscriber, agree).
 import { z } from 'zod'
 import type { ErrorCode } from './errors.ts'
-import { MessageId, MessageText, Name, type ChatMessage, type Member } from './protocol.ts'
+import { FileRef, MessageId, MessageText, Name, type ChatMessage, type Member } from './protocol.ts'
 import type { BridgeEvent, BridgeEvents } from './bridge-events.ts'
 import type { ConnectionState, OutboxEntry } from './room-client.ts'
 
@@ -26,6 +26,8 @@ export interface Capabilities {
   notifications: boolean
   /** "Join by address…": the browser client only joins the room of the host that served it. */
   joinByAddress: boolean
+  /** Files are saved by the app (Downloads folder, progress, "Show in folder"); the browser client links to them instead. */
+  saveFiles: boolean
 }
 /** What the desktop app can do (the browser build has no hosting, no discovery, no joining elsewhere). */
 export const DESKTOP_CAPABILITIES: Capabilities = Object.freeze({
@@ -33,6 +35,7 @@ export const DESKTOP_CAPABILITIES: Capabilities = Object.freeze({
   discovery: true,
   notifications: true,
   joinByAddress: true,
+  saveFiles: true,
 })
 
 /** A room as the room list shows it. */
@@ -58,6 +61,34 @@ export interface SessionState {
   you?: Member
   /** Which transport carries the session (WebSocket in the app; the web client may fall back). */
   transport?: string
+  /**
+   * The room's file routes as this page reaches them (docs/PROTOCOL-FILES.md): `base` is `/api/files` in the
+   * browser client (the host itself) and the app's own proxy to the room's host in the desktop app, so the UI
+   * never needs a network origin in its CSP. Absent while not joined or when the host has no files.
+   */
+  files?: FileAccess
+}
+
+export interface FileAccess {
+  /** Same-origin path prefix: `${base}/uploads` (tus), `${base}/<fileId>` (download). */
+  base: string
+  /** The member token (query `t` or `Authorization: Bearer`). */
+  token: string
+  maxFileBytes: number
+}
+
+/** A file the desktop app is saving to the Downloads folder. */
+export interface DownloadState {
+  /** The download's id (one per fileId: asking again while it runs returns the same). */
+  id: string
+  fileId: string
+  name: string
+  size: number
+  received: number
+  status: 'downloading' | 'done' | 'failed' | 'cancelled'
+  /** The saved file's name (unique in the folder) once done. */
+  savedAs?: string
+  error?: string
 }
 
 /** Where the messages held (RoomSession's window, at most LIMITS.messageWindow) sit in the room's log. */
@@ -85,6 +116,7 @@ export interface Snapshot {
   messages: ChatMessage[]
   window: WindowState
   outbox: OutboxEntry[]
+  downloads: DownloadState[]
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } }
@@ -105,6 +137,14 @@ export const BRIDGE_METHODS = {
   loadOlder: z.tuple([]),
   loadNewer: z.tuple([]),
   send: z.tuple([MessageText]),
+  /** A file already uploaded to the room's host (the UI uploads through `session.files`), with an optional caption. */
+  sendFile: z.tuple([FileRef, MessageText.optional()]),
+  downloadFile: z.tuple([FileRef]),
+  cancelDownload: z.tuple([z.string().max(128)]),
+  /** Reveal a finished download in the file manager (never opens it). */
+  showDownload: z.tuple([z.string().max(128)]),
+  /** Open a finished download with its default program; an executable or script asks the user first, natively. */
+  openDownload: z.tuple([z.string().max(128)]),
   retry: z.tuple([MessageId]),
   discard: z.tuple([MessageId]),
   setTyping: z.tuple([]),
@@ -129,6 +169,12 @@ export interface BridgeResults {
   loadNewer: WindowState
   /** The new message's id (it is in the outbox until acknowledged). */
   send: string
+  sendFile: string
+  downloadFile: DownloadState
+  cancelDownload: null
+  showDownload: null
+  /** false when the user declined to open a risky file. */
+  openDownload: boolean
   retry: null
   discard: null
   setTyping: null

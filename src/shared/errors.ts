@@ -34,6 +34,17 @@ export const ERRORS = {
   too_slow: { status: 503, close: CLOSE.tryAgain, retry: true },
   /** The host could not store or read the room's log: nothing was stored; try again. */
   storage: { status: 500, close: CLOSE.internal, retry: true },
+  // files (docs/PROTOCOL-FILES.md)
+  /** No valid member token for a file route: join (again) first. */
+  not_member: { status: 401, retry: false },
+  /** The room's file storage is full: nothing more fits until files expire or the host raises its quota. */
+  quota_full: { status: 507, retry: false },
+  /** The bytes received do not hash to the SHA-256 the sender declared: nothing was stored. */
+  checksum_mismatch: { status: 460, retry: false },
+  /** An upload's Upload-Offset is not where the host is: ask (HEAD) and continue from there. */
+  wrong_offset: { status: 409, retry: true },
+  /** No such file (never stored, expired with its history, or a cancelled upload). */
+  file_not_found: { status: 404, retry: false },
   // bridge and app
   bad_argument: { status: 400, retry: false },
   not_connected: { status: 409, retry: false },

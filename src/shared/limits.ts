@@ -69,6 +69,31 @@ export const LIMITS = {
   /** Scrollback requests (disk reads) per member: token bucket rate and burst. */
   historyRatePerSecond: 5,
   historyBurst: 10,
+  /** Files (docs/PROTOCOL-FILES.md). A file's size on a host that sets nothing else (`--max-file-size`). */
+  maxFileBytes: 2 * 1024 ** 3,
+  /** All files a room stores plus the uploads under way (`--max-room-bytes`); beyond it uploads are refused `quota_full`. */
+  maxRoomFileBytes: 10 * 1024 ** 3,
+  /** A file name as shown and stored (UTF-16 units after cleaning; saving trims it further to the disk's rules). */
+  maxFileNameChars: 255,
+  maxMimeChars: 127,
+  /** A thumbnail travels in the message as a data: URL of at most this many characters (the sender shrinks it to fit). */
+  maxThumbChars: 24 * 1024,
+  /** Longest side of a thumbnail, in pixels. */
+  thumbPixels: 400,
+  /** Uploads (PATCH bodies) and downloads one member runs at once; one more gets 429 `busy`. */
+  uploadsPerMember: 4,
+  downloadsPerMember: 8,
+  /** Unfinished uploads one member may hold (each reserves its size in the room's quota). */
+  openUploadsPerMember: 16,
+  /** Bytes per second one member moves up and down, each (`--transfer-rate`; above gigabit Ethernet, so it throttles a hog, not a LAN). */
+  transferBytesPerSecond: 128 * 1024 * 1024,
+  /** An upload request that delivers no byte for this long is cut; an unfinished upload untouched this long is deleted. */
+  uploadStallMs: 30_000,
+  uploadExpiryMs: 24 * 60 * 60 * 1000,
+  /** A file uploaded but never sent in a message is deleted after this long. */
+  unsentFileMs: 24 * 60 * 60 * 1000,
+  /** A member's file token still works this long after its last connection closed (a download finishing, an upload resuming). */
+  fileTokenGraceMs: 5 * 60 * 1000,
 } as const
 
 export const CLOSE = {

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { ERROR_CODES } from './errors.ts'
 import { LIMITS } from './limits.ts'
-import { cleanMessageText, normalizeName, utf8Length } from './text.ts'
+import { cleanFileName, cleanMessageText, normalizeName, utf8Length } from './text.ts'
 
 export const PROTOCOL_VERSION = 1
 export const SUBPROTOCOL = 'beacon.v1'
@@ -28,6 +28,41 @@ export const MessageText = z
   .pipe(z.string().min(1, 'text has no visible content'))
 const Seq = z.number().int().nonnegative()
 
+/** A SHA-256 as 64 lowercase hex digits: a stored file's content address. */
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 is 64 lowercase hex digits')
+export const FileName = z
+  .string()
+  .max(LIMITS.maxFileNameChars * 4)
+  .transform(cleanFileName)
+  .pipe(z.string().min(1, 'a file name needs a visible character').max(LIMITS.maxFileNameChars))
+/** A media type as declared by the sender (`type/subtype`, no parameters), lower-cased. The host never sniffs content. */
+export const Mime = z
+  .string()
+  .max(LIMITS.maxMimeChars)
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'a media type is type/subtype')
+  .transform((m) => m.toLowerCase())
+/** The sender's thumbnail: a raster data: URL only (never SVG, which can carry script). */
+export const Thumb = z
+  .string()
+  .max(LIMITS.maxThumbChars)
+  .regex(/^data:image\/(?:jpeg|png|webp);base64,[A-Za-z0-9+/]+={0,2}$/, 'a thumbnail is a JPEG, PNG or WebP data: URL')
+const Pixels = z.number().int().min(1).max(65_535)
+/**
+ * A stored file as a message carries it (docs/PROTOCOL-FILES.md). `fileId` names it on the host's file routes;
+ * it is the content address (= `sha256`) today, kept apart so an encrypted room can later address ciphertext.
+ */
+export const FileRef = z.object({
+  fileId: Sha256,
+  name: FileName,
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  mime: Mime,
+  sha256: Sha256,
+  width: Pixels.optional(),
+  height: Pixels.optional(),
+  thumb: Thumb.optional(),
+})
+export type FileRef = z.infer<typeof FileRef>
+
 export const Member = z.object({ id: z.string(), name: z.string() })
 export type Member = z.infer<typeof Member>
 
@@ -36,8 +71,10 @@ export const ChatMessage = z.object({
   seq: Seq,
   id: z.string(),
   from: Member,
+  /** The message's text, or a file's caption ('' when it has none). */
   text: z.string(),
   ts: z.number(),
+  file: FileRef.optional(),
 })
 export type ChatMessage = z.infer<typeof ChatMessage>
 
@@ -52,7 +89,10 @@ export const Hello = z.object({
   heartbeat: z.boolean().optional(),
 })
 export const Auth = z.object({ type: z.literal('auth'), proof: z.string().max(256) })
-export const Send = z.object({ type: z.literal('send'), id: MessageId, text: MessageText })
+/** A text message, or a file already uploaded (docs/PROTOCOL-FILES.md) with an optional caption as its text. */
+export const Send = z
+  .object({ type: z.literal('send'), id: MessageId, text: MessageText.optional(), file: FileRef.optional() })
+  .refine((s) => s.text !== undefined || s.file !== undefined, { message: 'a message needs text or a file', path: ['text'] })
 export const TypingIn = z.object({ type: z.literal('typing') })
 /** Scrollback: up to `limit` (≤ LIMITS.historyPage) messages with seq < `before`, answered by a `history` frame. */
 export const HistoryRequest = z.object({
@@ -86,6 +126,8 @@ export const Welcome = z.object({
   seq: Seq,
   history: z.array(ChatMessage),
   resumed: z.boolean(),
+  /** The file routes' member token and this host's size limit (docs/PROTOCOL-FILES.md); absent on a host without files. */
+  files: z.object({ token: z.string().max(256), maxFileBytes: z.number().int().nonnegative() }).optional(),
 })
 export const Ack = z.object({ type: z.literal('ack'), id: z.string(), seq: Seq })
 export const Joined = z.object({ type: z.literal('joined'), member: Member })

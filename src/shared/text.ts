@@ -42,3 +42,11 @@ export function utf8Length(s: string): number {
   }
   return n
 }
+
+/**
+ * A file name as a peer may send it: NFC, one line, no invisible characters, no path separators (a name is never
+ * a path anywhere in Beacon). Saving to disk applies the platform's further rules (src/main/files/save-name.ts).
+ */
+export function cleanFileName(raw: string): string {
+  return oneLine(raw.normalize('NFC')).replace(/[/\\]/g, '_').replace(/\s+/gu, ' ').trim()
+}
