@@ -5,11 +5,12 @@
 // old ws, so it is not used). Routes, named by routing metadata (see rsocket-routing.ts), data JSON:
 //   room.stream  (request-stream)   hello → the member's beacon.v1 frames, one payload each, as request(n) allows
 //   room.auth    (request-response) a password room's challenge answered with `{ proof }`
-//   room.send    (request-response) `{ id, text }` → its ack `{ type: 'ack', id, seq }`
+//   room.send    (request-response) `{ id, text?, file? }` → its ack `{ type: 'ack', id, seq }`
 //   room.history (request-response) `{ before, limit? }` → a `history` frame
 //   room.typing  (fire-and-forget)
 // Frames beyond the reader's demand wait in a queue bounded by the send high-water mark: past it the member is
-// closed `too_slow` (it resumes). Refusals end a request with APPLICATION_ERROR "code: message".
+// closed `too_slow` (it resumes). Refusals end a request with APPLICATION_ERROR "code: message". A streamed
+// `message` that carries a file also carries its download `url` (file-message.ts).
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
@@ -46,6 +47,7 @@ import { logError } from '../log.ts'
 import type { OutFrame, Outbound, Transport, WelcomeOut } from '../outbound.ts'
 import type { Room } from '../room.ts'
 import { Session } from '../session.ts'
+import { withFileUrl } from './file-message.ts'
 import { DATA_MIME, METADATA_MIMES, routeOf } from './rsocket-routing.ts'
 import { SILENT_CLOSE_GRACE_MS } from './websocket.ts'
 
@@ -347,7 +349,7 @@ class RSocketMember implements Transport {
         if (id !== undefined && this.#sends.has(id))
           return (subscriber.onError(appError(`bad_frame: message ${id} is already being sent`)), none)
         if (id !== undefined) this.#sends.set(id, subscriber)
-        this.#captured(subscriber, { type: 'send', id, text: d.text } as ClientFrame)
+        this.#captured(subscriber, { type: 'send', id, text: d.text, file: d.file } as ClientFrame)
         return { cancel: () => id !== undefined && this.#sends.delete(id), onExtension: () => {} }
       }
       case 'room.history':
@@ -469,7 +471,7 @@ class RSocketMember implements Transport {
       this.#last = `host_stopped: ${frame.reason}`
       return
     }
-    this.#enqueue(Buffer.from(json))
+    this.#enqueue(Buffer.from(frame.type === 'message' ? withFileUrl(frame, json) : json))
   }
 
   #enqueue(b: Buffer): void {
@@ -570,7 +572,7 @@ function appError(message: string): RSocketError {
 }
 
 function payloadsOf(frames: readonly Outbound[]): Buffer[] {
-  return frames.map((o) => Buffer.from(o.json))
+  return frames.map((o) => Buffer.from(o.frame.type === 'message' ? withFileUrl(o.frame, o.json) : o.json))
 }
 
 function terminateUnlessClosed(ws: WebSocket): void {

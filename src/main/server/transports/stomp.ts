@@ -5,6 +5,8 @@
 // checked as for everyone else (derivations metered by passcode-gate.ts; a wrong one closes 4001). SEND to
 // /topic/room becomes `send`; a `receipt` is answered only once the room has stored the message (its ack);
 // MESSAGE frames go to every subscription of the room topic. Every header the host writes is escaped.
+// Files (docs/PROTOCOL-FILES.md): CONNECTED carries the member's file token; a file message travels as a JSON
+// body `{text, file, url}` (content-type application/json) both ways, plain text stays text/plain.
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -13,6 +15,7 @@ import { STOMP_LIMITS, STOMP_SUBPROTOCOLS, STOMP_VERSIONS, type StompVersion } f
 import { ERRORS, type ErrorInfo } from '../../../shared/errors.ts'
 import { proofFor } from '../../../shared/password.ts'
 import { CLOSE, LIMITS, type Challenge, type ChatMessage } from '../../../shared/protocol.ts'
+import { fileDownloadPath } from './file-message.ts'
 import type { Lockout } from '../auth.ts'
 import type { Batch } from '../batch.ts'
 import { ConnectionBudget } from '../budget.ts'
@@ -45,6 +48,7 @@ interface Shared {
 
 const SERVER = 'Beacon/1'
 const TEXT_TYPE = 'text/plain;charset=utf-8'
+const JSON_TYPE = 'application/json'
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** The STOMP subprotocol to answer with, when the client offers one and not beacon.v1. */
@@ -291,17 +295,22 @@ class StompConnection {
       return this.#fail(`unknown destination ${dest}: the only one is ${STOMP_LIMITS.destination}`, receipt)
     if (header(f, 'transaction') !== undefined) return this.#fail('transactions are not supported', receipt)
     const type = header(f, 'content-type')
-    if (type !== undefined && !/^text\/plain\b/i.test(type)) return this.#fail(`content-type ${type}: only text/plain is accepted`, receipt)
-    let text: string
+    const json = type !== undefined && /^application\/json\s*(;|$)/i.test(type)
+    if (type !== undefined && !json && !/^text\/plain\b/i.test(type))
+      return this.#fail(`content-type ${type}: accepted are text/plain and ${JSON_TYPE} (a file message)`, receipt)
+    let body: string
     try {
-      text = utf8.decode(f.body)
+      body = utf8.decode(f.body)
     } catch {
       return this.#fail('body is not UTF-8', receipt)
     }
+    const content = json ? fileSend(body) : { text: body }
+    if ('error' in content) return this.#fail(content.error, receipt)
     const id = header(f, 'beacon-id') ?? `${this.#id}-${++this.#counter}`
     if (this.#receipts.has(id)) return this.#fail(`message ${id} is already being sent`, receipt)
     this.#receipts.set(id, receipt)
-    this.#session.handleText(JSON.stringify({ type: 'send', id, text }))
+    // The session checks text and file against the protocol's schemas, as for every transport.
+    this.#session.handleText(JSON.stringify({ type: 'send', id, ...content }))
   }
 
   /** A beacon.v1 frame the session sends to this member alone. */
@@ -317,6 +326,7 @@ class StompConnection {
           ['server', SERVER],
           ['heart-beat', `${this.#opts.heartBeat.sendMs},${this.#opts.heartBeat.receiveMs}`],
         ]
+        if (frame.files) h.push(['beacon-files-token', frame.files.token], ['beacon-max-file-size', String(frame.files.maxFileBytes)])
         const receipt = this.#connectHeaders && header(this.#connectHeaders, 'receipt')
         this.#writeFrame('CONNECTED', h)
         this.#receipt(receipt)
@@ -374,7 +384,7 @@ class StompConnection {
   }
 
   #message(m: ChatMessage): void {
-    const body = Buffer.from(m.text)
+    const body = Buffer.from(m.file ? JSON.stringify({ text: m.text, file: m.file, url: fileDownloadPath(m.file) }) : m.text)
     for (const [sub, ack] of this.#subs) {
       const h: [string, string][] = [
         ['destination', STOMP_LIMITS.destination],
@@ -385,8 +395,9 @@ class StompConnection {
         ['sender-id', m.from.id],
         ['beacon-id', m.id],
         ['timestamp', String(m.ts)],
-        ['content-type', TEXT_TYPE],
+        ['content-type', m.file ? JSON_TYPE : TEXT_TYPE],
       ]
+      if (m.file) h.push(['beacon-file-id', m.file.fileId])
       if (ack !== 'auto' && this.#version === '1.2') h.push(['ack', String(m.seq)])
       this.#writeFrame('MESSAGE', h, body)
     }
@@ -438,6 +449,19 @@ class StompConnection {
     // closing handshake, or idle sockets could hold the host's descriptors (the same rule as beacon.v1).
     if (silent) setTimeout(terminateUnlessClosed, SILENT_CLOSE_GRACE_MS, this.#ws).unref()
   }
+}
+
+/** A JSON SEND body `{text?, file}`: its fields for the `send` frame, or why it is refused. */
+function fileSend(body: string): { text?: unknown; file?: unknown } | { error: string } {
+  let v: unknown
+  try {
+    v = JSON.parse(body)
+  } catch {
+    return { error: `a ${JSON_TYPE} body must be JSON: {"text"?: caption, "file": FileRef}` }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { error: `a ${JSON_TYPE} body must be a JSON object` }
+  const { text, file } = v as { text?: unknown; file?: unknown }
+  return { text, file }
 }
 
 function terminateUnlessClosed(ws: WebSocket): void {
