@@ -11,6 +11,7 @@ import { platform, randomId, type TimerHandle } from './platform.ts'
 import { TokenBucket } from './rate-limit.ts'
 import {
   CLOSE,
+  FileRef,
   type HistoryPage,
   HostFrame,
   LIMITS,
@@ -19,7 +20,7 @@ import {
   type ChatMessage,
   type ErrorFrame,
   type Member,
-  type Welcome,
+  Welcome,
 } from './protocol.ts'
 
 export interface WebSocketLike {
@@ -45,7 +46,10 @@ export interface ConnectionState {
 
 export interface OutboxEntry {
   id: string
+  /** The message's text, or a file's caption ('' when it has none). */
   text: string
+  /** A file already uploaded to the room's host, sent with `text` as its caption. */
+  file?: FileRef
   status: 'sending' | 'failed'
   error?: ErrorCode
 }
@@ -86,6 +90,33 @@ function closeReason(code: number, reason: string): ErrorCode | undefined {
   const named = reason in ERRORS ? (reason as ErrorCode) : undefined
   if (named && (ERRORS[named] as { close?: number }).close === code) return named
   return codeOfClose(code)
+}
+
+/**
+ * A host frame with every `file` that fails FileRef removed from its messages, and a welcome's malformed `files`
+ * removed: the message still shows (without the file) and the room is still joined (without files).
+ */
+function withoutBadFiles(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw
+  const frame = raw as { type?: unknown; history?: unknown; messages?: unknown; files?: unknown }
+  const clean = (m: unknown): unknown => {
+    if (typeof m !== 'object' || m === null || !('file' in m) || FileRef.safeParse(m.file).success) return m
+    const { file: _bad, ...rest } = m
+    return rest
+  }
+  switch (frame.type) {
+    case 'message':
+      return clean(frame)
+    case 'history':
+      return Array.isArray(frame.messages) ? { ...frame, messages: frame.messages.map(clean) } : frame
+    case 'welcome': {
+      const { files, ...rest } = frame
+      const w = Array.isArray(rest.history) ? { ...rest, history: rest.history.map(clean) } : rest
+      return Welcome.shape.files.safeParse(files).success ? { ...w, files } : w
+    }
+    default:
+      return raw
+  }
 }
 
 export class RoomClient extends Emitter<RoomClientEvents> {
@@ -151,6 +182,10 @@ export class RoomClient extends Emitter<RoomClientEvents> {
   get name(): string {
     return this.#opts.name
   }
+  /** The file routes' member token and size limit from the latest welcome (absent on a host without files). */
+  get files(): Welcome['files'] {
+    return this.#welcome?.files
+  }
 
   /**
    * Scrollback: up to `limit` messages with seq < `before` (ascending) and whether nothing older is kept.
@@ -197,8 +232,17 @@ export class RoomClient extends Emitter<RoomClientEvents> {
 
   /** Queue a message; it is sent now if connected, else after reconnecting. Returns its id. */
   send(text: string): string {
+    return this.#enqueue({ text })
+  }
+
+  /** Queue a message naming a file already uploaded, with an optional caption; sent, retried and deduped like text. */
+  sendFile(file: FileRef, caption?: string): string {
+    return this.#enqueue({ text: caption ?? '', file })
+  }
+
+  #enqueue(content: Pick<OutboxEntry, 'text' | 'file'>): string {
     const id = `${Date.now().toString(36)}-${randomId(6)}`
-    this.#outbox.set(id, { id, text, status: 'sending' })
+    this.#outbox.set(id, { id, ...content, status: 'sending' })
     this.#emitOutbox()
     this.#pump()
     return id
@@ -311,7 +355,9 @@ export class RoomClient extends Emitter<RoomClientEvents> {
       } catch {
         return
       }
-      const frame = HostFrame.safeParse(raw)
+      let frame = HostFrame.safeParse(raw)
+      // A file that does not pass FileRef (a hostile or broken host) is dropped, not the message it came with.
+      if (!frame.success) frame = HostFrame.safeParse(withoutBadFiles(raw))
       if (frame.success) void this.#onFrame(ws, frame.data) // else a newer host's optional extra
     }
     ws.onerror = () => {}
@@ -443,7 +489,13 @@ export class RoomClient extends Emitter<RoomClientEvents> {
         return
       }
       this.#inFlight.add(entry.id)
-      if (this.#ws) this.#send(this.#ws, { type: 'send', id: entry.id, text: entry.text })
+      const frame = {
+        type: 'send',
+        id: entry.id,
+        ...(entry.text !== '' || !entry.file ? { text: entry.text } : {}),
+        ...(entry.file ? { file: entry.file } : {}),
+      }
+      if (this.#ws) this.#send(this.#ws, frame)
     }
   }
 

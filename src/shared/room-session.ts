@@ -7,7 +7,7 @@ import { Emitter } from './emitter.ts'
 import { BeaconError, type ErrorCode } from './errors.ts'
 import { LIMITS } from './limits.ts'
 import { appendLive, appendPage, emptyWindow, prependPage, type MessageWindow } from './message-window.ts'
-import type { ChatMessage, Member } from './protocol.ts'
+import type { ChatMessage, FileRef, Member } from './protocol.ts'
 import { RoomClient, type OutboxEntry, type RoomClientOptions } from './room-client.ts'
 
 /** The bridge events a session produces; the service forwards exactly these. */
@@ -32,6 +32,11 @@ export interface RoomSessionOptions extends RoomClientOptions {
   initial?: readonly ChatMessage[]
   /** Messages held at most; LIMITS.messageWindow by default (tests shrink it). */
   windowSize?: number
+  /**
+   * Where this page reaches the room's file routes (`/api/files` in the browser client, the app's proxy in the
+   * desktop app): `state.files.base`. Without it the session offers no files.
+   */
+  filesBase?: string
 }
 
 /** What a session contributes to the bridge's snapshot. */
@@ -47,6 +52,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   readonly client: RoomClient
   #room: { id: string; name: string }
   #transport: () => string | undefined
+  #filesBase: string | undefined
   #bound: number
   #window: MessageWindow<ChatMessage>
   #members: Member[] = []
@@ -56,9 +62,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   constructor(opts: RoomSessionOptions) {
     super()
-    const { room, transport, initial, windowSize, ...clientOpts } = opts
+    const { room, transport, initial, windowSize, filesBase, ...clientOpts } = opts
     this.client = new RoomClient(clientOpts)
     this.#room = { ...room }
+    this.#filesBase = filesBase
     this.#transport = transport ?? (() => 'websocket')
     this.#bound = windowSize ?? LIMITS.messageWindow
     this.#window = { ...emptyWindow<ChatMessage>(), messages: (initial ?? []).slice(-this.#bound) }
@@ -136,6 +143,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   send(text: string): string {
     return this.client.send(text)
   }
+  /** A file already uploaded through `state.files`, with an optional caption: an outbox entry like a text. */
+  sendFile(file: FileRef, caption?: string): string {
+    return this.client.sendFile(file, caption)
+  }
   retry(id: string): void {
     if (!this.client.retry(id)) throw new BeaconError('bad_argument', 'There is no unsent message with that id')
   }
@@ -166,6 +177,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (c.you) state.you = c.you
     const transport = this.#transport()
     if (transport !== undefined && c.state.status !== 'closed') state.transport = transport
+    const files = c.files
+    if (files && this.#filesBase !== undefined && c.state.status !== 'closed')
+      state.files = { base: this.#filesBase, token: files.token, maxFileBytes: files.maxFileBytes }
     this.#state = state
     this.emit('session', state)
   }
