@@ -94,6 +94,8 @@ export const LIMITS = {
   unsentFileMs: 24 * 60 * 60 * 1000,
   /** A member's file token still works this long after its last connection closed (a download finishing, an upload resuming). */
   fileTokenGraceMs: 5 * 60 * 1000,
+  /** Finished downloads the desktop app keeps listing (the oldest are forgotten; their files stay on disk). */
+  downloadsListed: 100,
 } as const
 
 export const CLOSE = {
