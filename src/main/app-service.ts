@@ -1,13 +1,16 @@
 // The desktop app's main-process service: implements the BeaconBridge contract in plain Node (no electron
 // import) by composing its parts: hosting (hosting.ts), the room list (room-list.ts), where to join
-// (join.ts), the room itself (RoomSession, the same as the browser build's) and the settings. Hosting and
-// joining share one path: the host joins its own room through a RoomSession over loopback.
+// (join.ts), the room itself (RoomSession, the same as the browser build's), files (files/: the renderer's
+// proxy to the room's file routes, and downloads) and the settings. Hosting and joining share one path: the
+// host joins its own room through a RoomSession over loopback.
+import { join as joinPath } from 'node:path'
 import { WebSocket } from 'ws'
 import type {
   BridgeEvent,
   BridgeEvents,
   BridgeHandlers,
   Capabilities,
+  DownloadState,
   HostingState,
   Profile,
   SessionState,
@@ -20,9 +23,11 @@ import { formatAddress } from '../shared/address.ts'
 import type { RoomAddress, RoomEvent } from '../shared/discovery.ts'
 import { Emitter } from '../shared/emitter.ts'
 import { BeaconError } from '../shared/errors.ts'
-import { LIMITS, WS_PATH, type RoomSummary } from '../shared/protocol.ts'
+import { LIMITS, WS_PATH, type FileRef, type RoomSummary } from '../shared/protocol.ts'
 import type { WebSocketCtor } from '../shared/room-client.ts'
 import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
+import { Downloads, type DownloadPorts } from './files/downloads.ts'
+import { proxyRoomFiles, ROOM_FILES_PATH } from './files/proxy.ts'
 import { Hosting } from './hosting.ts'
 import { resolveTarget } from './join.ts'
 import { lanAddress } from './lan-address.ts'
@@ -62,13 +67,26 @@ export interface AppServiceOptions {
   backoff?: { baseMs: number; maxMs: number }
   /** Dead-link detection of the room connection (tests shorten it); LIMITS.heartbeatTimeoutMs by default. */
   heartbeatTimeoutMs?: number
+  /** Where room files are saved: the user's Downloads folder in the app; `<userDataDir>/Downloads` by default. */
+  downloadsDir?: string
+  /** Reveal, open and ask before opening a saved file (shell and dialog in the app); none by default: nothing opens. */
+  files?: Partial<DownloadPorts>
+  /** Download retry pacing after a cut (tests shorten it). */
+  downloadRetry?: { baseMs: number; maxMs: number; attempts: number }
 }
 
 interface Joined {
   session: RoomSession
   address: RoomAddress
+  /** The host's HTTP origin (file routes are on the room's port). */
+  http: string
+  /** The member token of the latest welcome (docs/PROTOCOL-FILES.md); kept after leaving for its grace period. */
+  fileToken?: string
   off: Array<() => void>
 }
+
+/** Without ports nothing is revealed or opened, and a risky file is never confirmed. */
+const NO_FILE_PORTS: DownloadPorts = { showInFolder: () => {}, openPath: () => {}, confirmOpen: () => false }
 
 /** BridgeEvents as a type alias (an emitter needs an index signature, which interfaces lack). */
 type ServiceEvents = { [K in keyof BridgeEvents]: BridgeEvents[K] }
@@ -81,6 +99,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   #list = new RoomList()
   #hosting: Hosting
   #joined: Joined | undefined
+  #downloads: Downloads
   /** The last session state: kept after a refused join so the UI can say why. */
   #state: SessionState = { connection: { status: 'closed' } }
   #disposed = false
@@ -93,6 +112,12 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     this.#list.on('rooms', (e) => this.emit('rooms', e))
     this.#hosting.on('hosting', (h) => this.emit('hosting', h))
     this.#hosting.on('error', (e) => this.emit('error', e))
+    this.#downloads = new Downloads({
+      dir: opts.downloadsDir ?? joinPath(opts.userDataDir, 'Downloads'),
+      ports: { ...NO_FILE_PORTS, ...opts.files },
+      ...(opts.downloadRetry ? { retry: opts.downloadRetry } : {}),
+    })
+    this.#downloads.on('downloads', (d) => this.emit('downloads', d))
   }
 
   /** Start browsing for rooms (when discovery is available). */
@@ -132,6 +157,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       messages: room?.messages ?? [],
       window: room?.window ?? NO_WINDOW,
       outbox: room?.outbox ?? [],
+      downloads: this.#downloads.list,
     }
   }
 
@@ -185,6 +211,41 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     return this.#session().send(text)
   }
 
+  sendFile(file: FileRef, caption?: string): string {
+    return this.#session().sendFile(file, caption)
+  }
+
+  /** Save a file of the joined room to the Downloads folder (progress in `downloads` events). */
+  downloadFile(file: FileRef): DownloadState {
+    const j = this.#joined
+    if (!j) throw new BeaconError('not_connected', 'You are not in a room')
+    if (j.fileToken === undefined) throw new BeaconError('not_connected', 'This room does not share files')
+    // The room joined now: a download keeps its host (and its latest token) even after leaving, for the token's grace.
+    return this.#downloads.start(file, () => ({ host: j.http, token: j.fileToken! }))
+  }
+
+  async cancelDownload(id: string): Promise<null> {
+    await this.#downloads.cancel(id)
+    return null
+  }
+
+  async showDownload(id: string): Promise<null> {
+    await this.#downloads.show(id)
+    return null
+  }
+
+  openDownload(id: string): Promise<boolean> {
+    return this.#downloads.open(id)
+  }
+
+  /**
+   * The renderer's `/room-files/...` (Electron's app:// handler, the harness's server): the joined room's file
+   * routes, proxied (files/proxy.ts); 404 while not in a room.
+   */
+  roomFiles(request: Request): Promise<Response> {
+    return proxyRoomFiles(request, this.#joined?.http)
+  }
+
   retry(id: string): null {
     this.#session().retry(id)
     return null
@@ -230,6 +291,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     if (this.#disposed) return
     this.#disposed = true
     this.#leave()
+    await this.#downloads.dispose()
     await this.#hosting.stop()
     await this.#list.stop()
   }
@@ -274,11 +336,13 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       WebSocket: this.#opts.WebSocket ?? HostSocket,
       password,
       room: { id: room.id, name: room.name },
+      filesBase: ROOM_FILES_PATH,
       ...(this.#opts.backoff ? { backoff: this.#opts.backoff } : {}),
       ...(this.#opts.heartbeatTimeoutMs ? { heartbeatTimeoutMs: this.#opts.heartbeatTimeoutMs } : {}),
     })
-    const joined: Joined = { session, address, off: [] }
+    const joined: Joined = { session, address, http: `http://${formatAddress(address.address, address.port)}`, off: [] }
     this.#joined = joined
+    joined.off.push(session.client.on('welcome', (w) => (joined.fileToken = w.files?.token)))
     for (const event of SESSION_EVENTS) {
       joined.off.push(
         session.on(event, (payload) => {

@@ -8,6 +8,7 @@ import { CONTENT_SECURITY_POLICY } from '../shared/csp.ts'
 import { AppService } from './app-service.ts'
 import { Attention, stopHostingQuestion } from './app/attention.ts'
 import { createDiscovery } from './discovery-port.ts'
+import { isRoomFilesPath } from './files/proxy.ts'
 import { bindBridge } from './ipc.ts'
 import { APP_BASE, APP_SCHEME, resolveAppFile } from './security/app-protocol.ts'
 import { contentType, existingFile } from './server/static-files.ts'
@@ -29,7 +30,10 @@ app.enableSandbox()
 // A second launch hands over to the first (its window comes to the front) and quits.
 const primary = app.requestSingleInstanceLock()
 if (!primary) app.exit(0)
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+// `stream`: /room-files/ request and answer bodies (uploads, downloads, video) flow through without being buffered.
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+])
 
 let win: BrowserWindow | undefined
 let service: AppService | undefined
@@ -39,6 +43,21 @@ const attention = new Attention((n) => {
   app.setBadgeCount(n)
   if (process.platform === 'win32' && win && n > 0) win.flashFrame(true)
 })
+
+/** Opening a saved file that may run code: asked natively, Cancel by default. */
+async function confirmOpen(name: string): Promise<boolean> {
+  const options = {
+    type: 'warning' as const,
+    buttons: ['Open', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: `Open "${name}"?`,
+    detail: 'This kind of file can run programs on your computer. Open it only if you trust the person who sent it.',
+    noLink: true,
+  }
+  const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
+  return response === 0
+}
 
 async function confirmStop(others: number, quitting: boolean): Promise<boolean> {
   const q = stopHostingQuestion(others, quitting)
@@ -57,6 +76,9 @@ async function confirmStop(others: number, quitting: boolean): Promise<boolean> 
 
 function serveAppProtocol(): void {
   protocol.handle(APP_SCHEME, async (request) => {
+    // The room's file routes, proxied to the joined host (files/proxy.ts); everything else is the renderer's files.
+    if (isRoomFilesPath(new URL(request.url).pathname))
+      return service ? service.roomFiles(request) : new Response('not found', { status: 404 })
     const file = existingFile(RENDERER_DIR, resolveAppFile(RENDERER_DIR, request.url))
     if (!file) return new Response('not found', { status: 404 })
     const res = await net.fetch(pathToFileURL(file).toString())
@@ -182,6 +204,15 @@ void app.whenReady().then(() => {
     webRoot: existsSync(join(WEB_CLIENT_DIR, 'index.html')) ? WEB_CLIENT_DIR : undefined,
     openExternal: (url) => shell.openExternal(url),
     confirmStopHosting: (others) => confirmStop(others, false),
+    downloadsDir: app.getPath('downloads'),
+    files: {
+      showInFolder: (path) => shell.showItemInFolder(path),
+      openPath: async (path) => {
+        const error = await shell.openPath(path)
+        if (error) throw new Error(error)
+      },
+      confirmOpen,
+    },
   }).start()
   service = svc
   bindBridge(ipcMain, svc, {

@@ -82,6 +82,15 @@ export interface InstanceOptions {
   viewport?: { width: number; height: number }
 }
 
+/** The harness's stand-ins for shell.showItemInFolder, the "open this program?" dialog and shell.openPath. */
+export interface FileCalls {
+  shown: string[]
+  confirmed: Array<{ name: string; answer: boolean }>
+  opened: string[]
+  /** What the next "open this file that may run code?" question answers (Cancel, the dialog's default, unless set). */
+  answer: boolean
+}
+
 export class DesktopInstance {
   readonly service: AppService
   readonly page: Page
@@ -93,6 +102,10 @@ export class DesktopInstance {
   readonly openedExternally: string[]
   /** Calls refused because they came from somewhere other than the app's top frame. */
   readonly refusedCalls: string[]
+  /** Where this instance saves room files (a temporary folder, removed on close unless given). */
+  readonly downloadsDir: string
+  /** What main did with saved files instead of the shell and dialogs: revealed, asked about (name, answer), opened. */
+  readonly files: FileCalls
   #server: StaticServer
   #pipe: EventPipe
   #ownDir: boolean
@@ -107,6 +120,8 @@ export class DesktopInstance {
     ownDir: boolean
     opened: string[]
     refused: string[]
+    downloadsDir: string
+    files: FileCalls
   }) {
     this.service = p.service
     this.page = p.page
@@ -119,6 +134,8 @@ export class DesktopInstance {
     this.origin = appOrigin(p.server.url)
     this.openedExternally = p.opened
     this.refusedCalls = p.refused
+    this.downloadsDir = p.downloadsDir
+    this.files = p.files
   }
 
   static async start(browser: Browser, opts: InstanceOptions = {}): Promise<DesktopInstance> {
@@ -126,15 +143,26 @@ export class DesktopInstance {
     const userDataDir = opts.userDataDir ?? mkdtempSync(join(tmpdir(), 'beacon-harness-'))
     const opened: string[] = []
     const refused: string[] = []
+    const downloadsDir = opts.service?.downloadsDir ?? join(userDataDir, 'Downloads')
+    const files: FileCalls = { shown: [], confirmed: [], opened: [], answer: false }
     const service = new AppService({
       userDataDir,
       discovery: opts.discovery,
       openExternal: (url) => void opened.push(url),
+      downloadsDir,
+      files: {
+        showInFolder: (path) => void files.shown.push(path),
+        confirmOpen: (name) => {
+          files.confirmed.push({ name, answer: files.answer })
+          return files.answer
+        },
+        openPath: (path) => void files.opened.push(path),
+      },
       ...opts.service,
     }).start()
     if (opts.name !== undefined || opts.theme !== undefined)
       service.setProfile({ ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.theme ? { theme: opts.theme } : {}) })
-    const server = await serveRenderer()
+    const server = await serveRenderer(undefined, (request) => service.roomFiles(request))
     const origin = appOrigin(server.url)
     const context = await browser.newContext({
       colorScheme: opts.colorScheme ?? 'light',
@@ -159,7 +187,19 @@ export class DesktopInstance {
     await context.addInitScript({ content: await bridgeScript() })
     const page = await context.newPage()
     page.on('pageerror', (e) => console.error(`[page ${userDataDir}] ${e.message}`))
-    const instance = new DesktopInstance({ service, page, context, userDataDir, server, pipe, ownDir, opened, refused })
+    const instance = new DesktopInstance({
+      service,
+      page,
+      context,
+      userDataDir,
+      server,
+      pipe,
+      ownDir,
+      opened,
+      refused,
+      downloadsDir,
+      files,
+    })
     await page.goto(server.url)
     return instance
   }

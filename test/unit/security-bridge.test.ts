@@ -9,6 +9,9 @@ import { AppService } from '../../src/main/app-service.ts'
 import { dispatch } from '../../src/main/bridge-dispatch.ts'
 import { BRIDGE_METHODS, type BridgeMethod } from '../../src/shared/bridge.ts'
 
+const SHA = 'a'.repeat(64)
+const REF = { fileId: SHA, name: 'plan.png', size: 10, mime: 'image/png', sha256: SHA }
+
 /** For every method, calls whose arguments the contract refuses. */
 const BAD: Record<BridgeMethod, unknown[][]> = {
   getSnapshot: [['extra']],
@@ -29,6 +32,11 @@ const BAD: Record<BridgeMethod, unknown[][]> = {
   loadOlder: [['page']],
   loadNewer: [[1]],
   send: [[], [42], [''], ['x'.repeat(4001)], [{ text: 'hi' }], [['hi']]],
+  sendFile: [[], ['plan.png'], [{ ...REF, sha256: 'A'.repeat(64) }], [{ ...REF, size: -1 }], [{ ...REF, mime: 'png' }], [REF, 42]],
+  downloadFile: [[], [{}], [{ ...REF, fileId: '../../etc/passwd' }], [{ ...REF, size: 1.5 }]],
+  cancelDownload: [[], [1], ['x'.repeat(129)]],
+  showDownload: [[], [null], ['x'.repeat(129)]],
+  openDownload: [[], [{}], ['x'.repeat(129)]],
   retry: [[], [1], ['']],
   discard: [[], [null], ['x'.repeat(65)]],
   setTyping: [[{}]],
