@@ -34,6 +34,8 @@ export interface HostProcessOptions {
   dataDir?: string
   /** Open-files limit for the host (`ulimit -n`), to show what happens at the file-descriptor ceiling. */
   maxFiles?: number
+  /** More `beacon host` flags (`--transfer-rate 0`, `--max-file-size 1M`). */
+  args?: string[]
 }
 
 export async function spawnHost(opts: HostProcessOptions = {}): Promise<HostProcess> {
@@ -52,6 +54,7 @@ export async function spawnHost(opts: HostProcessOptions = {}): Promise<HostProc
     dataDir,
   ]
   if (opts.password) args.push('--password', opts.password)
+  if (opts.args) args.push(...opts.args)
   // exec keeps one process: the pid we hold is the host's own Node, whose /proc/<pid>/status we read
   const quoted = [BEACON, ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ')
   const command = opts.maxFiles ? `ulimit -n ${opts.maxFiles} && exec ${quoted}` : `exec ${quoted}`
