@@ -5,22 +5,19 @@ import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
-import { LIMITS, type ChatMessage } from '../../shared/protocol.ts'
+import { LIMITS, type ChatMessage, type FileRef } from '../../shared/protocol.ts'
 import { DataDirLock } from './data-lock.ts'
 import { StorageError } from './storage-error.ts'
 
 export { StorageError } from './storage-error.ts'
 
-type Row = { seq: number; cid: string; from_id: string; from_name: string; text: string; ts: number }
+type Row = { seq: number; cid: string; from_id: string; from_name: string; text: string; ts: number; file: string | null }
 
-const toMessage = (r: Row): ChatMessage => ({
-  type: 'message',
-  seq: r.seq,
-  id: r.cid,
-  from: { id: r.from_id, name: r.from_name },
-  text: r.text,
-  ts: r.ts,
-})
+const toMessage = (r: Row): ChatMessage => {
+  const m: ChatMessage = { type: 'message', seq: r.seq, id: r.cid, from: { id: r.from_id, name: r.from_name }, text: r.text, ts: r.ts }
+  if (r.file !== null) m.file = JSON.parse(r.file) as FileRef
+  return m
+}
 
 /** Prune once the log holds this many messages beyond the retention. */
 const PRUNE_SLACK = 1000
@@ -29,9 +26,26 @@ const SCHEMA = `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE messages (
     seq INTEGER PRIMARY KEY, client TEXT NOT NULL, cid TEXT NOT NULL,
-    from_id TEXT NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL,
+    from_id TEXT NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL, file TEXT,
     UNIQUE (client, cid));
 `
+
+/**
+ * The file tables (docs/PROTOCOL-FILES.md, src/main/server/files/): stored files with the latest message naming
+ * each (0: none yet), and unfinished uploads. Created in old room logs too, which predate files.
+ */
+const FILE_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS files (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, stored_at INTEGER NOT NULL, last_seq INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS files_last_seq ON files (last_seq);
+  CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY, member TEXT NOT NULL, name TEXT NOT NULL, mime TEXT NOT NULL, sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL, created INTEGER NOT NULL, touched INTEGER NOT NULL);
+`
+
+export interface HistoryOptions {
+  /** Messages kept at least; LIMITS.retention by default (tests shrink it). */
+  retention?: number
+}
 
 export class History {
   readonly id: string
@@ -50,9 +64,13 @@ export class History {
   #before: StatementSync
   #latest: StatementSync
   #closed = false
+  #retention: number
+  /** Told the oldest seq kept after a prune, so files named only by pruned messages go with them. */
+  onPrune: ((keepFrom: number) => void) | undefined
 
   /** Throws StorageError when the directory is taken by another host or its room.db cannot be trusted. */
-  constructor(dir: string) {
+  constructor(dir: string, opts: HistoryOptions = {}) {
+    this.#retention = opts.retention ?? LIMITS.retention
     mkdirSync(dir, { recursive: true })
     this.#lock = DataDirLock.acquire(dir)
     const file = (this.file = join(dir, 'room.db'))
@@ -78,7 +96,9 @@ export class History {
       }
       this.#lastSeq = this.#committedSeq = bounds.hi ?? 0
       this.#oldestSeq = bounds.lo ?? 1
-      this.#insert = this.#db.prepare('INSERT INTO messages (seq, client, cid, from_id, from_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      this.#insert = this.#db.prepare(
+        'INSERT INTO messages (seq, client, cid, from_id, from_name, text, ts, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       this.#find = this.#db.prepare('SELECT seq FROM messages WHERE client = ? AND cid = ?')
       this.#after = this.#db.prepare('SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?')
       this.#before = this.#db.prepare('SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?')
@@ -120,7 +140,7 @@ export class History {
       this.#db.exec('BEGIN')
       this.#inTxn = true
     }
-    this.#insert.run(m.seq, client, m.id, m.from.id, m.from.name, m.text, m.ts)
+    this.#insert.run(m.seq, client, m.id, m.from.id, m.from.name, m.text, m.ts, m.file === undefined ? null : JSON.stringify(m.file))
     this.#lastSeq = m.seq
   }
 
@@ -145,13 +165,19 @@ export class History {
     }
     this.#inTxn = false
     this.#committedSeq = this.#lastSeq
-    if (this.#lastSeq - this.#oldestSeq >= LIMITS.retention + PRUNE_SLACK) this.#prune()
+    if (this.#lastSeq - this.#oldestSeq >= this.#retention + PRUNE_SLACK) this.#prune()
   }
 
   #prune(): void {
-    const keepFrom = this.#lastSeq - LIMITS.retention + 1
+    const keepFrom = this.#lastSeq - this.#retention + 1
     this.#db.prepare('DELETE FROM messages WHERE seq < ?').run(keepFrom)
     this.#oldestSeq = keepFrom
+    this.onPrune?.(keepFrom)
+  }
+
+  /** The room log's connection, for the file store's tables (one connection: SQLite has one writer at a time). */
+  get database(): DatabaseSync {
+    return this.#db
   }
 
   /** Whether every message after `after` is still kept, so a resume can be exact. */
@@ -160,7 +186,7 @@ export class History {
   }
 
   /** Up to `limit` messages after `seq`, ascending (by the primary key: one index range read); all kept by default. */
-  after(seq: number, limit: number = LIMITS.retention + PRUNE_SLACK): ChatMessage[] {
+  after(seq: number, limit: number = this.#retention + PRUNE_SLACK): ChatMessage[] {
     return (this.#after.all(seq, limit) as Row[]).map(toMessage)
   }
 
@@ -196,6 +222,7 @@ function open(file: string, fresh: boolean): DatabaseSync {
     if (fresh) {
       db.exec('BEGIN')
       db.exec(SCHEMA)
+      db.exec(FILE_SCHEMA)
       const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
       put.run('id', randomUUID())
       put.run('epoch', randomUUID().slice(0, 8))
@@ -216,6 +243,12 @@ function open(file: string, fresh: boolean): DatabaseSync {
     )
     if (!tables.has('meta') || !tables.has('messages'))
       throw new StorageError(`${file} is not a Beacon room log: move it away to start a new room, or restore a backup`, file)
+    // A log from before files: add what files need, in one transaction.
+    const columns = (db.prepare('PRAGMA table_info(messages)').all() as { name: string }[]).map((c) => c.name)
+    db.exec('BEGIN')
+    if (!columns.includes('file')) db.exec('ALTER TABLE messages ADD COLUMN file TEXT')
+    db.exec(FILE_SCHEMA)
+    db.exec('COMMIT')
     return db
   } catch (e) {
     db.close()

@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { hostname } from 'node:os'
 import { ERRORS } from '../../shared/errors.ts'
-import { LIMITS, SUBPROTOCOL, WS_PATH } from '../../shared/protocol.ts'
+import { LIMITS, SUBPROTOCOL, WS_PATH, type FileRef } from '../../shared/protocol.ts'
 import { Lockout, makeSecret } from './auth.ts'
 import { ConnectionBudget, descriptorCap, type BudgetLimits } from './budget.ts'
 import { History } from './history.ts'
@@ -18,6 +18,10 @@ import { WebSocketGateway } from './transports/websocket.ts'
 import { HttpGateway, type HttpLimits } from './transports/http.ts'
 import { StompGateway, stompSubprotocol } from './transports/stomp.ts'
 import { RSocketGateway, RSOCKET_PATH } from './transports/rsocket.ts'
+import { fileLimits, type FileLimits } from './files/limits.ts'
+import { FileRoutes } from './files/routes.ts'
+import { FileStore } from './files/store.ts'
+import { FileTokens } from './files/token.ts'
 
 export interface RoomServerOptions {
   name: string
@@ -46,6 +50,10 @@ export interface RoomServerOptions {
   /** Pings (WebSocket and `ping` frames) this often, and silence this long drops a socket; LIMITS defaults. */
   heartbeatMs?: number
   heartbeatTimeoutMs?: number
+  /** Files (docs/PROTOCOL-FILES.md): sizes, the quota and the transfer rate (`beacon host` flags); tests shrink the timers. LIMITS defaults. */
+  files?: Partial<FileLimits>
+  /** Messages the room log keeps at least (LIMITS.retention; tests shrink it). */
+  retention?: number
 }
 
 export class RoomServer {
@@ -59,6 +67,7 @@ export class RoomServer {
   #fallback!: HttpGateway
   #stomp!: StompGateway
   #rsocket!: RSocketGateway
+  #files!: FileRoutes
 
   private constructor(room: Room, http: Server, ws: WebSocketGateway, budget: ConnectionBudget, webRoot: string | undefined) {
     this.room = room
@@ -96,11 +105,21 @@ export class RoomServer {
 
   static async start(opts: RoomServerOptions): Promise<RoomServer> {
     const secret = opts.password ? await makeSecret(opts.password) : undefined
-    const history = new History(opts.dataDir) // throws StorageError before anything else starts
+    const history = new History(opts.dataDir, { retention: opts.retention }) // throws StorageError before anything else starts
+    const limits = fileLimits(opts.files)
+    const store = new FileStore(opts.dataDir, history.database, limits)
+    history.onPrune = (keepFrom) => store.pruned(keepFrom)
+    const tokens = new FileTokens()
     const heartbeatMs = opts.heartbeatMs ?? LIMITS.heartbeatMs
     const highWaterBytes = opts.highWaterBytes ?? LIMITS.sendHighWaterBytes
     const replayLowWaterBytes = Math.max(REPLAY_MIN_LOW_WATER_BYTES, Math.min(REPLAY_LOW_WATER_BYTES, highWaterBytes / 4))
-    const room = new Room({ history, name: opts.name, host: opts.hostName ?? hostname(), secret, heartbeatMs, replayLowWaterBytes })
+    const files = {
+      maxFileBytes: limits.maxFileBytes,
+      token: (id: string) => tokens.issue(id),
+      holds: (f: FileRef) => store.holds(f),
+      sent: (id: string, seq: number) => store.sent(id, seq),
+    }
+    const room = new Room({ history, name: opts.name, host: opts.hostName ?? hostname(), secret, heartbeatMs, replayLowWaterBytes, files })
     const lockout = new Lockout()
     const cap = descriptorCap()
     const asked = { perAddress: LIMITS.maxConnectionsPerAddress, total: LIMITS.maxConnections, ...opts.connections }
@@ -119,6 +138,7 @@ export class RoomServer {
     server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits, budget })
     server.#stomp = new StompGateway({ room, lockout, highWaterBytes, heartBeat: opts.stompHeartBeat, budget })
     server.#rsocket = new RSocketGateway({ room, lockout, highWaterBytes, helloTimeoutMs: opts.helloTimeoutMs })
+    server.#files = new FileRoutes({ room, store, tokens, limits, budget, ownNames: server.#ownNames })
     try {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject)
@@ -132,6 +152,7 @@ export class RoomServer {
     } catch (e) {
       room.stop()
       server.#fallback.close()
+      server.#files.close()
       await Promise.all([ws.close(0), server.#stomp.close(0), server.#rsocket.close(0)])
       throw e
     }
@@ -165,6 +186,7 @@ export class RoomServer {
     const url = parseTarget(req.url)
     if (!url) return text(res, 400, 'bad request target')
     if (this.#fallback.handles(url.pathname)) return this.#fallback.handle(req, res, url)
+    if (this.#files.handles(url.pathname)) return void this.#files.handle(req, res, url).catch((e: unknown) => failRequest(res, e))
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed')
     if (url.pathname === '/api/room') return json(res, 200, this.room.summary())
     if (url.pathname === WS_PATH || url.pathname === RSOCKET_PATH) return text(res, 426, 'this endpoint speaks WebSocket')
@@ -203,6 +225,7 @@ export class RoomServer {
   async stop(reason = 'host_stopped'): Promise<void> {
     this.room.stop(reason)
     this.#fallback.close()
+    this.#files.close()
     await Promise.all([this.#ws.close(), this.#stomp.close(), this.#rsocket.close()])
     this.#http.closeAllConnections()
     await new Promise<void>((r) => this.#http.close(() => r()))

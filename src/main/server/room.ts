@@ -8,6 +8,7 @@ import {
   LIMITS,
   PROTOCOL_VERSION,
   type ChatMessage,
+  type FileRef,
   type HistoryPage,
   type HostFrame,
   type Member,
@@ -43,6 +44,18 @@ export interface RoomOptions {
   heartbeatMs?: number
   /** A replay writes while a member's unsent bytes are below this; defaults to REPLAY_LOW_WATER_BYTES. */
   replayLowWaterBytes?: number
+  /** The host's file store (docs/PROTOCOL-FILES.md); without it the room has no files. */
+  files?: RoomFiles
+}
+
+/** What the room needs of the host's files: a token for each welcome, and whether a message may name a file. */
+export interface RoomFiles {
+  readonly maxFileBytes: number
+  token(memberId: string): string
+  /** Stored with this size and hash. */
+  holds(file: FileRef): boolean
+  /** A message (seq, in the log's open transaction) names the file: it lives as long as that message. */
+  sent(fileId: string, seq: number): void
 }
 
 /** A welcome's history: its JSON array, the last seq it covers, and the seq of its last message (if any). */
@@ -52,7 +65,7 @@ interface WelcomeHistory {
   end: number | undefined
 }
 
-export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: 'rate' | 'storage' }
+export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: 'rate' | 'storage' | 'file' }
 
 /** The heartbeat frame, framed once per transport for the room's lifetime. */
 const PING = new Batch()
@@ -104,6 +117,9 @@ export class Room extends Emitter<{ members: number }> {
   #replays = new Map<Peer, Replay>()
   /** Connections per member id: a member joins with its first connection and leaves with its last. */
   #members = new Map<string, { member: Member; connections: number }>()
+  /** When members whose last connection closed left (file tokens honour a grace period after it). */
+  #left = new Map<string, number>()
+  #files: RoomFiles | undefined
   /**
    * The members' JSON, comma-separated, as bytes: appended to as members join, rebuilt (as a new buffer:
    * sent welcomes may still reference the old one) when one leaves. A welcome sends a slice of it.
@@ -133,6 +149,7 @@ export class Room extends Emitter<{ members: number }> {
     this.secret = opts.secret
     this.#heartbeat = setInterval(() => this.#ping(), opts.heartbeatMs ?? LIMITS.heartbeatMs).unref()
     this.#replayLowWater = opts.replayLowWaterBytes ?? REPLAY_LOW_WATER_BYTES
+    this.#files = opts.files
   }
 
   get seq(): number {
@@ -150,6 +167,13 @@ export class Room extends Emitter<{ members: number }> {
   /** Members replaying a resume (tests and stats). */
   get replaying(): number {
     return this.#replays.size
+  }
+
+  /** Whether a member is in the room, or left less than `graceMs` ago (its file token still works). */
+  present(memberId: string, graceMs: number): boolean {
+    if (this.#members.has(memberId)) return true
+    const left = this.#left.get(memberId)
+    return left !== undefined && Date.now() - left < graceMs
   }
 
   /** Stable per client and room, and reveals nothing of the client id. */
@@ -201,6 +225,7 @@ export class Room extends Emitter<{ members: number }> {
         this.#queue({ type: 'joined', member: peer.member })
       }
     } else {
+      this.#left.delete(peer.member.id)
       this.#members.set(peer.member.id, { member: peer.member, connections: 1 })
       if (!this.#membersStale) this.#appendMemberJson(peer.member)
       this.#queue({ type: 'joined', member: peer.member })
@@ -255,9 +280,19 @@ export class Room extends Emitter<{ members: number }> {
    */
   #welcome(you: Member, history: WelcomeHistory, resumed: boolean): WelcomeOut {
     const room = { id: this.id, name: this.name, epoch: this.epoch }
-    const frame: WelcomeHead = { type: 'welcome', protocol: PROTOCOL_VERSION, room, you, seq: this.seq, resumed, historyEnd: history.end }
+    const files = this.#files && { token: this.#files.token(you.id), maxFileBytes: this.#files.maxFileBytes }
+    const frame: WelcomeHead = {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      room,
+      you,
+      seq: this.seq,
+      resumed,
+      historyEnd: history.end,
+      ...(files ? { files } : {}),
+    }
     const head = `{"type":"welcome","protocol":${PROTOCOL_VERSION},"room":${JSON.stringify(room)},"you":${JSON.stringify(you)},"members":[`
-    const tail = `],"seq":${frame.seq},"history":${history.json},"resumed":${resumed}}`
+    const tail = `],"seq":${frame.seq},"history":${history.json},"resumed":${resumed}${files ? `,"files":${JSON.stringify(files)}` : ''}}`
     return { frame, parts: [Buffer.from(head), this.#membersJson.subarray(0, this.#membersLength), Buffer.from(tail)] }
   }
 
@@ -349,6 +384,8 @@ export class Room extends Emitter<{ members: number }> {
     const entry = this.#members.get(peer.member.id)
     if (entry && --entry.connections === 0) {
       this.#members.delete(peer.member.id)
+      this.#forgetLeft()
+      this.#left.set(peer.member.id, Date.now())
       this.#membersStale = true // rebuilt at the next join: a crowd leaving at once costs one rebuild
       if (!this.#stopped) {
         this.#queue({ type: 'left', member: peer.member })
@@ -374,10 +411,25 @@ export class Room extends Emitter<{ members: number }> {
       this.#ack(peer, send.id, known)
       return { stored: false, seq: known }
     }
+    try {
+      if (send.file && !this.#files?.holds(send.file)) return { refused: 'file' }
+    } catch (e) {
+      logError('looking up a file', e)
+      return { refused: 'storage' }
+    }
     if (!admit()) return { refused: 'rate' }
-    const message: ChatMessage = { type: 'message', seq: this.seq + 1, id: send.id, from: peer.member, text: send.text, ts: Date.now() }
+    const message: ChatMessage = {
+      type: 'message',
+      seq: this.seq + 1,
+      id: send.id,
+      from: peer.member,
+      text: send.text ?? '',
+      ts: Date.now(),
+    }
+    if (send.file) message.file = send.file
     try {
       this.#history.append(peer.clientId, message)
+      if (send.file) this.#files!.sent(send.file.fileId, message.seq) // in the same transaction as the message
     } catch (e) {
       logError('storing a message', e)
       return { refused: 'storage' }
@@ -386,6 +438,13 @@ export class Room extends Emitter<{ members: number }> {
     this.#queue(message)
     this.#ack(peer, send.id, message.seq)
     return { stored: true, seq: message.seq }
+  }
+
+  /** Members who left long enough ago that no grace period still covers them; bounded however many come and go. */
+  #forgetLeft(): void {
+    if (this.#left.size < 1024) return
+    const old = Date.now() - LIMITS.fileTokenGraceMs
+    for (const [id, at] of this.#left) if (at < old || this.#left.size >= 65_536) this.#left.delete(id)
   }
 
   typing(peer: Peer): void {

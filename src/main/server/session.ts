@@ -111,6 +111,7 @@ export class Session implements Peer {
         const r = this.#room.post(this, frame, () => (this.#bucket ??= new TokenBucket(LIMITS.sendRatePerSecond, LIMITS.sendBurst)).take())
         if ('refused' in r) {
           if (r.refused === 'storage') this.refuse('storage', 'the host could not store it: send it again', frame.id)
+          else if (r.refused === 'file') this.refuse('file_not_found', 'the host does not hold that file: upload it first', frame.id)
           else this.refuse('rate_limited', `at most ${LIMITS.sendRatePerSecond} messages a second`, frame.id)
         }
         return

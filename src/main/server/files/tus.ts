@@ -1,0 +1,265 @@
+// Uploads over tus 1.0.0 (core, creation, termination, expiration; docs/PROTOCOL-FILES.md). A PATCH body goes
+// to disk as it arrives, with backpressure (never a body in memory), and through the upload's SHA-256 on the
+// way: the hash state stays in memory between requests (after a restart the partial file is hashed again), so
+// the last byte tells at once whether the bytes are the ones declared.
+import { createHash, type Hash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Writable } from 'node:stream'
+import { TUS_EXTENSIONS, TUS_VERSION, UPLOAD_METADATA, UPLOADS_PATH } from '../../../shared/files.ts'
+import { FileName, Mime, Sha256 } from '../../../shared/protocol.ts'
+import type { ConnectionBudget } from '../budget.ts'
+import { errorBody, refuse, send } from '../transports/http-response.ts'
+import type { FileLimits } from './limits.ts'
+import type { Declared, FileStore, Upload } from './store.ts'
+import type { Throttle, Transfers } from './throttle.ts'
+
+/** Where an upload stands: its bytes so far went through `hash`; `writing` while a PATCH holds it. */
+interface Progress {
+  hash: Hash
+  offset: number
+  writing: boolean
+}
+
+const OFFSET_STREAM = 'application/offset+octet-stream'
+
+export interface TusOptions {
+  store: FileStore
+  limits: FileLimits
+  transfers: Transfers
+  budget: ConnectionBudget
+}
+
+class TooLong extends Error {}
+
+export class TusUploads {
+  #o: TusOptions
+  #progress = new Map<string, Progress>()
+  /** Requests writing each upload, so a DELETE can stop one. */
+  #writers = new Map<string, IncomingMessage>()
+
+  constructor(o: TusOptions) {
+    this.#o = o
+  }
+
+  /** Whether a PATCH is writing this upload now (the reaper leaves it alone). */
+  busy(id: string): boolean {
+    return this.#progress.get(id)?.writing === true
+  }
+
+  /** The reaper removed these uploads: forget their hash state. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.#progress.delete(id)
+  }
+
+  options(res: ServerResponse): void {
+    res.writeHead(204, {
+      'Tus-Resumable': TUS_VERSION,
+      'Tus-Version': TUS_VERSION,
+      'Tus-Extension': TUS_EXTENSIONS,
+      'Tus-Max-Size': String(this.#o.limits.maxFileBytes),
+      'Cache-Control': 'no-store',
+    })
+    res.end()
+  }
+
+  create(req: IncomingMessage, res: ServerResponse, member: string): void {
+    if (hasBody(req)) return bad(res, 400, 'bad_argument', 'creation-with-upload is not supported: create, then PATCH')
+    const size = parseCount(req.headers['upload-length'])
+    if (size === undefined) return bad(res, 400, 'bad_argument', 'Upload-Length is required (a whole number of bytes)')
+    if (size > this.#o.limits.maxFileBytes)
+      return refuse(res, 'too_large', `files on this host are at most ${this.#o.limits.maxFileBytes} bytes`)
+    const declared = parseMetadata(req.headers['upload-metadata'], size)
+    if (typeof declared === 'string') return bad(res, 400, 'bad_argument', declared)
+    const r = this.#o.store.create(member, declared)
+    if ('refused' in r) return refuse(res, r.refused, r.message)
+    this.#progress.set(r.upload.id, { hash: createHash('sha256'), offset: 0, writing: false })
+    res.writeHead(201, {
+      Location: `${UPLOADS_PATH}/${r.upload.id}`,
+      'Upload-Expires': this.#expires(r.upload),
+      'Cache-Control': 'no-store',
+    })
+    res.end()
+  }
+
+  async head(res: ServerResponse, upload: Upload): Promise<void> {
+    const p = await this.#where(upload)
+    res.writeHead(200, {
+      'Upload-Offset': String(p.offset),
+      'Upload-Length': String(upload.size),
+      'Upload-Expires': this.#expires(upload),
+      'Cache-Control': 'no-store',
+    })
+    res.end()
+  }
+
+  delete(res: ServerResponse, upload: Upload): void {
+    this.#writers.get(upload.id)?.destroy()
+    this.#progress.delete(upload.id)
+    this.#o.store.discard(upload.id)
+    send(res, 204, '')
+  }
+
+  async patch(req: IncomingMessage, res: ServerResponse, upload: Upload, member: string): Promise<void> {
+    res.setHeader('Connection', 'close') // a refused body is not read: the connection goes with the answer
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase()
+    if (type !== OFFSET_STREAM) return bad(res, 415, 'bad_argument', `Content-Type must be ${OFFSET_STREAM}`)
+    const offset = parseCount(req.headers['upload-offset'])
+    if (offset === undefined) return bad(res, 400, 'bad_argument', 'Upload-Offset is required (a whole number of bytes)')
+    const length = parseCount(req.headers['content-length'])
+    if (length !== undefined && offset + length > upload.size)
+      return refuse(res, 'too_large', `the body goes past the upload's length (${upload.size} bytes)`)
+    const t = this.#o.transfers.of(member)
+    if (t.uploads >= this.#o.limits.uploadsPerMember)
+      return refuse(res, 'busy', `at most ${this.#o.limits.uploadsPerMember} uploads at once per member`)
+    if (this.busy(upload.id)) return refuse(res, 'busy', 'this upload is being written by another request: try again')
+    const address = req.socket.remoteAddress ?? 'unknown'
+    if (!this.#o.budget.take(address)) return refuse(res, 'busy', 'too many connections from this address or in all: try again later')
+    let p = this.#progress.get(upload.id)
+    if (!p) this.#progress.set(upload.id, (p = { hash: createHash('sha256'), offset: -1, writing: false }))
+    p.writing = true // claimed before any await
+    t.uploads++
+    this.#writers.set(upload.id, req)
+    try {
+      if (p.offset < 0) Object.assign(p, await rehash(this.#o.store.partialPath(upload.id)))
+      if (offset !== p.offset) return refuse(res, 'wrong_offset', `the upload is at ${p.offset} bytes: continue from there`)
+      this.#o.store.touch(upload.id)
+      const result = await this.#write(req, upload, p, t.up)
+      if (this.#progress.get(upload.id) !== p) return void res.destroy() // deleted meanwhile
+      this.#o.store.touch(upload.id)
+      if (result === 'cut') return void res.destroy()
+      if (result === 'too_long') return refuse(res, 'too_large', `the body goes past the upload's length (${upload.size} bytes)`)
+      res.removeHeader('Connection') // the body was read to its end
+      if (p.offset === upload.size) return this.#finish(res, upload, p)
+      res.writeHead(204, { 'Upload-Offset': String(p.offset), 'Upload-Expires': this.#expires(upload), 'Cache-Control': 'no-store' })
+      res.end()
+    } finally {
+      p.writing = false
+      this.#writers.delete(upload.id)
+      t.uploads--
+      this.#o.budget.release(address)
+    }
+  }
+
+  /** The last byte is in: stored at its address when it hashes as declared, else deleted (460). */
+  #finish(res: ServerResponse, upload: Upload, p: Progress): void {
+    this.#progress.delete(upload.id)
+    if (p.hash.digest('hex') !== upload.sha256) {
+      this.#o.store.discard(upload.id)
+      return refuse(res, 'checksum_mismatch', 'the bytes do not hash to the declared SHA-256: nothing was stored')
+    }
+    this.#o.store.store(upload)
+    res.writeHead(204, { 'Upload-Offset': String(p.offset), 'Cache-Control': 'no-store' })
+    res.end()
+  }
+
+  /**
+   * Write the body at the upload's offset as it arrives, at the member's rate. A cut or stalled request keeps
+   * every byte that reached the disk (and only those are hashed); a body going past the length writes nothing
+   * beyond it.
+   */
+  async #write(req: IncomingMessage, upload: Upload, p: Progress, rate: Throttle): Promise<'done' | 'cut' | 'too_long'> {
+    const file = await open(this.#o.store.partialPath(upload.id), 'r+')
+    let stall: NodeJS.Timeout | undefined
+    const waitForBytes = () => {
+      stall = setTimeout(() => req.destroy(new Error('stalled')), this.#o.limits.uploadStallMs)
+    }
+    let inflight: Promise<void> = Promise.resolve()
+    const step = async (chunk: Buffer) => {
+      if (p.offset + chunk.length > upload.size) throw new TooLong()
+      await rate.take(chunk.length)
+      let at = 0
+      while (at < chunk.length) at += (await file.write(chunk, at, chunk.length - at, p.offset + at)).bytesWritten
+      p.hash.update(chunk)
+      p.offset += chunk.length
+    }
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        clearTimeout(stall)
+        inflight = step(chunk).then(() => {
+          waitForBytes()
+          done()
+        }, done)
+      },
+    })
+    waitForBytes()
+    try {
+      // pipe, not pipeline: a refused body must leave the request open for the 413 (pipeline would destroy it).
+      return await new Promise<'done' | 'cut' | 'too_long'>((resolve, reject) => {
+        sink.once('finish', () => resolve('done'))
+        sink.once('error', (e) => (e instanceof TooLong ? resolve('too_long') : reject(e)))
+        req.once('error', () => resolve('cut'))
+        req.once('close', () => {
+          if (!req.complete) resolve('cut')
+        })
+        req.pipe(sink)
+      })
+    } catch (e) {
+      p.offset = -1 // a failed write leaves the disk unknown: hash the partial file again before going on
+      throw e
+    } finally {
+      clearTimeout(stall)
+      await inflight.catch(() => {}) // a write under way when the request was cut lands (and is hashed) first
+      await file.close()
+    }
+  }
+
+  /** Where an upload stands: in memory, or (after a restart) hashed again from its partial file. */
+  async #where(upload: Upload): Promise<{ offset: number }> {
+    const p = this.#progress.get(upload.id)
+    if (p && p.offset >= 0) return p
+    return rehash(this.#o.store.partialPath(upload.id))
+  }
+
+  #expires(upload: Upload): string {
+    return new Date(upload.touched + this.#o.limits.uploadExpiryMs).toUTCString()
+  }
+}
+
+async function rehash(path: string): Promise<{ hash: Hash; offset: number }> {
+  const hash = createHash('sha256')
+  let offset = 0
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk)
+    offset += chunk.length
+  }
+  return { hash, offset }
+}
+
+/** A refusal with a status of HTTP's own (400, 415) rather than the error table's. */
+function bad(res: ServerResponse, status: number, code: 'bad_argument', message: string): void {
+  send(res, status, errorBody(code, message))
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (parseCount(req.headers['content-length']) ?? 0) > 0
+}
+
+/** A header holding a whole number of bytes. */
+function parseCount(v: string | string[] | undefined): number | undefined {
+  if (typeof v !== 'string' || !/^\d{1,16}$/.test(v)) return undefined
+  const n = Number(v)
+  return Number.isSafeInteger(n) ? n : undefined
+}
+
+/** `Upload-Metadata: filename <b64>,filetype <b64>,sha256 <b64>` → the declaration, or what is wrong with it. */
+function parseMetadata(header: string | string[] | undefined, size: number): Declared | string {
+  if (typeof header !== 'string') return 'Upload-Metadata is required (filename, filetype, sha256)'
+  const pairs = new Map<string, string>()
+  for (const item of header.split(',')) {
+    const [key, value = '', extra] = item.trim().split(' ')
+    if (!key || extra !== undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return 'Upload-Metadata is not tus metadata'
+    pairs.set(key, Buffer.from(value, 'base64').toString('utf8'))
+  }
+  const name = FileName.safeParse(pairs.get(UPLOAD_METADATA.name) ?? '')
+  if (!name.success) return `metadata ${UPLOAD_METADATA.name}: ${name.error.issues[0]!.message}`
+  const mime = Mime.safeParse(pairs.get(UPLOAD_METADATA.type) ?? '')
+  if (!mime.success) return `metadata ${UPLOAD_METADATA.type}: ${mime.error.issues[0]!.message}`
+  const sha256 = Sha256.safeParse(pairs.get(UPLOAD_METADATA.sha256) ?? '')
+  if (!sha256.success) return `metadata ${UPLOAD_METADATA.sha256}: ${sha256.error.issues[0]!.message}`
+  return { name: name.data, mime: mime.data, sha256: sha256.data, size }
+}

@@ -1,0 +1,158 @@
+// Files in a room (docs/PROTOCOL-FILES.md): a member uploads over tus, names the file in a message, and another
+// member sees the message and downloads the very same bytes; cut uploads resume, the same bytes are stored once,
+// downloads resume with Range.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { request } from 'node:http'
+import { UPLOADS_PATH } from '../../src/shared/files.ts'
+import { fileRequest, createUpload, downloadFile, patchUpload, sha256, uploadFile, uploadOffset } from '../helpers/files.ts'
+import { startHost, type TestHost } from '../helpers/host.ts'
+import { RawClient } from '../helpers/raw-client.ts'
+
+const tokenOf = (c: RawClient): string => {
+  const files = c.welcome?.files
+  assert.ok(files, 'the welcome carries the file token')
+  return files.token
+}
+
+describe('files in a room', () => {
+  let host: TestHost
+  let port: number
+  let ann: RawClient
+  let bob: RawClient
+  before(async () => {
+    host = await startHost()
+    port = host.server.port
+    ann = await RawClient.join(host.url, 'Ann', 'ann')
+    bob = await RawClient.join(host.url, 'Bob', 'bob')
+  })
+  after(async () => {
+    ann.close()
+    bob.close()
+    await host.dispose()
+  })
+
+  it('a file sent by one member reaches another with the same bytes', async () => {
+    const bytes = randomBytes(300_000)
+    const ref = await uploadFile(port, tokenOf(ann), bytes, 'plan.png', 'image/png')
+    ann.send({ type: 'send', id: 'f1', text: 'the floor plan', file: ref })
+    await bob.until(() => bob.messages.some((m) => m.id === 'f1'), 'the file message')
+    const m = bob.messages.find((x) => x.id === 'f1')!
+    assert.equal(m.text, 'the floor plan')
+    assert.deepEqual(m.file, ref)
+    const got = await downloadFile(port, tokenOf(bob), m.file!.fileId, { query: { name: m.file!.name } })
+    assert.equal(got.status, 200)
+    assert.equal(sha256(got.body), ref.sha256, 'the same bytes')
+    assert.equal(got.headers['content-type'], 'application/octet-stream')
+    assert.match(String(got.headers['content-disposition']), /^attachment; filename="plan.png"; filename\*=UTF-8''plan.png$/)
+    assert.equal(got.headers['x-content-type-options'], 'nosniff')
+    assert.equal(got.headers['content-security-policy'], "default-src 'none'; sandbox")
+    assert.equal(got.headers['cross-origin-resource-policy'], 'same-origin')
+    const inline = await downloadFile(port, tokenOf(bob), ref.fileId, { method: 'HEAD', query: { inline: '1', type: 'image/png' } })
+    assert.equal(inline.headers['content-type'], 'image/png')
+    assert.match(String(inline.headers['content-disposition']), /^inline;/)
+    const svg = await downloadFile(port, tokenOf(bob), ref.fileId, { method: 'HEAD', query: { inline: '1', type: 'image/svg+xml' } })
+    assert.equal(svg.headers['content-type'], 'application/octet-stream', 'never SVG inline')
+    assert.match(String(svg.headers['content-disposition']), /^attachment;/)
+  })
+
+  it('a caption-less file message has empty text, and comes back in a later welcome', async () => {
+    const ref = await uploadFile(port, tokenOf(ann), Buffer.from('no caption'))
+    ann.send({ type: 'send', id: 'f2', file: ref })
+    await ann.until(() => ann.of('ack').some((a) => a.id === 'f2'), 'ack')
+    const carl = await RawClient.join(host.url, 'Carl', 'carl')
+    const m = carl.welcome!.history.find((x) => x.id === 'f2')
+    assert.equal(m?.text, '')
+    assert.deepEqual(m?.file, ref)
+    carl.close()
+  })
+
+  it('an upload cut halfway resumes where the host is and completes, sending little twice', async () => {
+    const token = tokenOf(ann)
+    const bytes = randomBytes(4 * 1024 * 1024)
+    const created = await createUpload(port, token, bytes, { name: 'video.mp4', type: 'video/mp4' })
+    assert.equal(created.status, 201)
+    const location = created.location!
+    assert.match(location, new RegExp(`^${UPLOADS_PATH}/[0-9a-f]{32}$`))
+    let sent = 0
+    // Send half the body, then cut the connection.
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'PATCH',
+        path: location,
+        agent: false,
+        headers: {
+          'Tus-Resumable': '1.0.0',
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/offset+octet-stream',
+          'Upload-Offset': '0',
+          'Content-Length': String(bytes.length),
+        },
+      })
+      req.on('error', () => resolve())
+      req.on('close', () => resolve())
+      const half = bytes.subarray(0, bytes.length / 2)
+      sent += half.length
+      req.write(half, () => setTimeout(() => req.destroy(), 100))
+    })
+    const offset = await waitForOffset(port, token, location, (o) => o > 0)
+    assert.ok(offset > 0 && offset < bytes.length, `kept what arrived (${offset} of ${bytes.length})`)
+    const rest = bytes.subarray(offset)
+    sent += rest.length
+    const done = await patchUpload(port, token, location, offset, rest)
+    assert.equal(done.status, 204)
+    assert.equal(Number(done.headers['upload-offset']), bytes.length)
+    assert.ok(sent < 1.5 * bytes.length, `sent ${sent} bytes for ${bytes.length}`)
+    const got = await downloadFile(port, token, sha256(bytes))
+    assert.equal(sha256(got.body), sha256(bytes))
+    assert.equal((await fileRequest(port, 'HEAD', location, { token })).status, 404, 'a finished upload is gone')
+  })
+
+  it('the same bytes uploaded twice are stored once, and the host says it has them before any upload', async () => {
+    const token = tokenOf(bob)
+    const bytes = randomBytes(10_000)
+    const id = sha256(bytes)
+    assert.equal((await downloadFile(port, token, id, { method: 'HEAD' })).status, 404)
+    await uploadFile(port, token, bytes, 'a.bin', 'application/octet-stream')
+    assert.equal((await downloadFile(port, token, id, { method: 'HEAD' })).status, 200, 'HEAD answers 200 once stored')
+    await uploadFile(port, tokenOf(ann), bytes, 'b.bin', 'application/octet-stream')
+    const stored = readdirSync(join(host.dataDir, 'files')).filter((f) => f === id)
+    assert.equal(stored.length, 1)
+    assert.deepEqual(readdirSync(join(host.dataDir, 'files', 'partial')), [], 'no partial left behind')
+  })
+
+  it('downloads resume with Range, honour If-Range, and refuse ranges past the end', async () => {
+    const token = tokenOf(bob)
+    const bytes = randomBytes(50_000)
+    const { fileId } = await uploadFile(port, token, bytes)
+    const part = await downloadFile(port, token, fileId, { headers: { Range: 'bytes=1000-1999' } })
+    assert.equal(part.status, 206)
+    assert.equal(part.headers['content-range'], `bytes 1000-1999/${bytes.length}`)
+    assert.deepEqual(part.body, bytes.subarray(1000, 2000))
+    const tail = await downloadFile(port, token, fileId, { headers: { Range: 'bytes=-100' } })
+    assert.deepEqual(tail.body, bytes.subarray(bytes.length - 100))
+    const open = await downloadFile(port, token, fileId, { headers: { Range: 'bytes=49000-', 'If-Range': `"${fileId}"` } })
+    assert.equal(open.status, 206)
+    assert.deepEqual(open.body, bytes.subarray(49000))
+    const changed = await downloadFile(port, token, fileId, { headers: { Range: 'bytes=49000-', 'If-Range': '"something-else"' } })
+    assert.equal(changed.status, 200, 'an If-Range that does not match sends the whole file')
+    assert.equal(changed.body.length, bytes.length)
+    const beyond = await downloadFile(port, token, fileId, { headers: { Range: `bytes=${bytes.length}-` } })
+    assert.equal(beyond.status, 416)
+    assert.equal(beyond.headers['content-range'], `bytes */${bytes.length}`)
+  })
+})
+
+async function waitForOffset(port: number, token: string, location: string, ok: (o: number) => boolean): Promise<number> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const o = await uploadOffset(port, token, location)
+    if (ok(o) || Date.now() > deadline) return o
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
