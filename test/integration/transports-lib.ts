@@ -230,3 +230,62 @@ export class NodeEventSource {
     setTimeout(() => this.readyState !== 2 && this.#connect(), Math.min(this.#retry, 200))
   }
 }
+
+/** A beacon.v1 member on a raw socket: every frame it gets, its file token, and sends that wait for their ack. */
+export interface BeaconMember {
+  ws: WebSocket
+  frames: any[]
+  welcome: any
+  /** The welcome's file token (docs/PROTOCOL-FILES.md); it stays valid while this socket is open. */
+  token: string
+  messages(): any[]
+  /** Send a frame; with an id, resolves with its ack or error frame. */
+  send(frame: Record<string, unknown>): Promise<any>
+  close(): void
+}
+
+export function beaconMember(
+  url: string,
+  name: string,
+  opts: { client?: string; resume?: { epoch: string; after: number }; localAddress?: string } = {},
+): Promise<BeaconMember> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, ['beacon.v1'], opts.localAddress ? { localAddress: opts.localAddress } : {})
+    const frames: any[] = []
+    const waiting = new Map<string, (f: any) => void>()
+    const t = setTimeout(() => (ws.terminate(), reject(new Error(`${name}: no welcome in time`))), 10_000)
+    ws.on('open', () =>
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          protocol: 1,
+          name,
+          client: opts.client ?? `raw-${name}`,
+          ...(opts.resume ? { resume: opts.resume } : {}),
+        }),
+      ),
+    )
+    ws.on('error', (e) => (clearTimeout(t), reject(e)))
+    ws.on('message', (d) => {
+      const f = JSON.parse(d.toString())
+      frames.push(f)
+      if ((f.type === 'ack' || f.type === 'error') && f.id !== undefined) waiting.get(f.id)?.(f)
+      if (f.type !== 'welcome') return
+      clearTimeout(t)
+      resolve({
+        ws,
+        frames,
+        welcome: f,
+        token: f.files?.token ?? '',
+        messages: () => [...(f.history ?? []), ...frames.filter((x) => x.type === 'message')],
+        send: (frame) =>
+          new Promise((done) => {
+            if (typeof frame.id === 'string') waiting.set(frame.id, done)
+            ws.send(JSON.stringify({ type: 'send', ...frame }))
+            if (typeof frame.id !== 'string') done(undefined)
+          }),
+        close: () => ws.terminate(),
+      })
+    })
+  })
+}
