@@ -3,7 +3,8 @@
 // It joins the room of the host that served the page, and only that one (other hosts refuse a page from
 // elsewhere anyway). The display name, a client id, the theme and, per room, the resume position and the
 // latest messages are kept in localStorage, so a reload comes back as the same member, shows what it
-// showed, and gets exactly what it missed — no duplicates.
+// showed, and gets exactly what it missed — no duplicates. Files go to and come from the host's own
+// /api/files routes; the browser saves downloads itself, so the app's download methods are refused here.
 import {
   parseArgs,
   type BeaconBridge,
@@ -20,6 +21,7 @@ import {
 } from '../shared/bridge.ts'
 import { Emitter } from '../shared/emitter.ts'
 import { BeaconError } from '../shared/errors.ts'
+import { FILES_PATH } from '../shared/files.ts'
 import { LIMITS, RoomSummary, WS_PATH, type ChatMessage } from '../shared/protocol.ts'
 import { randomId } from '../shared/platform.ts'
 import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
@@ -27,7 +29,7 @@ import { TransportChooser } from '../shared/transports/chooser.ts'
 import type { EventSourceCtor, FetchLike } from '../shared/transports/http-socket.ts'
 import type { WebSocketCtor } from '../shared/room-client.ts'
 
-const CAPABILITIES: Capabilities = { hosting: false, discovery: false, notifications: false, joinByAddress: false }
+const CAPABILITIES: Capabilities = { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false }
 /** Messages kept per room for the next visit (the session holds up to LIMITS.messageWindow meanwhile). */
 const KEPT_MESSAGES = LIMITS.historyPage * 2
 const KEY = {
@@ -52,13 +54,26 @@ function read<T>(key: string): T | undefined {
     return undefined
   }
 }
-function write(key: string, value: unknown): void {
+function write(key: string, value: unknown): boolean {
   try {
     localStorage.setItem(key, JSON.stringify(value))
+    return true
   } catch {
     // storage full or disabled: the page still works, a reload just starts afresh
+    return false
   }
 }
+
+/** Messages without their files' thumbnails: the cache's fall-back when thumbnails do not fit in storage. */
+function withoutThumbs(messages: ChatMessage[]): ChatMessage[] {
+  return messages.map((m) => {
+    if (!m.file?.thumb) return m
+    const { thumb: _dropped, ...file } = m.file
+    return { ...m, file }
+  })
+}
+
+const SAVED_BY_BROWSER = 'The browser saves files itself: use the Download link.'
 
 /** Whether a typed target names the room of this page: its id, or this host's address. */
 function isThisRoom(target: string, room: RoomListing, host: string): boolean {
@@ -98,7 +113,9 @@ export function createWebBridge(win: Window = window): BeaconBridge {
     const held = session.snapshot
     // Only a window that reaches the live end continues at the resume position.
     if (!held.window.end) return
-    write(KEY.room(id), { epoch: position.epoch, after: position.after, messages: held.messages.slice(-KEPT_MESSAGES) } satisfies RoomCache)
+    const messages = held.messages.slice(-KEPT_MESSAGES)
+    const cache = (kept: ChatMessage[]): RoomCache => ({ epoch: position.epoch, after: position.after, messages: kept })
+    if (!write(KEY.room(id), cache(messages))) write(KEY.room(id), cache(withoutThumbs(messages)))
   }
 
   // The one room of this host.
@@ -150,6 +167,7 @@ export function createWebBridge(win: Window = window): BeaconBridge {
         messages: held?.messages ?? [],
         window: held?.window ?? { start: false, end: true },
         outbox: held?.outbox ?? [],
+        downloads: [],
       }
     },
     getProfile: () => ({ ...profile }),
@@ -182,6 +200,7 @@ export function createWebBridge(win: Window = window): BeaconBridge {
         WebSocket: chooser.WebSocket,
         room: { id: room.id, name: room.name },
         transport: () => chooser.current,
+        filesBase: FILES_PATH,
         ...(opts?.password ? { password: opts.password } : {}),
         ...(cache ? { resume: { epoch: cache.epoch, after: cache.after }, initial: cache.messages } : {}),
       })
@@ -208,6 +227,20 @@ export function createWebBridge(win: Window = window): BeaconBridge {
       return null
     },
     send: (text) => current().send(text),
+    sendFile: (file, caption) => current().sendFile(file, caption),
+    // The UI offers <a download> links here instead (capabilities.saveFiles is false).
+    downloadFile() {
+      throw new BeaconError('bad_argument', SAVED_BY_BROWSER)
+    },
+    cancelDownload() {
+      throw new BeaconError('bad_argument', SAVED_BY_BROWSER)
+    },
+    showDownload() {
+      throw new BeaconError('bad_argument', SAVED_BY_BROWSER)
+    },
+    openDownload() {
+      throw new BeaconError('bad_argument', SAVED_BY_BROWSER)
+    },
     retry(id) {
       current().retry(id)
       return null

@@ -1,14 +1,19 @@
 // One room: header with its controls, the connection banner, messages, who is typing, the composer,
-// and the member list.
-import { useEffect, useMemo, useState } from 'react'
+// and the member list. Files dropped anywhere on the messages or the composer are sent to the room.
+import { useEffect, useMemo, useRef, useState } from 'react'
+import type { FileRef } from '../../shared/protocol.ts'
+import { FileSender } from '../files/send-files.ts'
 import type { AppState } from '../state/app.ts'
 import { composerBlockedReason } from '../state/connection.ts'
 import { buildTimeline } from '../state/timeline.ts'
 import { typingText } from '../state/typing.ts'
 import { tabTitle, unreadCount } from '../state/unread.ts'
-import { Composer } from './Composer.tsx'
+import { useBridge, useDispatch } from '../state/use-app.ts'
+import { Composer, type Attach } from './Composer.tsx'
 import { ConnectionBanner } from './ConnectionBanner.tsx'
+import { FilesContext, type FilesContextValue } from './files-context.ts'
 import { Icon } from './Icon.tsx'
+import { Lightbox } from './Lightbox.tsx'
 import { MemberList } from './MemberList.tsx'
 import { MessageList } from './MessageList.tsx'
 
@@ -30,7 +35,7 @@ export function ChatView(props: {
   /** Phone-sized windows: show the room list (and settings) without leaving the room. */
   onShowRooms: () => void
 }) {
-  const { session, messages, outbox, members, typing, hosting } = props.state
+  const { session, messages, outbox, members, typing, hosting, uploads } = props.state
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 900px)').matches)
   // The panel sits beside the messages on wide windows and over them on narrow ones: follow the width.
   useEffect(() => {
@@ -44,9 +49,12 @@ export function ChatView(props: {
   const [sentAt, setSentAt] = useState(() => Date.now())
   const roomName = session.room?.name ?? props.fallbackName
   const items = useMemo(
-    () => buildTimeline({ messages, outbox, you: session.you, members, now: sentAt }),
-    [messages, outbox, session.you, members, sentAt],
+    () => buildTimeline({ messages, outbox, you: session.you, members, now: sentAt, uploads }),
+    [messages, outbox, session.you, members, sentAt, uploads],
   )
+  const files = useFiles(props.state)
+  const attach = useRef<Attach>(null)
+  const drop = useDropZone((list) => attach.current?.(list))
   const [atBottom, setAtBottom] = useState(true)
   const unread = useUnread(messages, session.you?.id, atBottom)
   useEffect(() => {
@@ -117,35 +125,47 @@ export function ChatView(props: {
       </header>
       <ConnectionBanner session={session} onEnterPassword={props.onEnterPassword} onLeave={props.onLeave} />
       <div className="chat-main">
-        <div className="chat-column">
-          <MessageList
-            items={items}
-            roomKey={session.room?.id ?? 'none'}
-            scrollToEndSignal={sentSignal}
-            onAtBottom={setAtBottom}
-            window={props.state.window}
-          />
-          <div className="typing-line" aria-live="polite">
-            {typingLine ? (
-              <>
-                <span className="typing-dots" aria-hidden="true">
-                  <i />
-                  <i />
-                  <i />
-                </span>
-                {typingLine}
-              </>
+        <FilesContext value={files.context}>
+          <div className="chat-column" {...drop.handlers}>
+            {drop.over ? (
+              <div className="drop-zone" aria-hidden="true">
+                <Icon name="upload" size={28} />
+                <p>{files.context.access ? `Drop files to send them to ${roomName}` : 'This room does not take files'}</p>
+              </div>
             ) : null}
+            <MessageList
+              items={items}
+              roomKey={session.room?.id ?? 'none'}
+              scrollToEndSignal={sentSignal}
+              onAtBottom={setAtBottom}
+              window={props.state.window}
+            />
+            <div className="typing-line" aria-live="polite">
+              {typingLine ? (
+                <>
+                  <span className="typing-dots" aria-hidden="true">
+                    <i />
+                    <i />
+                    <i />
+                  </span>
+                  {typingLine}
+                </>
+              ) : null}
+            </div>
+            <Composer
+              roomName={roomName}
+              blockedReason={composerBlockedReason(session)}
+              onSent={() => {
+                setSentSignal((n) => n + 1)
+                setSentAt(Date.now())
+              }}
+              attachRef={attach}
+              canAttach={files.context.access !== undefined}
+              onFiles={files.send}
+            />
           </div>
-          <Composer
-            roomName={roomName}
-            blockedReason={composerBlockedReason(session)}
-            onSent={() => {
-              setSentSignal((n) => n + 1)
-              setSentAt(Date.now())
-            }}
-          />
-        </div>
+          {files.lightbox ? <Lightbox file={files.lightbox} onClose={files.closeLightbox} /> : null}
+        </FilesContext>
         <MemberList id="members-panel" hidden={!showMembers} members={members} you={session.you} />
       </div>
     </section>
@@ -170,4 +190,68 @@ function useUnread(messages: AppState['messages'], youId: string | undefined, at
   if (away && seenSeq === undefined) setSeenSeq(lastSeq)
   if (!away && seenSeq !== undefined) setSeenSeq(undefined)
   return unreadCount(messages, away ? (seenSeq ?? lastSeq) : undefined, youId)
+}
+
+/**
+ * The room's files: the uploads this page runs (cancelled when the room is left), the lightbox, and what the
+ * message list's files need (FilesContext).
+ */
+function useFiles(state: AppState) {
+  const beacon = useBridge()
+  const dispatch = useDispatch()
+  const access = state.session.files
+  const sender = useMemo(
+    () => new FileSender({ dispatch, sendFile: (file, caption) => beacon.sendFile(file, caption) }),
+    [beacon, dispatch],
+  )
+  // The token may change with a reconnect: uploads under way use the latest.
+  useEffect(() => sender.setAccess(access), [sender, access])
+  const roomId = state.session.room?.id
+  // Leaving the room (or switching to another) stops its uploads: the host deletes what it received.
+  useEffect(() => () => sender.cancelAll(), [sender, roomId])
+  const [lightbox, setLightbox] = useState<FileRef>()
+  const context = useMemo<FilesContextValue>(
+    () => ({ access, saveFiles: state.capabilities.saveFiles, downloads: state.downloads, openImage: setLightbox, sender }),
+    [access, state.capabilities.saveFiles, state.downloads, sender],
+  )
+  return {
+    context,
+    lightbox,
+    closeLightbox: () => setLightbox(undefined),
+    send: (list: File[], caption?: string) => sender.add(list, caption),
+  }
+}
+
+/** Files dragged over the chat: show where they go while dragging, hand them over when dropped. */
+function useDropZone(onDrop: (files: File[]) => void) {
+  const [over, setOver] = useState(false)
+  // dragenter/dragleave fire for every child crossed: count them, so moving over a message is not leaving.
+  const depth = useRef(0)
+  const carriesFiles = (e: React.DragEvent) => e.dataTransfer.types.includes('Files')
+  const handlers = {
+    onDragEnter: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return
+      e.preventDefault()
+      depth.current++
+      setOver(true)
+    },
+    onDragOver: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return
+      e.preventDefault()
+      e.dataTransfer.dropEffect = 'copy'
+    },
+    onDragLeave: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return
+      depth.current = Math.max(0, depth.current - 1)
+      if (depth.current === 0) setOver(false)
+    },
+    onDrop: (e: React.DragEvent) => {
+      if (!carriesFiles(e)) return
+      e.preventDefault()
+      depth.current = 0
+      setOver(false)
+      onDrop([...e.dataTransfer.files])
+    },
+  }
+  return { over, handlers }
 }

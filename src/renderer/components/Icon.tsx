@@ -15,6 +15,12 @@ const PATHS = {
   warning: 'M12 3l10 18H2zM12 10v4M12 17h.01',
   alert: 'M12 8v5M12 16h.01M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z',
   back: 'M15 18l-6-6 6-6',
+  paperclip: 'M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7',
+  file: 'M14 3H6v18h12V7zM14 3v4h4',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  folder: 'M3 6h6l2 2h10v11H3z',
+  open: 'M14 4h6v6M20 4l-9 9M18 14v6H4V6h6',
+  upload: 'M12 20V9M7 14l5-5 5 5M5 4h14',
 } as const
 
 export type IconName = keyof typeof PATHS

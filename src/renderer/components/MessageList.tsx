@@ -12,8 +12,10 @@ import type { WindowState } from '../../shared/bridge.ts'
 import { errorText } from '../state/connection.ts'
 import { useBridge } from '../state/use-app.ts'
 import { Avatar } from './Avatar.tsx'
+import { FileView } from './FileView.tsx'
 import { Icon } from './Icon.tsx'
 import { MessageText } from './MessageText.tsx'
+import { UploadRow } from './UploadRow.tsx'
 
 type MessageItem = Extract<TimelineItem, { kind: 'message' }>
 
@@ -157,7 +159,14 @@ function countAfter(items: readonly TimelineItem[], key: string): number {
 }
 
 const itemKey = (_: number, item: TimelineItem) => item.key
-const renderItem = (_: number, item: TimelineItem) => (item.kind === 'day' ? <DaySeparator ts={item.ts} /> : <MessageRow item={item} />)
+const renderItem = (_: number, item: TimelineItem) =>
+  item.kind === 'day' ? (
+    <DaySeparator ts={item.ts} />
+  ) : item.kind === 'upload' ? (
+    <UploadRow upload={item.upload} />
+  ) : (
+    <MessageRow item={item} />
+  )
 
 function DaySeparator({ ts }: { ts: number }) {
   const label = dayLabel(ts)
@@ -203,7 +212,8 @@ const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
         ) : (
           <span className="sr-only">{whoLabel(item.who)}: </span>
         )}
-        <MessageText text={item.text} />
+        {item.file ? <FileView file={item.file} /> : null}
+        {item.text !== '' || !item.file ? <MessageText text={item.text} /> : null}
         {item.status === 'sending' ? <span className="message-state">Sending…</span> : null}
         {item.status === 'failed' ? (
           <div className="message-state failed" role="group" aria-label="Message not sent">

@@ -3,7 +3,15 @@
 import { useEffect, useEffectEvent, useId, useRef, type ReactNode } from 'react'
 import { Icon } from './Icon.tsx'
 
-export function Modal(props: { title: string; description?: ReactNode; onClose: () => void; children: ReactNode; wide?: boolean }) {
+export function Modal(props: {
+  title: string
+  description?: ReactNode
+  onClose: () => void
+  children: ReactNode
+  wide?: boolean
+  /** Extra class for a dialog shaped differently (the image lightbox). */
+  className?: string
+}) {
   const ref = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   const descId = useId()
@@ -27,7 +35,7 @@ export function Modal(props: { title: string; description?: ReactNode; onClose: 
   return (
     <dialog
       ref={ref}
-      className={props.wide ? 'modal modal-wide' : 'modal'}
+      className={['modal', props.wide ? 'modal-wide' : '', props.className ?? ''].filter(Boolean).join(' ')}
       aria-labelledby={titleId}
       aria-describedby={props.description ? descId : undefined}
       onMouseDown={(e) => {

@@ -1,12 +1,22 @@
 // The UI's whole model of the app, as one reducer composed of the per-concern ones. Every change comes from
 // a bridge event or a snapshot; the UI never guesses state the app did not report. Pure.
-import type { BridgeEvents, Capabilities, HostingState, Profile, SessionState, Snapshot, WindowState } from '../../shared/bridge.ts'
+import type {
+  BridgeEvents,
+  Capabilities,
+  DownloadState,
+  HostingState,
+  Profile,
+  SessionState,
+  Snapshot,
+  WindowState,
+} from '../../shared/bridge.ts'
 import { appendLive, appendPage, prependPage } from '../../shared/message-window.ts'
 import type { ChatMessage, Member } from '../../shared/protocol.ts'
 import type { OutboxEntry } from '../../shared/room-client.ts'
 import { mergeMessages, type MessagesState } from './messages.ts'
 import { applyRoomEvent, sortRooms, type RoomsState } from './rooms.ts'
 import { expireTyping, noteTyping, type TypingState } from './typing.ts'
+import { applyUpload, type UploadItem, type UploadsAction } from './uploads.ts'
 
 export interface AppState {
   loaded: boolean
@@ -21,12 +31,16 @@ export interface AppState {
   window: WindowState
   outbox: readonly OutboxEntry[]
   typing: TypingState
+  /** Files this page is uploading (the UI's own work, not the app's). */
+  uploads: readonly UploadItem[]
+  /** The desktop app's downloads (always empty in the browser client, where the browser saves files). */
+  downloads: readonly DownloadState[]
 }
 
 export const initialState: AppState = {
   loaded: false,
   profile: { name: '', theme: 'system' },
-  capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false },
+  capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false },
   rooms: [],
   hosting: { status: 'off' },
   session: { connection: { status: 'closed' } },
@@ -35,6 +49,8 @@ export const initialState: AppState = {
   window: { start: false, end: true },
   outbox: [],
   typing: [],
+  uploads: [],
+  downloads: [],
 }
 
 export type AppAction =
@@ -49,6 +65,8 @@ export type AppAction =
   | { type: 'session'; session: SessionState }
   | { type: 'hosting'; hosting: HostingState }
   | { type: 'profile'; profile: Profile }
+  | { type: 'downloads'; downloads: DownloadState[] }
+  | UploadsAction
 
 export function appReducer(state: AppState, action: AppAction): AppState {
   switch (action.type) {
@@ -66,6 +84,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
         window: s.window,
         outbox: s.outbox,
         typing: [],
+        uploads: state.uploads,
+        downloads: s.downloads,
       }
     }
     case 'rooms':
@@ -113,6 +133,12 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return { ...state, hosting: action.hosting }
     case 'profile':
       return { ...state, profile: action.profile }
+    case 'downloads':
+      return { ...state, downloads: action.downloads }
+    case 'uploadAdd':
+    case 'uploadUpdate':
+    case 'uploadRemove':
+      return { ...state, uploads: applyUpload(state.uploads, action) }
   }
 }
 

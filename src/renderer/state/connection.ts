@@ -94,10 +94,15 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   room_not_found: 'That room is no longer on the network.',
   unreachable: 'The room could not be reached. Check the address and that you are on the same network.',
   internal: 'Something went wrong inside Beacon.',
+  not_member: 'The room no longer knows this member: rejoin to send or fetch files.',
+  quota_full: 'The room has no space left for files.',
+  checksum_mismatch: 'The file changed or was damaged on the way: nothing was stored. Try again.',
+  wrong_offset: 'The upload got out of step with the room. Trying again…',
+  file_not_found: 'The room does not have that file (any more): send it again.',
 }
 
 /** Codes whose message from the app says more than the generic text (which room, which address). */
-const SPECIFIC: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unreachable', 'room_not_found', 'internal', 'already_hosting'])
+const SPECIFIC: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['unreachable', 'room_not_found', 'internal', 'already_hosting', 'quota_full'])
 
 /** Words for an error: the app's own message where it is specific, else the text for its code. */
 export function errorText(code: ErrorCode | undefined, message?: string): string {

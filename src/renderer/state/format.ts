@@ -45,3 +45,16 @@ export function hueOf(id: string): number {
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619)
   return (h >>> 0) % 360
 }
+
+/** A size as people read it: "512 B", "48 KB", "3.1 MB", "2 GB" (1024-based, one decimal below 10). */
+export function formatBytes(n: number, locale?: string): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = n
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value)} ${units[unit]}`
+}

@@ -1,9 +1,10 @@
 // What the message list renders: day separators, messages grouped by sender and time (a header only where
-// a new group starts), and the outbox's unacknowledged sends at the end. Pure.
+// a new group starts), the outbox's unacknowledged sends and then the files still uploading at the end. Pure.
 import type { OutboxEntry } from '../../shared/room-client.ts'
-import type { ChatMessage, Member } from '../../shared/protocol.ts'
+import type { ChatMessage, FileRef, Member } from '../../shared/protocol.ts'
 import { dayKey } from './format.ts'
 import { identities, type Who } from './identity.ts'
+import type { UploadItem } from './uploads.ts'
 
 /** Consecutive messages of one sender closer than this share one header. */
 export const GROUP_WINDOW_MS = 5 * 60_000
@@ -19,6 +20,8 @@ export type TimelineItem =
       who: Who
       text: string
       ts: number
+      /** A file with the message (`text` is its caption). */
+      file?: FileRef
       /** Starts a group: shows the sender's name and avatar. */
       head: boolean
       own: boolean
@@ -26,6 +29,7 @@ export type TimelineItem =
       status?: OutboxEntry['status']
       error?: OutboxEntry['error']
     }
+  | { kind: 'upload'; key: string; upload: UploadItem }
 
 export interface TimelineInput {
   messages: readonly ChatMessage[]
@@ -35,9 +39,11 @@ export interface TimelineInput {
   members?: readonly Member[]
   /** When the outbox entries are drawn (they have no timestamp of their own). */
   now: number
+  /** Files this page is still uploading: shown last. */
+  uploads?: readonly UploadItem[]
 }
 
-export function buildTimeline({ messages, outbox, you, members = [], now }: TimelineInput): TimelineItem[] {
+export function buildTimeline({ messages, outbox, you, members = [], now, uploads = [] }: TimelineInput): TimelineItem[] {
   const whoOf = identities(
     you ? [...members, you] : members,
     messages.map((m) => m.from),
@@ -46,7 +52,10 @@ export function buildTimeline({ messages, outbox, you, members = [], now }: Time
   let prevDay = ''
   let prevFrom = ''
   let prevTs = -Infinity
-  const add = (m: { id: string; from: Member; text: string; ts: number }, extra: Partial<Extract<TimelineItem, { kind: 'message' }>>) => {
+  const add = (
+    m: { id: string; from: Member; text: string; ts: number; file?: FileRef },
+    extra: Partial<Extract<TimelineItem, { kind: 'message' }>>,
+  ) => {
     const day = dayKey(m.ts)
     let newDay = false
     if (day !== prevDay) {
@@ -63,6 +72,7 @@ export function buildTimeline({ messages, outbox, you, members = [], now }: Time
       who: whoOf(m.from),
       text: m.text,
       ts: m.ts,
+      ...(m.file ? { file: m.file } : {}),
       head,
       own: you !== undefined && m.from.id === you.id,
       ...extra,
@@ -79,9 +89,10 @@ export function buildTimeline({ messages, outbox, you, members = [], now }: Time
   for (const e of outbox) {
     if (seen.has(e.id)) continue // acknowledged and delivered; the outbox update is on its way
     add(
-      { id: e.id, from: me, text: e.text, ts: Math.max(now, prevTs) },
+      { id: e.id, from: me, text: e.text, ts: Math.max(now, prevTs), ...(e.file ? { file: e.file } : {}) },
       { own: true, status: e.status, ...(e.error ? { error: e.error } : {}) },
     )
   }
+  for (const upload of uploads) items.push({ kind: 'upload', key: `u:${upload.id}`, upload })
   return items
 }

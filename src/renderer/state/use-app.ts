@@ -46,6 +46,7 @@ export function useAppState(
       session: (session) => dispatch({ type: 'session', session }),
       hosting: (hosting) => dispatch({ type: 'hosting', hosting }),
       profile: (profile) => dispatch({ type: 'profile', profile }),
+      downloads: (downloads) => dispatch({ type: 'downloads', downloads }),
       error: (e) => reportError.current(e),
     }
     const subscribe = <E extends BridgeEvent>(event: E) => bridge.on(event, listeners[event])
