@@ -8,6 +8,8 @@ import { DEFAULT_ROOM_PORT, formatAddress as hostPort } from '../shared/address.
 import { LIMITS, Name } from '../shared/protocol.ts'
 import { StorageError } from './server/history.ts'
 import { RoomServer } from './server/room-server.ts'
+import { parseByteSize } from './server/files/byte-size.ts'
+import type { FileLimits } from './server/files/limits.ts'
 import { formatAddress, listedName, type RoomEvent } from '../shared/discovery.ts'
 import { lanAddress } from './lan-address.ts'
 import { roomDirName } from './room-dir.ts'
@@ -16,8 +18,13 @@ import { RoomBrowser } from './discovery/browser.ts'
 
 const USAGE = `Usage:
   beacon host --name NAME [--port N] [--data DIR] [--password P] [--listen ADDR] [--json] [--no-advertise] [--interface NAME]
+              [--max-file-size SIZE] [--max-room-bytes SIZE] [--transfer-rate MIB_PER_S]
   beacon rooms [--wait SECONDS] [--json] [--interface NAME]
-  beacon --help`
+  beacon --help
+
+Files: --max-file-size is the largest file a member may send (default 2G), --max-room-bytes all the room's files
+together (default 10G); sizes in bytes or with K, M, G, T (binary). --transfer-rate caps each member's uploads and
+downloads, each, in MiB/s (default 128; 0: no cap).`
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -45,11 +52,19 @@ async function host(args: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         'no-advertise': { type: 'boolean', default: false },
         interface: { type: 'string' },
+        'max-file-size': { type: 'string' },
+        'max-room-bytes': { type: 'string' },
+        'transfer-rate': { type: 'string' },
       },
       strict: true,
     }))
   } catch (e) {
     console.error(`beacon host: ${(e as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const files = fileFlags(values)
+  if (typeof files === 'string') {
+    console.error(`beacon host: ${files}`)
     return 2
   }
   const name = Name.safeParse(values.name ?? '')
@@ -63,7 +78,7 @@ async function host(args: string[]): Promise<number> {
     return 2
   }
   const dataDir = values.data ?? join(dataHome(), 'beacon', 'rooms', roomDirName(name.data))
-  const opts = { name: name.data, dataDir, password: values.password, listen: values.listen, webRoot: webRoot() }
+  const opts = { name: name.data, dataDir, password: values.password, listen: values.listen, webRoot: webRoot(), files }
   let server: RoomServer
   try {
     server = await RoomServer.start({ ...opts, port }).catch((e: unknown) => {
@@ -98,6 +113,27 @@ async function host(args: string[]): Promise<number> {
   if (values.json) out({ event: 'stopped' })
   else console.log('Room closed.')
   return 0
+}
+
+/** The file limits asked for on the command line, or what is wrong with them. */
+function fileFlags(v: { 'max-file-size'?: string; 'max-room-bytes'?: string; 'transfer-rate'?: string }): Partial<FileLimits> | string {
+  const files: Partial<FileLimits> = {}
+  if (v['max-file-size'] !== undefined) {
+    const n = parseByteSize(v['max-file-size'])
+    if (n === undefined || n < 1) return '--max-file-size must be a size such as 2G, 500M or 1048576'
+    files.maxFileBytes = n
+  }
+  if (v['max-room-bytes'] !== undefined) {
+    const n = parseByteSize(v['max-room-bytes'])
+    if (n === undefined || n < 1) return '--max-room-bytes must be a size such as 10G or 500M'
+    files.maxRoomBytes = n
+  }
+  if (v['transfer-rate'] !== undefined) {
+    const n = Number(v['transfer-rate'])
+    if (v['transfer-rate'].trim() === '' || !(n >= 0) || !Number.isFinite(n)) return '--transfer-rate must be MiB per second (0: no cap)'
+    files.transferBytesPerSecond = Math.round(n * 1024 * 1024)
+  }
+  return files
 }
 
 /** Publish the room on the LAN; the instance name is reported, since a conflict may have renamed it. */

@@ -126,3 +126,12 @@ export function downloadFile(
   const q = new URLSearchParams({ ...(token !== undefined ? { t: token } : {}), ...opts.query })
   return fileRequest(port, opts.method ?? 'GET', `${FILES_PATH}/${fileId}?${q}`, { headers: opts.headers })
 }
+
+/** Wait until an async check holds (a request's answer), at most `ms`. */
+export async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

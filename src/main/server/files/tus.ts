@@ -10,16 +10,19 @@ import { Writable } from 'node:stream'
 import { TUS_EXTENSIONS, TUS_VERSION, UPLOAD_METADATA, UPLOADS_PATH } from '../../../shared/files.ts'
 import { FileName, Mime, Sha256 } from '../../../shared/protocol.ts'
 import type { ConnectionBudget } from '../budget.ts'
+import { logError } from '../log.ts'
 import { errorBody, refuse, send } from '../transports/http-response.ts'
 import type { FileLimits } from './limits.ts'
 import type { Declared, FileStore, Upload } from './store.ts'
 import type { Throttle, Transfers } from './throttle.ts'
 
-/** Where an upload stands: its bytes so far went through `hash`; `writing` while a PATCH holds it. */
+/** Where an upload stands: its bytes so far went through `hash` (offset -1: not known yet); `writing` while a PATCH holds it. */
 interface Progress {
   hash: Hash
   offset: number
   writing: boolean
+  /** Settles when the PATCH holding it has let go (its last write landed). */
+  released: Promise<void>
 }
 
 const OFFSET_STREAM = 'application/offset+octet-stream'
@@ -74,7 +77,7 @@ export class TusUploads {
     if (typeof declared === 'string') return bad(res, 400, 'bad_argument', declared)
     const r = this.#o.store.create(member, declared)
     if ('refused' in r) return refuse(res, r.refused, r.message)
-    this.#progress.set(r.upload.id, { hash: createHash('sha256'), offset: 0, writing: false })
+    this.#progress.set(r.upload.id, { hash: createHash('sha256'), offset: 0, writing: false, released: Promise.resolve() })
     res.writeHead(201, {
       Location: `${UPLOADS_PATH}/${r.upload.id}`,
       'Upload-Expires': this.#expires(r.upload),
@@ -116,12 +119,18 @@ export class TusUploads {
     const t = this.#o.transfers.of(member)
     if (t.uploads >= this.#o.limits.uploadsPerMember)
       return refuse(res, 'busy', `at most ${this.#o.limits.uploadsPerMember} uploads at once per member`)
+    // A resume right after a cut may come before the cut request has let go: wait for it, not for a live one.
+    const before = this.#progress.get(upload.id)
+    if (before?.writing && this.#writers.get(upload.id)?.destroyed) await before.released
     if (this.busy(upload.id)) return refuse(res, 'busy', 'this upload is being written by another request: try again')
+    if (this.#o.store.upload(upload.id) === undefined) return refuse(res, 'file_not_found', 'no such upload') // gone meanwhile
     const address = req.socket.remoteAddress ?? 'unknown'
     if (!this.#o.budget.take(address)) return refuse(res, 'busy', 'too many connections from this address or in all: try again later')
     let p = this.#progress.get(upload.id)
-    if (!p) this.#progress.set(upload.id, (p = { hash: createHash('sha256'), offset: -1, writing: false }))
+    if (!p) this.#progress.set(upload.id, (p = { hash: createHash('sha256'), offset: -1, writing: false, released: Promise.resolve() }))
     p.writing = true // claimed before any await
+    let release!: () => void
+    p.released = new Promise((resolve) => (release = resolve))
     t.uploads++
     this.#writers.set(upload.id, req)
     try {
@@ -139,6 +148,7 @@ export class TusUploads {
       res.end()
     } finally {
       p.writing = false
+      release()
       this.#writers.delete(upload.id)
       t.uploads--
       this.#o.budget.release(address)
@@ -204,7 +214,7 @@ export class TusUploads {
     } finally {
       clearTimeout(stall)
       await inflight.catch(() => {}) // a write under way when the request was cut lands (and is hashed) first
-      await file.close()
+      file.close().catch((e: unknown) => logError(`closing upload ${upload.id}`, e))
     }
   }
 
