@@ -75,6 +75,49 @@ export const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
 const field = <T>(good: fc.Arbitrary<T>) => fc.oneof({ arbitrary: good, weight: 3 }, { arbitrary: wrongValue, weight: 1 })
 const seqish = fc.oneof(fc.nat({ max: 20_000 }), fc.integer({ min: -5, max: 5 }), fc.constant(2 ** 53), fc.double())
 
+const HEX = [...'0123456789abcdef']
+/** 64 hex digits (a SHA-256), and near misses: upper case, one short, one long, a path. */
+export const sha256ish: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.array(fc.constantFrom(...HEX), { minLength: 64, maxLength: 64 }).map((a) => a.join('')), weight: 4 },
+  { arbitrary: fc.array(fc.constantFrom(...HEX), { minLength: 63, maxLength: 65 }).map((a) => a.join('')), weight: 1 },
+  { arbitrary: fc.constantFrom('A'.repeat(64), '../'.repeat(21) + 'x', `${'0'.repeat(63)}\u0000`, '%2e%2e%2f', '.', ''), weight: 1 },
+)
+/** File names meant to escape a directory or confuse a UI. */
+const FILE_NAMES = [
+  '../../etc/passwd',
+  '..\\..\\boot.ini',
+  'CON',
+  'a\u0000b.png',
+  'photo\u202egnp.exe',
+  '.',
+  '..',
+  ' ',
+  'x'.repeat(300),
+  'plan.png',
+]
+const MIMES = ['image/png', 'image/svg+xml', 'text/html', 'video/mp4', 'application/octet-stream', 'image/png; charset=x', 'a/b/c', '']
+const THUMBS = [
+  'data:image/png;base64,iVBORw0KGgo=',
+  'data:image/svg+xml;base64,PHN2Zz4=',
+  'javascript:alert(1)',
+  'data:image/webp;base64,' + 'A'.repeat(LIMITS.maxThumbChars),
+]
+
+/** A FileRef as a send frame carries it: every field right, wrong, missing or hostile. */
+export const fileRefish: fc.Arbitrary<unknown> = fc.record(
+  {
+    fileId: field(sha256ish),
+    name: field(fc.oneof(fc.constantFrom(...FILE_NAMES), oddString)),
+    size: field(fc.oneof(fc.nat({ max: 10_000 }), fc.constantFrom(-1, 0, 2 ** 31, 2 ** 53, 1.5))),
+    mime: field(fc.oneof(fc.constantFrom(...MIMES), oddString)),
+    sha256: field(sha256ish),
+    width: field(fc.integer({ min: -1, max: 70_000 })),
+    height: field(fc.integer({ min: -1, max: 70_000 })),
+    thumb: field(fc.oneof(fc.constantFrom(...THUMBS), oddString)),
+  },
+  { requiredKeys: [] },
+)
+
 /** beacon.v1 client frames: mostly the right shape with some fields wrong, some far from any shape. */
 export const beaconFrame: fc.Arbitrary<unknown> = fc.oneof(
   {
@@ -94,6 +137,13 @@ export const beaconFrame: fc.Arbitrary<unknown> = fc.oneof(
   {
     arbitrary: fc.record({ type: fc.constant('send'), id: field(oddString), text: field(oddString) }, { requiredKeys: ['type'] }),
     weight: 4,
+  },
+  {
+    arbitrary: fc.record(
+      { type: fc.constant('send'), id: field(oddString), text: field(oddString), file: field(fileRefish) },
+      { requiredKeys: ['type', 'file'] },
+    ),
+    weight: 2,
   },
   { arbitrary: fc.record({ type: fc.constant('auth'), proof: field(oddString) }, { requiredKeys: ['type'] }), weight: 1 },
   {
@@ -173,6 +223,8 @@ export const stompFrameBytes: fc.Arbitrary<Buffer> = fc
       fc.string({ maxLength: 60 }).map((s) => Buffer.from(s)),
       fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b)),
       fc.constantFrom(Buffer.from([0xc3, 0x28]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xff, 0xfe]), Buffer.from('ok\0inside')),
+      // a file message's JSON body (content-type application/json), right or wrong
+      fc.record({ text: field(oddString), file: field(fileRefish) }, { requiredKeys: [] }).map((o) => Buffer.from(JSON.stringify(o))),
       // around the frame size limit
       fc.integer({ min: STOMP_LIMITS.maxFrameBytes - 100, max: STOMP_LIMITS.maxFrameBytes + 100 }).map((n) => Buffer.alloc(n, 0x61)),
     ),
@@ -403,3 +455,118 @@ export const rsocketMessage: fc.Arbitrary<Buffer> = fc.oneof(
   },
   { arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), weight: 1 },
 )
+
+// File routes (tus uploads and downloads, docs/PROTOCOL-FILES.md)
+
+/** Where a file request goes: the real routes, a real upload or file (filled in by the test), and path tricks. */
+const FILE_TARGETS = [
+  '/api/files/uploads',
+  '<upload>',
+  '<stored>',
+  '<other-upload>',
+  '/api/files/',
+  '/api/files',
+  '/api/files/uploads/',
+  '/api/files/partial',
+  '/api/files/uploads/../../room.db',
+  '/api/files/%2e%2e/%2e%2e/room.db',
+  '/api/files/..%2f..%2froom.db',
+  '/api/files/uploads/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+  '/api/files/partial/<upload-id>',
+  '/api/files/uploads/<upload-id>/x',
+  '/api/files/<stored>/..',
+  '/api/files/%00',
+  '/api/files/uploads/' + '0'.repeat(32),
+  '/api/files/' + 'f'.repeat(64),
+  '/api/files/' + 'a'.repeat(5000),
+]
+const numberish = fc.oneof(
+  fc.nat({ max: 5000 }).map(String),
+  fc.constantFrom('-1', '0', '1e3', '0x10', ' 5', '5 ', '+5', '9007199254740993', '99999999999999999999', '1.5', ''),
+  oddString,
+)
+const b64 = (s: string) => Buffer.from(s).toString('base64')
+const uploadMetadata = fc.oneof(
+  fc
+    .record({ name: fc.oneof(fc.constantFrom(...FILE_NAMES), oddString), type: fc.constantFrom(...MIMES), sha: sha256ish })
+    .map(({ name, type, sha }) => `filename ${b64(name)},filetype ${b64(type)},sha256 ${b64(sha)}`),
+  fc
+    .array(fc.tuple(fc.oneof(fc.constantFrom('filename', 'filetype', 'sha256'), oddString), oddString), { maxLength: 5 })
+    .map((kv) => kv.map(([k, v]) => `${k} ${b64(v)}`).join(',')),
+  oddString,
+  fc.constantFrom('filename', 'filename !!!', ',,,', 'sha256 ' + b64('x'.repeat(64)), 'filename ' + b64('a').repeat(2000)),
+)
+const rangeish = fc.oneof(
+  fc.constantFrom(
+    'bytes=0-10',
+    'bytes=-5',
+    'bytes=5-',
+    'bytes=10-0',
+    'bytes=0-0,2-3',
+    'bytes=99999999999-',
+    'items=0-1',
+    'bytes=-0',
+    'bytes=',
+  ),
+  fc.tuple(fc.integer({ min: -5, max: 5000 }), fc.integer({ min: -5, max: 5000 })).map(([a, b]) => `bytes=${a}-${b}`),
+  oddString,
+)
+
+/** One request to the file routes: method, target, token, tus headers, Range, body — each right, wrong or absent. */
+const FILE_METHODS = ['OPTIONS', 'POST', 'HEAD', 'PATCH', 'DELETE', 'GET', 'PUT']
+/** The requests tus and downloads make, method and target together. */
+const FILE_ROUTES: [string, string][] = [
+  ['POST', '/api/files/uploads'],
+  ['PATCH', '<upload>'],
+  ['PATCH', '<upload>'],
+  ['HEAD', '<upload>'],
+  ['DELETE', '<upload>'],
+  ['GET', '<stored>'],
+  ['HEAD', '<stored>'],
+  ['OPTIONS', '/api/files/uploads'],
+]
+
+export const fileRequest = fc.record({
+  // mostly the requests tus and downloads make, at real uploads and files with a valid token, so most get past the
+  // checks at the door to the offsets, lengths, hashes and ranges behind them; the rest anything at anything
+  route: fc.oneof(
+    { arbitrary: fc.constantFrom(...FILE_ROUTES), weight: 6 },
+    { arbitrary: fc.tuple(fc.constantFrom(...FILE_METHODS), fc.constantFrom(...FILE_TARGETS)), weight: 2 },
+  ),
+  token: fc.oneof(
+    { arbitrary: fc.constantFrom('header', 'query'), weight: 6 },
+    { arbitrary: fc.constantFrom('both', 'none', 'junk', 'other-member'), weight: 1 },
+  ),
+  query: fc.array(fc.tuple(fc.constantFrom('name', 'inline', 'type', 't', 'x'), fc.oneof(oddString, fc.constantFrom('1', 'text/html'))), {
+    maxLength: 3,
+  }),
+  tusResumable: fc.oneof(
+    { arbitrary: fc.constant('1.0.0'), weight: 8 },
+    { arbitrary: fc.constantFrom(undefined, '0.2.2'), weight: 1 },
+    { arbitrary: oddString, weight: 1 },
+  ),
+  uploadLength: fc.option(numberish, { nil: undefined }),
+  uploadOffset: fc.option(numberish, { nil: undefined }),
+  uploadMetadata: fc.option(uploadMetadata, { nil: undefined }),
+  contentType: fc.oneof(
+    { arbitrary: fc.constant('application/offset+octet-stream'), weight: 4 },
+    { arbitrary: fc.constantFrom(undefined, 'application/octet-stream', 'text/plain', ''), weight: 1 },
+  ),
+  range: fc.option(rangeish, { nil: undefined }),
+  ifRange: fc.option(
+    fc.oneof(
+      sha256ish.map((s) => `"${s}"`),
+      oddString,
+    ),
+    { nil: undefined },
+  ),
+  body: fc.option(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 2048 }),
+      fc.integer({ min: 0, max: 64 * 1024 }).map((n) => new Uint8Array(n).fill(0x61)),
+    ),
+    { nil: undefined },
+  ),
+  chunked: fc.boolean(),
+})
+export type FileRequest = typeof fileRequest extends fc.Arbitrary<infer T> ? T : never

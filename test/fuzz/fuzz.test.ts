@@ -1,10 +1,15 @@
-// Fuzzing: fast-check generates hostile input for every transport — beacon.v1 frames, raw WebSocket frames,
-// STOMP frames (whole, split, truncated, invalid UTF-8), RSocket frames (whole, cut, bit-flipped, out of order), HTTP requests to every route, and hand-written HTTP
+// Fuzzing: fast-check generates hostile input for every transport — beacon.v1 frames (file-bearing sends too), raw
+// WebSocket frames, STOMP frames (whole, split, truncated, invalid UTF-8), RSocket frames (whole, cut, bit-flipped, out
+// of order), HTTP requests to every route, tus uploads and downloads on the file routes, and hand-written HTTP
 // request lines and headers — and sends it to one `beacon host` process. The parsers take a share in
 // process (cheap, and shrunk to a minimal case when a property fails); every transport also gets real
 // network input. Afterwards the host must be alive and a new member must chat normally. Prints the count
 // per transport and the total (at least 100,000 per run).
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { request, Agent } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
@@ -12,12 +17,25 @@ import WebSocket from 'ws'
 import { StompParser } from '../../src/main/server/transports/stomp-frame.ts'
 import { STOMP_LIMITS } from '../../src/shared/http-transport.ts'
 import { LIMITS } from '../../src/shared/limits.ts'
-import { parseClientFrame } from '../../src/shared/protocol.ts'
+import { parseClientFrame, type FileRef } from '../../src/shared/protocol.ts'
 import { spawnHost, type HostProcess } from '../helpers/host-process.ts'
 import { httpRequest } from '../helpers/http-json.ts'
 import { Probe } from '../helpers/probe.ts'
 import { clientFrame, exchange, upgradeRequest } from '../helpers/raw-net.ts'
-import { beaconText, httpRequestInput, rawHttpRequest, rawWsFrame, rsocketMessage, stompChunks } from './arbitraries.ts'
+import {
+  beaconText,
+  fileRequest,
+  httpRequestInput,
+  rawHttpRequest,
+  rawWsFrame,
+  rsocketMessage,
+  stompChunks,
+  type FileRequest,
+} from './arbitraries.ts'
+import { FILES_PATH } from '../../src/shared/files.ts'
+import { createUpload, downloadFile, uploadFile } from '../helpers/files.ts'
+import { beaconMember, type BeaconMember } from '../integration/transports-lib.ts'
+import { listTree, STORED_OR_PARTIAL } from '../abuse/files-lib.ts'
 import { encodeRoute } from 'rsocket-composite-metadata'
 import { Flags, FrameTypes, serializeFrame, type Frame } from 'rsocket-core'
 import { connectRSocket, request as rsRequest, RoomStream, setupFrame } from '../integration/rsocket-lib.ts'
@@ -36,6 +54,7 @@ const RUNS = {
   rsocketWs: 10_000,
   http: 8_000,
   rawHttp: 4_000,
+  files: 4_000,
 }
 
 const counts: Record<string, number> = {}
@@ -68,6 +87,17 @@ function holds<T>(property: fc.IProperty<T>, params: fc.Parameters<T>): void {
   )
 }
 
+/** A FileRef that passed the schema is safe to store and show: an address, a cleaned name, a declared raster thumbnail. */
+function assertFileRef(file: FileRef): void {
+  assert.match(file.fileId, /^[0-9a-f]{64}$/)
+  assert.match(file.sha256, /^[0-9a-f]{64}$/)
+  assert.ok(file.name.length >= 1 && file.name.length <= LIMITS.maxFileNameChars, 'name length')
+  assert.doesNotMatch(file.name, /[/\\\p{Cc}\u202a-\u202e\u2066-\u2069]/u, 'no separators, controls or direction overrides in a name')
+  assert.ok(Number.isSafeInteger(file.size) && file.size >= 0, 'size')
+  assert.match(file.mime, /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/)
+  if (file.thumb !== undefined) assert.match(file.thumb, /^data:image\/(jpeg|png|webp);base64,/)
+}
+
 const sample = <T>(arb: fc.Arbitrary<T>, numRuns: number, salt: number): T[] => fc.sample(arb, { numRuns, seed: SEED + salt })
 const loop = (a: number, b: number, c: number) => `127.${a}.${b}.${c}`
 
@@ -81,6 +111,30 @@ async function pool<T>(items: readonly T[], width: number, task: (item: T, index
       }
     }),
   )
+}
+
+/** A generated request's method and target, with the test's real uploads and stored file filled in. */
+function fileTarget(input: FileRequest, own: readonly string[], others: readonly string[], storedId: string): [string, string] {
+  const [method, target] = input.route
+  const slot = (input.body?.length ?? 0) % 2
+  return [
+    method,
+    target
+      .replace('<upload-id>', own[slot]!.split('/').at(-1)!)
+      .replace('<other-upload>', others[slot]!)
+      .replace('<upload>', own[slot]!)
+      .replace('<stored>', `${FILES_PATH}/${storedId}`),
+  ]
+}
+
+/** What node:http lets a client send in a path (no spaces or controls): anything else percent-encoded. */
+function httpSafePath(path: string): string {
+  return path.replace(/[^\x21-\x7e]/gu, (c) => [...Buffer.from(c)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''))
+}
+
+/** What node:http lets a client send in a header value: tab, printable ASCII and Latin-1; the rest becomes `?`. */
+function httpSafeValue(v: string): string {
+  return v.replace(/[^\t\x20-\x7e\x80-\xff]/g, '?')
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -119,9 +173,15 @@ function finish(ws: WebSocket): Promise<void> {
 
 describe(`fuzzing every transport with generated input (fast-check, seed ${SEED})`, { timeout: 240_000 }, () => {
   let host: HostProcess
+  /** The host's data directory is the only entry of this one: anything else appearing here escaped it. */
+  const parent = mkdtempSync(join(tmpdir(), 'beacon-fuzz-'))
+  let dataEntries: string[] = []
 
   before(async () => {
-    host = await spawnHost({ name: 'Fuzz' })
+    const dataDir = join(parent, 'room')
+    mkdirSync(dataDir)
+    host = await spawnHost({ name: 'Fuzz', dataDir })
+    dataEntries = readdirSync(dataDir)
   })
   after(async () => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0)
@@ -133,6 +193,7 @@ describe(`fuzzing every transport with generated input (fast-check, seed ${SEED}
       ].join('\n'),
     )
     await host?.dispose()
+    rmSync(parent, { recursive: true, force: true })
   })
 
   /** The host survived the last part; otherwise say what it was sent last and how it died. */
@@ -151,9 +212,13 @@ describe(`fuzzing every transport with generated input (fast-check, seed ${SEED}
         if (!r.ok) return assert.ok(r.code === 'bad_frame' || r.code === 'too_large', r.code)
         const f = r.frame
         if (f.type === 'send') {
+          assert.ok(f.text !== undefined || f.file !== undefined, 'a send carries text or a file')
           // characters are code points: 4,000 emoji fit, as the limit's comment says
-          assert.ok(f.text.length >= 1 && [...f.text].length <= LIMITS.maxTextChars)
-          assert.ok(Buffer.byteLength(f.text) <= LIMITS.maxTextBytes)
+          if (f.text !== undefined) {
+            assert.ok(f.text.length >= 1 && [...f.text].length <= LIMITS.maxTextChars)
+            assert.ok(Buffer.byteLength(f.text) <= LIMITS.maxTextBytes)
+          }
+          if (f.file) assertFileRef(f.file)
         }
         if (f.type === 'hello') assert.ok(f.name.length >= 1 && [...f.name].length <= LIMITS.maxNameChars && f.name.trim() === f.name)
       }),
@@ -329,7 +394,80 @@ describe(`fuzzing every transport with generated input (fast-check, seed ${SEED}
     assertAlive('raw HTTP fuzzing')
   })
 
-  it('afterwards the host is alive and a new member chats normally', async () => {
+  it('file routes: generated tus and download requests (methods, offsets, lengths, metadata, Range, path tricks, tokens)', async () => {
+    // four members on their own addresses, each with real uploads to aim at, and one stored file
+    const members: BeaconMember[] = []
+    for (let i = 1; i <= 4; i++) members.push(await beaconMember(host.url, `Files ${i}`, { localAddress: loop(0, 56, i) }))
+    /** A fresh upload of `m`'s to aim at (an upload that was finished or deleted is replaced by one). */
+    const fresh = async (m: BeaconMember) =>
+      (await createUpload(host.port, m.token, randomBytes(1024))).location ?? '/api/files/uploads/none'
+    const uploads = await Promise.all(members.map(async (m) => [await fresh(m), await fresh(m)]))
+    const stored = await uploadFile(host.port, members[0]!.token, randomBytes(2048), 'stored.png', 'image/png')
+    const statuses = new Map<number, number>()
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 })
+    await pool(sample(fileRequest, RUNS.files, 8), 8, async (input, i) => {
+      const who = i % members.length
+      const [method, target] = fileTarget(input, uploads[who]!, uploads[(who + 1) % members.length]!, stored.fileId)
+      const token = {
+        header: members[who]!.token,
+        query: members[who]!.token,
+        both: members[who]!.token,
+        none: undefined,
+        junk: `${members[who]!.token.slice(0, -3)}abc`,
+        'other-member': members[(who + 1) % members.length]!.token,
+      }[input.token]
+      const q = new URLSearchParams(input.query)
+      if (token !== undefined && input.token !== 'header') q.set('t', token)
+      const path = httpSafePath(`${target}${q.size > 0 ? `?${q}` : ''}`)
+      const headers: Record<string, string> = { Host: `127.0.0.1:${host.port}` }
+      if (token !== undefined && input.token !== 'query') headers.Authorization = `Bearer ${token}`
+      const named: [string, string | undefined][] = [
+        ['Tus-Resumable', input.tusResumable],
+        ['Upload-Length', input.uploadLength],
+        ['Upload-Offset', input.uploadOffset],
+        ['Upload-Metadata', input.uploadMetadata],
+        ['Content-Type', input.contentType],
+        ['Range', input.range],
+        ['If-Range', input.ifRange],
+      ]
+      for (const [k, v] of named) if (v !== undefined) headers[k] = httpSafeValue(v)
+      if (input.body && !input.chunked) headers['Content-Length'] = String(input.body.length)
+      remember('file route', { method, path, headers, body: input.body?.length })
+      const status = await new Promise<number>((resolve) => {
+        const req = request(
+          { host: '127.0.0.1', port: host.port, method, path, headers, agent, localAddress: loop(0, 56, who + 1) },
+          (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode ?? 0))
+            res.on('error', () => resolve(res.statusCode ?? 0))
+          },
+        )
+        req.on('error', () => resolve(0))
+        req.setTimeout(3000, () => req.destroy())
+        if (input.body) req.write(input.body)
+        req.end()
+      })
+      statuses.set(status, (statuses.get(status) ?? 0) + 1)
+      const slot = (input.body?.length ?? 0) % 2
+      if (target === uploads[who]![slot] && (status === 404 || status === 460 || (method === 'PATCH' && status === 204)))
+        uploads[who]![slot] = await fresh(members[who]!)
+      count('file routes (HTTP)')
+    })
+    agent.destroy()
+    members.forEach((m) => m.close())
+    assertAlive('file route fuzzing')
+    console.log(`file routes: answers by status ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`)
+    assert.equal(statuses.get(500) ?? 0, 0, 'no request made the host fail (500)')
+    // nothing written outside the room's files/ folder, and inside it only stored files and unfinished uploads
+    assert.deepEqual(readdirSync(parent), ['room'], 'nothing appeared beside the data directory')
+    const sqlite = /^room\.db(-wal|-shm|-journal)?$/
+    const strays = readdirSync(host.dataDir).filter((e) => !dataEntries.includes(e) && !sqlite.test(e))
+    assert.deepEqual(strays, [], 'nothing new in the data directory but the room log')
+    const odd = listTree(join(host.dataDir, 'files')).filter((f) => !STORED_OR_PARTIAL.test(f.path))
+    assert.deepEqual(odd, [], 'files/ holds only stored files and unfinished uploads')
+  })
+
+  it('afterwards the host is alive, a new member chats normally and sends a file', async () => {
     assertAlive('the run')
     const room = await httpRequest(host.port, 'GET', '/api/room')
     assert.equal(room.status, 200)
@@ -343,6 +481,16 @@ describe(`fuzzing every transport with generated input (fast-check, seed ${SEED}
       { acked: report.acked, lost: report.lost, duplicated: report.duplicated, errors: report.errors, closed: report.closeCode },
       { acked: report.sent, lost: 0, duplicated: 0, errors: [], closed: undefined },
     )
+    // and can send a file: upload, message, download
+    const member = await beaconMember(host.url, 'Uploader after the storm')
+    const bytes = randomBytes(10_000)
+    const ref = await uploadFile(host.port, member.token, bytes, 'after.png', 'image/png')
+    const ack = await member.send({ id: 'after-file', text: 'still here', file: ref })
+    assert.equal(ack.type, 'ack', JSON.stringify(ack))
+    const got = await downloadFile(host.port, member.token, ref.fileId)
+    assert.equal(got.status, 200)
+    assert.deepEqual(got.body, bytes)
+    member.close()
   })
 
   it(`in all at least ${MIN_TOTAL.toLocaleString('en')} inputs were sent (a failing property above stops its part early)`, () => {
