@@ -8,8 +8,10 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { request } from 'node:http'
 import { UPLOADS_PATH } from '../../src/shared/files.ts'
-import { fileRequest, createUpload, downloadFile, patchUpload, sha256, uploadFile, uploadOffset } from '../helpers/files.ts'
+import * as tus from 'tus-js-client'
+import { fileRequest, createUpload, downloadFile, fileRef, patchUpload, sha256, uploadFile, uploadOffset } from '../helpers/files.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
+import { spawnHost } from '../helpers/host-process.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 
 const tokenOf = (c: RawClient): string => {
@@ -145,6 +147,72 @@ describe('files in a room', () => {
     const beyond = await downloadFile(port, token, fileId, { headers: { Range: `bytes=${bytes.length}-` } })
     assert.equal(beyond.status, 416)
     assert.equal(beyond.headers['content-range'], `bytes */${bytes.length}`)
+  })
+})
+
+describe('uploads across a host restart and with a stock tus client', () => {
+  it('an upload half done before the host restarted resumes and is verified', async () => {
+    const first = await startHost()
+    const ann = await RawClient.join(first.url, 'Ann', 'ann')
+    const bytes = randomBytes(1024 * 1024)
+    const created = await createUpload(first.server.port, tokenOf(ann), bytes)
+    assert.equal((await patchUpload(first.server.port, tokenOf(ann), created.location!, 0, bytes.subarray(0, 400_000))).status, 204)
+    ann.close()
+    await first.stop()
+    const again = await startHost({ dataDir: first.dataDir })
+    try {
+      const back = await RawClient.join(again.url, 'Ann', 'ann') // the same member, a new token from the new process
+      const port = again.server.port
+      assert.equal(await uploadOffset(port, tokenOf(back), created.location!), 400_000, 'the partial bytes survived')
+      const done = await patchUpload(port, tokenOf(back), created.location!, 400_000, bytes.subarray(400_000))
+      assert.equal(done.status, 204, 'the bytes from before the restart were hashed again')
+      assert.equal(sha256((await downloadFile(port, tokenOf(back), sha256(bytes))).body), sha256(bytes))
+      back.close()
+    } finally {
+      await again.dispose()
+    }
+  })
+
+  it('tus-js-client uploads in several PATCHes, with progress, and the file can be sent', async () => {
+    const host = await startHost()
+    const ann = await RawClient.join(host.url, 'Ann', 'ann')
+    try {
+      const bytes = randomBytes(700_000)
+      const progress: number[] = []
+      await new Promise<void>((resolve, reject) => {
+        const upload = new tus.Upload(bytes, {
+          endpoint: `http://127.0.0.1:${host.server.port}${UPLOADS_PATH}`,
+          headers: { Authorization: `Bearer ${tokenOf(ann)}` },
+          metadata: { filename: 'clip.webm', filetype: 'video/webm', sha256: sha256(bytes) },
+          chunkSize: 256 * 1024,
+          retryDelays: [],
+          onProgress: (sent) => progress.push(sent),
+          onSuccess: () => resolve(),
+          onError: reject,
+        })
+        upload.start()
+      })
+      assert.ok(progress.length >= 3, 'progress in steps')
+      assert.equal(progress.at(-1), bytes.length)
+      ann.send({ type: 'send', id: 'clip', file: fileRef(bytes, 'clip.webm', 'video/webm') })
+      await ann.until(() => ann.of('ack').some((a) => a.id === 'clip'), 'acknowledged')
+    } finally {
+      ann.close()
+      await host.dispose()
+    }
+  })
+
+  it('beacon host --max-file-size tells members the limit and refuses larger uploads', async () => {
+    const host = await spawnHost({ args: ['--max-file-size', '1K', '--max-room-bytes', '1M', '--transfer-rate', '0'] })
+    try {
+      const ann = await RawClient.join(host.url, 'Ann', 'ann')
+      assert.equal(ann.welcome?.files?.maxFileBytes, 1024)
+      assert.equal((await createUpload(host.port, tokenOf(ann), randomBytes(1025))).status, 413)
+      assert.equal((await createUpload(host.port, tokenOf(ann), randomBytes(1024))).status, 201)
+      ann.close()
+    } finally {
+      await host.dispose()
+    }
   })
 })
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { LIMITS, type ChatMessage, type FileRef } from '../../shared/protocol.ts'
 import { DataDirLock } from './data-lock.ts'
+import { logError } from './log.ts'
 import { StorageError } from './storage-error.ts'
 
 export { StorageError } from './storage-error.ts'
@@ -172,7 +173,12 @@ export class History {
     const keepFrom = this.#lastSeq - this.#retention + 1
     this.#db.prepare('DELETE FROM messages WHERE seq < ?').run(keepFrom)
     this.#oldestSeq = keepFrom
-    this.onPrune?.(keepFrom)
+    try {
+      this.onPrune?.(keepFrom)
+    } catch (e) {
+      // The messages are committed: a failure here must not read as a failed commit (files wait for the next prune).
+      logError('deleting the files of pruned messages', e)
+    }
   }
 
   /** The room log's connection, for the file store's tables (one connection: SQLite has one writer at a time). */
