@@ -8,6 +8,7 @@ export class TcpProxy {
   #pairs = new Set<[Socket, Socket]>()
   #drop = { toClient: false, toServer: false }
   #refusing = false
+  #bytesToServer = 0
 
   private constructor(server: Server, target: { host: string; port: number }) {
     this.#server = server
@@ -21,6 +22,11 @@ export class TcpProxy {
     return new TcpProxy(server, target)
   }
 
+  /** Bytes relayed from clients to the target so far (how much an upload really sent). */
+  get bytesToServer(): number {
+    return this.#bytesToServer
+  }
+
   get address(): string {
     return `127.0.0.1:${(this.#server.address() as AddressInfo).port}`
   }
@@ -31,7 +37,13 @@ export class TcpProxy {
     const pair: [Socket, Socket] = [client, upstream]
     this.#pairs.add(pair)
     client.on('data', (d) => {
-      if (!this.#drop.toServer) upstream.write(d)
+      if (this.#drop.toServer) return
+      this.#bytesToServer += d.length
+      // Backpressure as a real link has it: what the target has not read stays with the sender.
+      if (!upstream.write(d)) {
+        client.pause()
+        upstream.once('drain', () => client.resume())
+      }
     })
     upstream.on('data', (d) => {
       if (!this.#drop.toClient) client.write(d)
