@@ -1,12 +1,14 @@
 // The renderer's pure logic: the room list, the message log, the timeline (groups, day separators,
-// unsent messages), links, typing, the connection banner and the theme.
+// unsent messages, files and uploads), links, typing, the connection banner, sizes and the theme.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { RoomListing, SessionState, Snapshot } from '../../src/shared/bridge.ts'
-import type { ChatMessage } from '../../src/shared/protocol.ts'
+import type { ChatMessage, FileRef } from '../../src/shared/protocol.ts'
 import { appReducer, inRoom, initialState } from '../../src/renderer/state/app.ts'
 import { bannerFor, composerBlockedReason, errorText, secondsUntil } from '../../src/renderer/state/connection.ts'
-import { dayLabel, initials } from '../../src/renderer/state/format.ts'
+import { dayLabel, formatBytes, initials } from '../../src/renderer/state/format.ts'
+import { fileMime, fileName } from '../../src/renderer/files/send-files.ts'
+import { uploadStatus, type UploadItem } from '../../src/renderer/state/uploads.ts'
 import { splitMessage } from '../../src/renderer/state/compose.ts'
 import { identities, whoLabel } from '../../src/renderer/state/identity.ts'
 import { safeHref, splitLinks } from '../../src/renderer/state/links.ts'
@@ -229,7 +231,7 @@ describe('connection banner', () => {
 describe('app state', () => {
   const snapshot: Snapshot = {
     profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true },
+    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true, saveFiles: true },
     rooms: [room('2', 'B'), room('1', 'A')],
     hosting: { status: 'off' },
     session: { connection: { status: 'open' }, room: { id: 'r', name: 'Lunch' }, you: bo },
@@ -237,6 +239,7 @@ describe('app state', () => {
     messages: [msg(2), msg(1)],
     window: { start: true, end: true },
     outbox: [],
+    downloads: [],
   }
   it('starts from the snapshot', () => {
     const st = appReducer(initialState, { type: 'snapshot', snapshot })
@@ -374,3 +377,107 @@ describe('the tab title', () => {
     assert.equal(tabTitle(undefined, 0), 'Beacon')
   })
 })
+
+describe('files', () => {
+  const file: FileRef = { fileId: 'f'.repeat(64), sha256: 'f'.repeat(64), name: 'plan.png', size: 48_213, mime: 'image/png' }
+  const upload = (id: string, extra: Partial<UploadItem> = {}): UploadItem => ({
+    id,
+    name: `${id}.bin`,
+    size: 10,
+    mime: 'application/octet-stream',
+    phase: 'queued',
+    progress: 0,
+    ...extra,
+  })
+
+  it('shows sizes as people read them', () => {
+    assert.deepEqual(
+      [0, 512, 1024, 48_213, 3 * 1024 ** 2, 1.5 * 1024 ** 3, 2 * 1024 ** 3, 10 * 1024 ** 4].map((n) => formatBytes(n, 'en-US')),
+      ['0 B', '512 B', '1 KB', '47 KB', '3 MB', '1.5 GB', '2 GB', '10 TB'],
+    )
+  })
+
+  it('puts files in messages and the outbox, and uploads under way last, after the unsent messages', () => {
+    const items = buildTimeline({
+      messages: [{ ...msg(1), text: 'the plan', file }],
+      outbox: [{ id: 'o1', text: '', file, status: 'sending' }],
+      you: bo,
+      now: T0 + 5000,
+      uploads: [upload('u1', { phase: 'uploading', progress: 0.5 })],
+    })
+    assert.deepEqual(
+      items.map((i) =>
+        i.kind === 'message'
+          ? `${i.kind}:${i.id}:${i.file?.name ?? '-'}:${i.status ?? 'sent'}`
+          : i.kind === 'upload'
+            ? `upload:${i.upload.id}`
+            : i.kind,
+      ),
+      ['day', 'message:id1:plan.png:sent', 'message:o1:plan.png:sending', 'upload:u1'],
+    )
+  })
+
+  it('tracks uploads by id: added once, updated in place, removed', () => {
+    let st = appReducer(initialState, { type: 'uploadAdd', item: upload('a') })
+    st = appReducer(st, { type: 'uploadAdd', item: upload('b') })
+    st = appReducer(st, { type: 'uploadAdd', item: upload('a', { name: 'again' }) })
+    st = appReducer(st, { type: 'uploadUpdate', id: 'a', patch: { phase: 'uploading', progress: 0.42 } })
+    assert.deepEqual(
+      st.uploads.map((u) => [u.id, u.name, u.phase, uploadStatus(u)]),
+      [
+        ['a', 'a.bin', 'uploading', 'Uploading… 42%'],
+        ['b', 'b.bin', 'queued', 'Waiting…'],
+      ],
+    )
+    st = appReducer(st, { type: 'uploadUpdate', id: 'b', patch: { error: 'This room has no space left for files.' } })
+    assert.equal(uploadStatus(st.uploads[1]!), 'This room has no space left for files.')
+    st = appReducer(st, { type: 'uploadRemove', id: 'a' })
+    assert.deepEqual(
+      st.uploads.map((u) => u.id),
+      ['b'],
+    )
+  })
+
+  it('keeps uploads across a new snapshot and takes the app’s downloads from it and its events', () => {
+    let st = appReducer(initialState, { type: 'uploadAdd', item: upload('a') })
+    const download = { id: 'd1', fileId: file.fileId, name: 'plan.png', size: 10, received: 5, status: 'downloading' as const }
+    st = appReducer(st, { type: 'snapshot', snapshot: { ...snapshotOf(), downloads: [download] } })
+    assert.deepEqual([st.uploads.length, st.downloads.length], [1, 1])
+    st = appReducer(st, { type: 'downloads', downloads: [{ ...download, received: 10, status: 'done', savedAs: 'plan.png' }] })
+    assert.equal(st.downloads[0]?.status, 'done')
+  })
+
+  it('sends names and types as the host will read them', () => {
+    assert.equal(fileName('  notes\n2026.txt '), 'notes 2026.txt')
+    assert.equal(fileName('../../etc/passwd'), '.._.._etc_passwd')
+    assert.equal(fileName('\u200b'), 'file')
+    assert.equal(fileName('x'.repeat(300)).length, LIMITS.maxFileNameChars)
+    assert.equal(fileMime('image/PNG'), 'image/png')
+    assert.equal(fileMime(''), 'application/octet-stream')
+    assert.equal(fileMime('text/plain; charset=utf-8'), 'application/octet-stream')
+  })
+
+  it('says what went wrong with a file in words', () => {
+    assert.match(errorText('file_not_found'), /does not have that file/)
+    assert.equal(
+      errorText('quota_full', 'This room’s file storage is full (9 GB of 10 GB used)'),
+      'This room’s file storage is full (9 GB of 10 GB used)',
+    )
+    assert.match(errorText('checksum_mismatch'), /nothing was stored/)
+  })
+})
+
+function snapshotOf(): Snapshot {
+  return {
+    profile: { name: 'Bo', theme: 'system' },
+    capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false },
+    rooms: [],
+    hosting: { status: 'off' },
+    session: { connection: { status: 'closed' } },
+    members: [],
+    messages: [],
+    window: { start: false, end: true },
+    outbox: [],
+    downloads: [],
+  }
+}
