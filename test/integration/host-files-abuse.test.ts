@@ -24,6 +24,7 @@ import {
   uploadOffset,
 } from '../helpers/files.ts'
 import { startHost } from '../helpers/host.ts'
+import { Transfers } from '../../src/main/server/files/throttle.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -375,6 +376,18 @@ describe('room quota and expiry', () => {
 })
 
 describe('per-member limits', () => {
+  it("a member's transfer rate is one budget per direction, shared by its transfers and not by others", async () => {
+    const rate = 1024 * 1024
+    const t = new Transfers(rate)
+    assert.equal(t.of('ann').down.take(rate), undefined, "a second's worth goes at once")
+    const waits = t.of('ann').down.take(64 * 1024)
+    assert.ok(waits instanceof Promise, 'more than that waits, whichever download of hers asks')
+    assert.equal(t.of('ann').up.take(rate), undefined, 'uploads have their own budget')
+    assert.equal(t.of('bob').down.take(rate), undefined, 'another member has his own')
+    await waits
+    assert.equal(new Transfers(0).of('ann').down.take(10 * rate), undefined, 'rate 0: no cap')
+  })
+
   it('a member runs at most LIMITS.uploadsPerMember uploads and openUploadsPerMember unfinished ones at once (503 busy)', async () => {
     const r = await room({ files: { uploadsPerMember: 2, openUploadsPerMember: 3 } })
     const open: Array<ReturnType<typeof request>> = []

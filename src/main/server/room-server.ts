@@ -134,6 +134,8 @@ export class RoomServer {
     })
     const http = createServer()
     http.keepAliveTimeout = 30_000
+    // Node's whole-request deadline would cut a long file upload; #request applies it to every other request.
+    http.requestTimeout = 0
     const server = new RoomServer(room, http, ws, budget, opts.webRoot)
     server.#fallback = new HttpGateway({ room, history, lockout, ownNames: server.#ownNames, limits: opts.httpLimits, budget })
     server.#stomp = new StompGateway({ room, lockout, highWaterBytes, heartBeat: opts.stompHeartBeat, budget })
@@ -182,11 +184,14 @@ export class RoomServer {
   }
 
   #request(req: IncomingMessage, res: ServerResponse): void {
-    if (!isAllowedHost(req.headers.host, this.#ownNames)) return text(res, 421, 'unknown host name')
     const url = parseTarget(req.url)
+    // A file upload's body takes as long as its bytes keep coming (cut only when they stall: files/tus.ts).
+    const files = url !== undefined && this.#files.handles(url.pathname)
+    if (!files) bodyDeadline(req, res)
+    if (!isAllowedHost(req.headers.host, this.#ownNames)) return text(res, 421, 'unknown host name')
     if (!url) return text(res, 400, 'bad request target')
+    if (files) return void this.#files.handle(req, res, url).catch((e: unknown) => failRequest(res, e))
     if (this.#fallback.handles(url.pathname)) return this.#fallback.handle(req, res, url)
-    if (this.#files.handles(url.pathname)) return void this.#files.handle(req, res, url).catch((e: unknown) => failRequest(res, e))
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed')
     if (url.pathname === '/api/room') return json(res, 200, this.room.summary())
     if (url.pathname === WS_PATH || url.pathname === RSOCKET_PATH) return text(res, 426, 'this endpoint speaks WebSocket')
@@ -233,6 +238,20 @@ export class RoomServer {
 }
 
 const ignoreSocketError = (): void => {}
+
+/** How long any other request's body may take to arrive (Node's default requestTimeout). */
+const REQUEST_TIMEOUT_MS = 300_000
+
+/** Answer 408 (or drop the connection) when a request's body has not fully arrived in time: a trickle holds nothing for long. */
+function bodyDeadline(req: IncomingMessage, res: ServerResponse): void {
+  const timer = setTimeout(() => {
+    if (req.complete) return
+    res.setHeader('Connection', 'close')
+    if (!res.headersSent) text(res, 408, 'request timeout')
+    req.destroy()
+  }, REQUEST_TIMEOUT_MS).unref()
+  req.once('close', () => clearTimeout(timer))
+}
 
 /** The request target as a URL, or undefined when it is not one (`GET http://[ HTTP/1.1`). */
 function parseTarget(target: string | undefined): URL | undefined {

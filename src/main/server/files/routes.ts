@@ -54,6 +54,9 @@ export class FileRoutes {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    // Only an accepted PATCH reads a body: any other request's body goes with its connection, unread.
+    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)
+      res.setHeader('Connection', 'close')
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#o.ownNames))
       return send(res, 403, errorBody('bad_argument', 'origin not allowed'))
     const parts = url.pathname.slice(FILES_PATH.length + 1).split('/')
