@@ -165,6 +165,27 @@ describe('file routes refuse what they must', () => {
     await r.chats()
   })
 
+  it('tus requests without the protocol headers are refused (412, 415, 400); OPTIONS says what the host supports', async () => {
+    const token = tokenOf(r.ann)
+    const bytes = randomBytes(100)
+    const { location } = await createUpload(r.port, token, bytes)
+    const noVersion = await fileRequest(r.port, 'HEAD', location!, { token, headers: { 'Tus-Resumable': '0.2.2' } })
+    assert.equal(noVersion.status, 412)
+    assert.equal(noVersion.headers['tus-version'], '1.0.0')
+    assert.equal((await patchUpload(r.port, token, location!, 0, bytes, { 'Content-Type': 'text/plain' })).status, 415)
+    assert.equal((await patchUpload(r.port, token, location!, 0, bytes, { 'Upload-Offset': '-1' })).status, 400)
+    assert.equal((await createUpload(r.port, token, bytes, { sha256: 'not a hash' })).status, 400)
+    const noMeta = await fileRequest(r.port, 'POST', UPLOADS_PATH, { token, headers: { 'Upload-Length': '100' } })
+    assert.equal(noMeta.status, 400)
+    assert.equal(await uploadOffset(r.port, token, location!), 0, 'nothing written by any of them')
+    const options = await fileRequest(r.port, 'OPTIONS', UPLOADS_PATH)
+    assert.equal(options.status, 204)
+    assert.equal(options.headers['tus-version'], '1.0.0')
+    assert.equal(options.headers['tus-extension'], 'creation,termination,expiration')
+    assert.equal(options.headers['tus-max-size'], '1000000')
+    await r.chats()
+  })
+
   it('a wrong Upload-Offset is 409 and writes nothing', async () => {
     const token = tokenOf(r.ann)
     const bytes = randomBytes(2000)

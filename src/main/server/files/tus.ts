@@ -4,7 +4,7 @@
 // the last byte tells at once whether the bytes are the ones declared.
 import { createHash, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Writable } from 'node:stream'
 import { TUS_EXTENSIONS, TUS_VERSION, UPLOAD_METADATA, UPLOADS_PATH } from '../../../shared/files.ts'
@@ -218,11 +218,11 @@ export class TusUploads {
     }
   }
 
-  /** Where an upload stands: in memory, or (after a restart) hashed again from its partial file. */
+  /** Where an upload stands: in memory, or (after a restart) its partial file's size; only a PATCH hashes it again. */
   async #where(upload: Upload): Promise<{ offset: number }> {
     const p = this.#progress.get(upload.id)
     if (p && p.offset >= 0) return p
-    return rehash(this.#o.store.partialPath(upload.id))
+    return { offset: (await stat(this.#o.store.partialPath(upload.id))).size }
   }
 
   #expires(upload: Upload): string {
