@@ -11,9 +11,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import type { DownloadState } from '../../src/shared/bridge.ts'
-import type { FileRef } from '../../src/shared/protocol.ts'
+import { AppService } from '../../src/main/app-service.ts'
 import { Downloads, type DownloadPorts } from '../../src/main/files/downloads.ts'
 import { proxyRoomFiles } from '../../src/main/files/proxy.ts'
+import type { ChatMessage, FileRef } from '../../src/shared/protocol.ts'
+import { TcpProxy } from '../harness/tcp-proxy.ts'
+import { uploadFile } from '../helpers/files.ts'
+import { startHost } from '../helpers/host.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const TOKEN = 'member-token'
 const dirs: string[] = []
@@ -368,5 +373,67 @@ describe("the renderer's /room-files/ proxy", () => {
     const res = await proxyRoomFiles(new Request('http://app.local/room-files/abc'), gone.origin)
     assert.equal(res.status, 502)
     assert.equal(((await res.json()) as { code: string }).code, 'unreachable')
+  })
+})
+
+describe('the app service with a real room host', () => {
+  const MB = 1024 * 1024
+
+  it('a member sends a file, saves it through a connection cut halfway, and its progress never starts over', async () => {
+    // 2 MB/s per member, so the cut surely lands mid-file.
+    const host = await startHost({ files: { transferBytesPerSecond: 2 * MB } })
+    const relay = await TcpProxy.start({ host: '127.0.0.1', port: host.server.port })
+    const user = tmp()
+    const ana = new AppService({
+      userDataDir: user,
+      downloadsDir: join(user, 'Downloads'),
+      backoff: { baseMs: 100, maxMs: 500 },
+      downloadRetry: { baseMs: 100, maxMs: 500, attempts: 10 },
+    })
+    ana.setProfile({ name: 'Ana' })
+    await ana.joinRoom(relay.address)
+    const files = ana.session.files
+    assert.ok(files, 'the welcome gave a file token')
+    assert.equal(files.base, '/room-files')
+
+    const bytes = randomBytes(5 * MB)
+    const file = await uploadFile(host.server.port, files.token, bytes, 'minutes.pdf', 'application/pdf')
+    const arrived = new Promise<ChatMessage>((resolve) => ana.on('message', (m) => m.file && resolve(m)))
+    ana.sendFile(file, 'the minutes')
+    const message = await arrived
+    assert.equal(message.text, 'the minutes')
+    assert.deepEqual(message.file?.sha256, file.sha256)
+
+    const seen: number[] = []
+    ana.on('downloads', (list) => seen.push(list[0]!.received))
+    const started = ana.downloadFile(message.file!)
+    assert.equal(ana.getSnapshot().downloads[0]?.id, started.id)
+    await waitFor(() => (seen.at(-1) ?? 0) > MB, 'a megabyte saved', 20_000)
+    relay.cut()
+    relay.restore()
+    await waitFor(() => ana.getSnapshot().downloads[0]?.status !== 'downloading', 'the download finished', 30_000)
+    const done = ana.getSnapshot().downloads[0]!
+    assert.equal(done.status, 'done', done.error)
+    assert.equal(sha(readFileSync(join(user, 'Downloads', 'minutes.pdf'))), file.sha256)
+    assert.deepEqual(readdirSync(join(user, 'Downloads')), ['minutes.pdf'])
+    const firstAfterStart = seen.findIndex((n) => n > 0)
+    for (let i = firstAfterStart + 1; i < seen.length; i++)
+      assert.ok(seen[i]! >= seen[i - 1]!, `progress went back at ${i}: ${seen.join(',')}`)
+
+    // The renderer's /room-files/ reaches the same file through the service, Range included; leaving closes it.
+    const url = `http://app.local/room-files/${file.fileId}?t=${files.token}`
+    const whole = await ana.roomFiles(new Request(url))
+    assert.equal(whole.status, 200)
+    assert.equal(sha(Buffer.from(await whole.arrayBuffer())), file.sha256)
+    const tail = await ana.roomFiles(new Request(url, { headers: { Range: `bytes=${bytes.length - 10}-` } }))
+    assert.equal(tail.status, 206)
+    assert.deepEqual(Buffer.from(await tail.arrayBuffer()), bytes.subarray(bytes.length - 10))
+    ana.leaveRoom()
+    assert.equal((await ana.roomFiles(new Request(url))).status, 404)
+    await assert.rejects(async () => ana.downloadFile(file), { code: 'not_connected' })
+
+    await ana.dispose()
+    await relay.close()
+    await host.dispose()
   })
 })
