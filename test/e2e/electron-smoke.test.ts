@@ -81,6 +81,18 @@ describe('the Electron app', { skip }, () => {
     assert.equal(await window.evaluate('typeof require + typeof process'), 'undefinedundefined')
   })
 
+  it("sends /room-files/ to the room's file proxy: not found while in no room, never the renderer's files", async () => {
+    const answer = (await window.evaluate(`fetch('/room-files/uploads').then(async (r) => ({
+      status: r.status, nosniff: r.headers.get('x-content-type-options'), body: await r.json() }))`)) as {
+      status: number
+      nosniff: string | null
+      body: { code: string }
+    }
+    assert.equal(answer.status, 404)
+    assert.equal(answer.nosniff, 'nosniff')
+    assert.equal(answer.body.code, 'not_connected')
+  })
+
   it('window.open leaves exactly one window', async () => {
     await window.evaluate(`window.open('app://beacon/index.html'); window.open('about:blank')`)
     await window.waitForTimeout(300) // give a refused window the chance to appear

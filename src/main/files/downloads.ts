@@ -224,7 +224,7 @@ export class Downloads extends Emitter<{ downloads: DownloadState[] }> {
     }
     const res = await request(url, headers, item.abort.signal)
     try {
-      if (res.statusCode === 416 && got.bytes === file.size) return
+      if (res.statusCode === 416 && got.bytes === file.size) return void res.resume()
       if (res.statusCode !== 200 && res.statusCode !== 206) {
         const status = res.statusCode ?? 0
         throw new Attempt(await errorMessage(res), status === 429 || status >= 500 || status === 416)
@@ -240,7 +240,9 @@ export class Downloads extends Emitter<{ downloads: DownloadState[] }> {
       }
       for await (const chunk of res as AsyncIterable<Buffer>) {
         if (got.bytes + chunk.length > file.size) throw new Attempt('The host sent more than the file size', false)
-        await part.write(chunk, 0, chunk.length, got.bytes)
+        await part.write(chunk, 0, chunk.length, got.bytes).catch((e: Error) => {
+          throw new Attempt(`Could not save the file: ${e.message}`, false) // a full disk is not helped by asking again
+        })
         got.hash.update(chunk)
         got.bytes += chunk.length
         item.state = { ...item.state, received: got.bytes }
