@@ -1,16 +1,18 @@
 // Accessibility of every screen, checked by axe-core in Chromium: first run, the room list (empty and with
 // rooms), the host, join-by-address, password, invite and settings dialogs, a room with messages, its
-// member list, the connection banner, and the browser client — each in the light and the dark theme, at
+// member list, the connection banner, files (an upload in progress, an image message, a file card, a saved
+// download, the image lightbox), and the browser client — each in the light and the dark theme, at
 // desktop (1280×800) and phone (390×844) size. One browser; each screen is checked in its page as it is.
 // Rooms are listed by an in-process directory standing in for mDNS (the rooms themselves are real hosts on
 // loopback), so no network namespace is needed.
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import type { DiscoveryPort } from '../../src/main/app-service.ts'
+import type { FileLimits } from '../../src/main/server/files/limits.ts'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import type { RoomEvent } from '../../src/shared/discovery.ts'
 import { WS_PATH } from '../../src/shared/protocol.ts'
@@ -73,7 +75,10 @@ class Directory implements DiscoveryPort {
   }
 }
 
-async function testRoom(name: string, opts: { password?: string; webRoot?: string } = {}): Promise<RoomServer> {
+async function testRoom(
+  name: string,
+  opts: { password?: string; webRoot?: string; files?: Partial<FileLimits> } = {},
+): Promise<RoomServer> {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-a11y-room-'))
   const server = await RoomServer.start({ name, dataDir: dir, hostName: 'Dana', listen: '127.0.0.1', port: 0, ...opts })
   cleanup.push(async () => {
@@ -238,7 +243,81 @@ describe('accessibility of every screen (axe-core)', { skip }, () => {
     await audit(page, 'web-chat')
     assertNoViolations(2 * COMBOS.length)
   })
+
+  it('finds no violations on the file screens (upload in progress, image, file card, download, lightbox), light and dark, desktop and phone', async () => {
+    checked = 0
+    findings.length = 0
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-a11y-files-'))
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
+    writeFileSync(join(dir, 'minutes.pdf'), Buffer.alloc(48 * 1024, 1))
+    writeFileSync(join(dir, 'holiday-video-raw.mov'), Buffer.alloc(40 * 1024 * 1024, 2))
+
+    // The browser client, its member slowed to 512 KB/s so the large upload is still going while it is checked.
+    const server = await testRoom('Photos', { webRoot: 'out/web', files: { transferBytesPerSecond: 512 * 1024 } })
+    const context = await browser.newContext()
+    cleanup.push(() => context.close())
+    const page = await context.newPage()
+    await page.goto(server.webUrl)
+    await page.getByRole('textbox', { name: 'Display name' }).fill('Pat', WAIT)
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('button', { name: 'Attach files' })).toBeEnabled(WAIT)
+    await page.getByRole('textbox', { name: 'Message' }).fill('The view from the hut')
+    await pasteImage(page, 640, 400)
+    const image = page.getByRole('button', { name: 'Open image Pasted image.png' })
+    await expect(image).toHaveClass(/loaded/, WAIT)
+    await page.locator('input[type=file]').setInputFiles(join(dir, 'minutes.pdf'))
+    await expect(page.locator('.message:not(.upload-row) .file-card', { hasText: 'minutes.pdf' })).toBeVisible(WAIT)
+    await page.locator('input[type=file]').setInputFiles(join(dir, 'holiday-video-raw.mov'))
+    await expect(page.getByRole('progressbar', { name: 'Upload of holiday-video-raw.mov' })).toBeVisible(WAIT)
+    await audit(page, 'web-files')
+    await image.click()
+    await expect(page.getByRole('dialog', { name: 'Pasted image.png' })).toBeVisible()
+    await audit(page, 'web-files-lightbox')
+    await page.keyboard.press('Escape')
+    await page.getByRole('button', { name: 'Cancel holiday-video-raw.mov' }).click()
+
+    // The desktop app: the same file, saved by the app (progress, then Show in folder and Open).
+    const room = await testRoom('Shared')
+    const directory = new Directory()
+    directory.list(room)
+    const me = await DesktopInstance.start(browser, { name: 'Lee', discovery: directory, service: LOOPBACK })
+    cleanup.push(() => me.close())
+    const p = me.page
+    await p.getByRole('list', { name: 'Rooms' }).getByRole('button', { name: 'Join' }).click()
+    await expect(p.getByRole('button', { name: 'Attach files' })).toBeEnabled(WAIT)
+    await p.locator('input[type=file]').setInputFiles(join(dir, 'minutes.pdf'))
+    const card = p.locator('.message:not(.upload-row) .file-card', { hasText: 'minutes.pdf' })
+    await expect(card).toBeVisible(WAIT)
+    await card.getByRole('button', { name: 'Download minutes.pdf' }).click()
+    await expect(card.getByRole('button', { name: 'Show in folder minutes.pdf' })).toBeVisible(WAIT)
+    await audit(p, 'desktop-files')
+    assertNoViolations(3 * COMBOS.length)
+  })
 })
+
+/** Paste an image drawn in the page into the composer (as a copied screenshot would arrive). */
+async function pasteImage(page: Page, width: number, height: number): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' })
+  await box.evaluate(
+    async (el, size) => {
+      const canvas = document.createElement('canvas')
+      canvas.width = size.width
+      canvas.height = size.height
+      const ctx = canvas.getContext('2d')!
+      ctx.fillStyle = '#2f6f4f'
+      ctx.fillRect(0, 0, size.width, size.height)
+      ctx.fillStyle = '#f4d35e'
+      ctx.beginPath()
+      ctx.arc(size.width / 2, size.height / 2, size.height / 3, 0, Math.PI * 2)
+      ctx.fill()
+      const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/png'))
+      const dt = new DataTransfer()
+      dt.items.add(new File([blob], 'image.png', { type: 'image/png' }))
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }))
+    },
+    { width, height },
+  )
+}
 
 /** Every finding so far, printed with how many combinations were checked; the test fails on any. */
 function assertNoViolations(expectedChecks: number): void {
