@@ -411,6 +411,8 @@ describe('the app service with a real room host', () => {
     await waitFor(() => (seen.at(-1) ?? 0) > MB, 'a megabyte saved', 20_000)
     relay.cut()
     relay.restore()
+    const atCut = ana.getSnapshot().downloads[0]!
+    assert.ok(atCut.status === 'downloading' && atCut.received < bytes.length - MB, 'the cut came well before the end')
     await waitFor(() => ana.getSnapshot().downloads[0]?.status !== 'downloading', 'the download finished', 30_000)
     const done = ana.getSnapshot().downloads[0]!
     assert.equal(done.status, 'done', done.error)
