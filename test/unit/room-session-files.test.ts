@@ -1,13 +1,16 @@
 // RoomSession and files, against a scripted beacon.v1 host on loopback (a plain `ws` server that says exactly
 // what the test wants, including what a broken or hostile host would): the file token reaches the UI, a file
 // message travels as `{type:'send', id, file}` and is resent after a cut under the same id, a refused file shows
-// as a failed message, and a file that does not pass FileRef never reaches the UI.
+// as a failed message, and a file that does not pass FileRef never reaches the UI. Then against a real host: a
+// file uploaded over tus reaches the other member; one the host never stored is refused.
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { WebSocket, WebSocketServer, type WebSocket as ServerSocket } from 'ws'
 import type { FileRef } from '../../src/shared/protocol.ts'
 import type { WebSocketCtor } from '../../src/shared/room-client.ts'
 import { RoomSession } from '../../src/shared/room-session.ts'
+import { fileRef, uploadFile } from '../helpers/files.ts'
+import { startHost, type TestHost } from '../helpers/host.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const WS = WebSocket as unknown as WebSocketCtor
@@ -196,5 +199,36 @@ describe('files in a room session', () => {
       s.snapshot.messages.map((m) => [m.text, m.file]),
       [['old', undefined]],
     )
+  })
+
+  it('against a real host: an uploaded file reaches the other member with its caption; one never uploaded fails file_not_found', async () => {
+    const real: TestHost = await startHost()
+    hosts.push({ close: () => real.dispose() })
+    const ann = session(real.url, '/api/files')
+    const bo = new RoomSession({
+      url: real.url,
+      name: 'Bo',
+      clientId: 'bo',
+      WebSocket: WS,
+      room: { id: '', name: 'Lunch' },
+      filesBase: '/api/files',
+    })
+    sessions.push(bo)
+    await ann.join()
+    await bo.join()
+    const files = ann.state.files
+    assert.ok(files && files.token.length > 0 && files.maxFileBytes > 0, 'the welcome carried a token')
+    const bytes = Buffer.from('minutes of the meeting')
+    const ref = await uploadFile(real.server.port, files.token, bytes, 'minutes.txt')
+    ann.sendFile(ref, 'from Tuesday')
+    await waitFor(() => bo.snapshot.messages.some((m) => m.file), 'Bo got the file message')
+    const got = bo.snapshot.messages.find((m) => m.file)!
+    assert.deepEqual([got.text, got.file], ['from Tuesday', ref])
+
+    const never = fileRef(Buffer.from('never uploaded'))
+    const id = ann.sendFile(never)
+    await waitFor(() => ann.snapshot.outbox.some((e) => e.id === id && e.status === 'failed'), 'refused')
+    assert.equal(ann.snapshot.outbox.find((e) => e.id === id)?.error, 'file_not_found')
+    assert.equal(bo.snapshot.messages.filter((m) => m.file).length, 1, 'nobody saw it')
   })
 })
