@@ -202,6 +202,39 @@ describe('files in the browser client', { skip }, () => {
     await bo.screenshot({ path: `${SHOTS}/web-files-phone-light.png` })
   })
 
+  it('a video plays in place from the host (the page policy lets media load from it), fetching nothing until asked', async () => {
+    const h = await host()
+    const ann = await open(h.server.webUrl, 'Ann')
+    const clip = await dataTransfer(ann, [{ name: 'clip.webm', type: 'video/webm', base64: randomBytes(64 * 1024).toString('base64') }])
+    await ann.locator('.chat-column').dispatchEvent('drop', { dataTransfer: clip })
+    const video = ann.getByRole('log', { name: 'Messages' }).locator('video[aria-label="Video clip.webm"]')
+    await expect(video).toBeVisible(WAIT)
+    await expect(ann.locator('.message.status-sending')).toHaveCount(0, WAIT)
+    assert.equal(await video.getAttribute('preload'), 'none')
+    assert.equal(
+      await video.evaluate(
+        (v: HTMLVideoElement) => v.networkState === HTMLMediaElement.NETWORK_IDLE || v.networkState === HTMLMediaElement.NETWORK_EMPTY,
+      ),
+      true,
+    )
+    // Asked to load, the browser fetches it from the host as video/webm; no Content-Security-Policy violation.
+    const outcome = await video.evaluate(
+      (v: HTMLVideoElement) =>
+        new Promise<{ violations: string[]; type: string | null }>((resolve) => {
+          const violations: string[] = []
+          document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective))
+          const done = async () => {
+            const res = await fetch(v.currentSrc, { method: 'HEAD' })
+            resolve({ violations, type: res.headers.get('content-type') })
+          }
+          v.addEventListener('error', () => void done(), { once: true }) // random bytes: not a playable video
+          v.addEventListener('loadedmetadata', () => void done(), { once: true })
+          v.load()
+        }),
+    )
+    assert.deepEqual(outcome, { violations: [], type: 'video/webm' })
+  })
+
   it('a 200 MB upload cut halfway resumes from where the host is and completes, without starting over', async () => {
     const h = await host()
     const path = join(temp, 'big.bin')
