@@ -429,6 +429,7 @@ describe('files', () => {
         ['b', 'b.bin', 'queued', 'Waiting…'],
       ],
     )
+    assert.equal(uploadStatus(upload('h', { phase: 'hashing', progress: 0.3 })), 'Preparing… 30%')
     st = appReducer(st, { type: 'uploadUpdate', id: 'b', patch: { error: 'This room has no space left for files.' } })
     assert.equal(uploadStatus(st.uploads[1]!), 'This room has no space left for files.')
     st = appReducer(st, { type: 'uploadRemove', id: 'a' })

@@ -127,12 +127,12 @@ export class FileSender {
     const { item, abort } = job
     const { signal } = abort
     if (signal.aborted) return
-    let shown = -1
+    let shown = ''
     const progress = (phase: UploadItem['phase'], fraction: number) => {
       // Whole percents only: a 2 GB upload reports progress thousands of times.
-      const percent = Math.floor(fraction * 100)
-      if (percent === shown && phase === 'uploading') return
-      shown = percent
+      const step = `${phase}:${Math.floor(fraction * 100)}`
+      if (step === shown) return
+      shown = step
       this.#deps.dispatch({ type: 'uploadUpdate', id: item.id, patch: { phase, progress: fraction } })
     }
     try {
@@ -142,7 +142,6 @@ export class FileSender {
       const sha256 = await sha256OfFile(job.file, { onProgress: (f) => progress('hashing', f), signal })
       const image = await imageInfo(job.file, item.mime)
       signal.throwIfAborted()
-      shown = -1
       progress('uploading', 0)
       await uploadFile({
         file: job.file,

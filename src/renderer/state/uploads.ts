@@ -45,7 +45,8 @@ export function uploadStatus(u: UploadItem): string {
     case 'queued':
       return 'Waiting…'
     case 'hashing':
-      return 'Preparing…'
+      // Hashing a large file takes a while (about a second per few hundred MB): say how far it is.
+      return u.progress > 0 && u.progress < 1 ? `Preparing… ${Math.floor(u.progress * 100)}%` : 'Preparing…'
     case 'uploading':
       return `Uploading… ${Math.floor(u.progress * 100)}%`
     case 'sending':
