@@ -157,6 +157,23 @@ describe('file routes refuse what they must', () => {
       req.end(randomBytes(50_000))
     })
     assert.equal(chunked, 413)
+    // More bytes than the Content-Length on one connection: the rest is not the body (it breaks the connection).
+    const junk = await createUpload(r.port, token, bytes)
+    await new Promise<void>((resolve) => {
+      const s = connect(r.port, '127.0.0.1', () => {
+        s.write(
+          `PATCH ${junk.location} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\nAuthorization: Bearer ${token}\r\n` +
+            `Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: 1000\r\n\r\n`,
+        )
+        s.write(randomBytes(256 * 1024))
+      })
+      s.on('error', () => {})
+      s.on('close', () => resolve())
+      s.resume()
+    })
+    const at = await uploadOffset(r.port, token, junk.location!)
+    assert.ok(at <= 1000, `nothing past the declared 1,000 bytes (at ${at})`)
+    assert.equal((await patchUpload(r.port, token, junk.location!, at, bytes.subarray(at))).status, 204, 'and the upload goes on')
     // The body arrives in chunks of the network's choosing: whatever came before the one passing the length is kept.
     const offset = await uploadOffset(r.port, token, location!)
     assert.ok(offset >= 60_000 && offset < bytes.length, `the chunk passing the length is not written (at ${offset})`)

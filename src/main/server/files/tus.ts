@@ -203,9 +203,12 @@ export class TusUploads {
         sink.once('finish', () => resolve('done'))
         sink.once('error', (e) => (e instanceof TooLong ? resolve('too_long') : reject(e)))
         req.once('error', () => resolve('cut'))
+        // Closed before its body was all read (cut mid-way, or its connection broken after the body came in): what
+        // reached the disk is kept, the rest never will.
         req.once('close', () => {
-          if (!req.complete) resolve('cut')
+          if (!req.readableEnded) resolve('cut')
         })
+        if (req.destroyed) return resolve('cut') // it went while this request waited for its file (no event will come)
         req.pipe(sink)
       })
     } catch (e) {
