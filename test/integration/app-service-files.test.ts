@@ -371,7 +371,7 @@ describe("the renderer's /room-files/ proxy", () => {
     const gone = await echoHost()
     await gone.close()
     const res = await proxyRoomFiles(new Request('http://app.local/room-files/abc'), gone.origin)
-    assert.equal(res.status, 502)
+    assert.equal(res.status, 503)
     assert.equal(((await res.json()) as { code: string }).code, 'unreachable')
   })
 })

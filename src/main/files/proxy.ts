@@ -69,7 +69,7 @@ export async function proxyRoomFiles(request: Request, host: string | undefined)
     } as RequestInit)
   } catch (e) {
     if (request.signal.aborted) return new Response(null, { status: 499 })
-    return fail('unreachable', `The room's host did not answer: ${e instanceof Error ? e.message : String(e)}`, 502)
+    return fail('unreachable', `The room's host did not answer: ${e instanceof Error ? e.message : String(e)}`)
   }
   const out = new Headers(ALWAYS)
   for (const [name, value] of answer.headers) {
