@@ -1,8 +1,9 @@
 // Files in the browser client, in Debian's Chromium against a real host serving the web build: a member pastes
 // an image and drops two files and sees them go; another member sees the image (its thumbnail at once, then the
-// full image), opens it in the lightbox and downloads a file whose SHA-256 matches. A 200 MB upload through a TCP
-// relay cut halfway resumes from where the host is instead of starting over; a cancelled upload leaves nothing on
-// the host; a room whose file storage is full says so.
+// full image), opens it in the lightbox and downloads a file whose SHA-256 matches. A detailed image still gets a
+// thumbnail within the limit, an undecodable one is offered as a file, a video loads only when asked and passes
+// the page's policy. A 200 MB upload through a TCP relay cut halfway resumes from where the host is instead of
+// starting over; a cancelled upload leaves nothing on the host; a full room and an oversized file are refused.
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -15,6 +16,7 @@ import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
 import { waitFor } from '../helpers/wait.ts'
+import { LIMITS } from '../../src/shared/limits.ts'
 
 const WEB_ROOT = 'out/web'
 const skip = chromiumMissing() ?? (existsSync(`${WEB_ROOT}/index.html`) ? undefined : 'no web build in out/web: run `npm run build` first')
@@ -200,6 +202,42 @@ describe('files in the browser client', { skip }, () => {
     await bo.screenshot({ path: `${SHOTS}/web-files-phone-dark.png` })
     await bo.emulateMedia({ colorScheme: 'light' })
     await bo.screenshot({ path: `${SHOTS}/web-files-phone-light.png` })
+  })
+
+  it('an image full of detail still gets a thumbnail within the limit, and one the browser cannot decode is offered as a file', async () => {
+    const h = await host()
+    const ann = await open(h.server.webUrl, 'Ann')
+    const files = await ann.evaluateHandle(async () => {
+      // Noise compresses worst: the thumbnail must shrink until it fits.
+      const canvas = document.createElement('canvas')
+      canvas.width = 1600
+      canvas.height = 1200
+      const ctx = canvas.getContext('2d')!
+      const img = ctx.createImageData(1600, 1200)
+      crypto.getRandomValues(img.data.subarray(0, 65536))
+      for (let i = 65536; i < img.data.length; i += 65536) img.data.set(img.data.subarray(0, Math.min(65536, img.data.length - i)), i)
+      for (let i = 3; i < img.data.length; i += 4) img.data[i] = 255
+      ctx.putImageData(img, 0, 0)
+      const noise = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/png'))
+      const dt = new DataTransfer()
+      dt.items.add(new File([noise], 'noise.png', { type: 'image/png' }))
+      dt.items.add(new File(['not really a picture'], 'broken.jpg', { type: 'image/jpeg' }))
+      return dt
+    })
+    await ann.locator('.chat-column').dispatchEvent('drop', { dataTransfer: files })
+    const log = ann.getByRole('log', { name: 'Messages' })
+    const noise = log.getByRole('button', { name: 'Open image noise.png' })
+    await expect(noise).toBeVisible(WAIT)
+    await expect(ann.locator('.upload-row')).toHaveCount(0, WAIT)
+    await expect(ann.locator('.message.status-sending, .message.status-failed')).toHaveCount(0, WAIT)
+    const thumb = (await noise.locator('img.file-thumb').getAttribute('src')) ?? ''
+    assert.ok(thumb.length > 1000 && thumb.length <= LIMITS.maxThumbChars, `thumbnail of ${thumb.length} characters`)
+    const size = await noise.locator('img.file-thumb').boundingBox()
+    assert.ok(size && Math.abs(size.width / size.height - 4 / 3) < 0.02, 'its box keeps the original 4:3')
+    // Declared a JPEG but not one: sent without a thumbnail, and shown as a file to download, not a broken picture.
+    await expect(sentFile(ann, 'broken.jpg')).toBeVisible(WAIT)
+    await expect(sentFile(ann, 'broken.jpg').getByRole('link', { name: 'Download broken.jpg' })).toBeVisible()
+    await expect(log.getByRole('button', { name: 'Open image broken.jpg' })).toHaveCount(0)
   })
 
   it('a video plays in place from the host (the page policy lets media load from it), fetching nothing until asked', async () => {

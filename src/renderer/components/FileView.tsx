@@ -37,7 +37,10 @@ const downloadUrl = (access: FileAccess, file: FileRef): string => fileUrl(acces
 function ImageFile({ file }: { file: FileRef }) {
   const { access, openImage } = use(FilesContext)
   const [loaded, setLoaded] = useState(false)
+  // Declared an image but not one the browser can show: offer it as a file instead of a broken picture.
+  const [broken, setBroken] = useState(false)
   const box = boxOf(file)
+  if (broken) return <FileCard file={file} />
   return (
     <div className="file-media">
       <button
@@ -57,6 +60,7 @@ function ImageFile({ file }: { file: FileRef }) {
             loading="lazy"
             decoding="async"
             onLoad={() => setLoaded(true)}
+            onError={() => setBroken(true)}
           />
         ) : null}
       </button>
