@@ -115,6 +115,7 @@ export class RoomServer {
     const replayLowWaterBytes = Math.max(REPLAY_MIN_LOW_WATER_BYTES, Math.min(REPLAY_LOW_WATER_BYTES, highWaterBytes / 4))
     const files = {
       maxFileBytes: limits.maxFileBytes,
+      tokenGraceMs: limits.fileTokenGraceMs,
       token: (id: string) => tokens.issue(id),
       holds: (f: FileRef) => store.holds(f),
       sent: (id: string, seq: number) => store.sent(id, seq),

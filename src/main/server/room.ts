@@ -51,6 +51,8 @@ export interface RoomOptions {
 /** What the room needs of the host's files: a token for each welcome, and whether a message may name a file. */
 export interface RoomFiles {
   readonly maxFileBytes: number
+  /** A member's token still works this long after its last connection closed. */
+  readonly tokenGraceMs: number
   token(memberId: string): string
   /** Stored with this size and hash. */
   holds(file: FileRef): boolean
@@ -169,11 +171,11 @@ export class Room extends Emitter<{ members: number }> {
     return this.#replays.size
   }
 
-  /** Whether a member is in the room, or left less than `graceMs` ago (its file token still works). */
-  present(memberId: string, graceMs: number): boolean {
+  /** Whether a member is in the room, or left within the file token's grace period (its token still works). */
+  present(memberId: string): boolean {
     if (this.#members.has(memberId)) return true
     const left = this.#left.get(memberId)
-    return left !== undefined && Date.now() - left < graceMs
+    return left !== undefined && Date.now() - left < (this.#files?.tokenGraceMs ?? 0)
   }
 
   /** Stable per client and room, and reveals nothing of the client id. */
@@ -428,8 +430,9 @@ export class Room extends Emitter<{ members: number }> {
     }
     if (send.file) message.file = send.file
     try {
+      // The file first: should the message then fail, the file merely lives as long as the next message's seq.
+      if (send.file) this.#files!.sent(send.file.fileId, message.seq)
       this.#history.append(peer.clientId, message)
-      if (send.file) this.#files!.sent(send.file.fileId, message.seq) // in the same transaction as the message
     } catch (e) {
       logError('storing a message', e)
       return { refused: 'storage' }
@@ -443,7 +446,7 @@ export class Room extends Emitter<{ members: number }> {
   /** Members who left long enough ago that no grace period still covers them; bounded however many come and go. */
   #forgetLeft(): void {
     if (this.#left.size < 1024) return
-    const old = Date.now() - LIMITS.fileTokenGraceMs
+    const old = Date.now() - (this.#files?.tokenGraceMs ?? 0)
     for (const [id, at] of this.#left) if (at < old || this.#left.size >= 65_536) this.#left.delete(id)
   }
 

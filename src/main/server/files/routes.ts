@@ -97,7 +97,7 @@ export class FileRoutes {
     const bearer = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
     const token = bearer ?? url.searchParams.get('t')
     const id = token ? this.#o.tokens.member(token) : undefined
-    return id !== undefined && this.#o.room.present(id, this.#o.limits.fileTokenGraceMs) ? id : undefined
+    return id !== undefined && this.#o.room.present(id) ? id : undefined
   }
 
   async #download(req: IncomingMessage, res: ServerResponse, url: URL, member: string, fileId: string | undefined): Promise<void> {
