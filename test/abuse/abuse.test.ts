@@ -1,4 +1,4 @@
-// The attack classes found against the host (issue 10), each run against a real `beacon host` process while
+// The attack classes found against the host (issues 10 and 14: the file routes too), each run against a real `beacon host` process while
 // a well-behaved member chats: the host must stay up, lose or duplicate nothing it acknowledged, and keep its
 // memory bounded. Prints, per attack: inputs, RSS before/peak/after, the member's latency, messages lost.
 //
@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import { after, describe, it } from 'node:test'
+import { after, afterEach, describe, it } from 'node:test'
 import WebSocket from 'ws'
 import { History } from '../../src/main/server/history.ts'
 import { LIMITS } from '../../src/shared/limits.ts'
@@ -23,6 +23,9 @@ import { httpRequest } from '../helpers/http-json.ts'
 import { Probe, type ProbeReport } from '../helpers/probe.ts'
 import { exchange, openSocket, upgradeRequest } from '../helpers/raw-net.ts'
 import { waitFor } from '../helpers/wait.ts'
+import { createUpload, downloadFile, fileRequest, patchUpload, sha256, uploadFile, uploadOffset } from '../helpers/files.ts'
+import { beaconMember, type BeaconMember } from '../integration/transports-lib.ts'
+import { eventually, listTree, patchHead, STORED_OR_PARTIAL } from './files-lib.ts'
 
 const MB = 2 ** 20
 /** The issue's bound on the host's memory growth during any one attack. */
@@ -136,7 +139,8 @@ function wsFrom(url: string, protocol: string, localAddress: string): Promise<We
   })
 }
 
-describe('abuse: a hostile client cannot crash the host, exhaust it or stall the room', { timeout: 150_000 }, () => {
+// The whole suite: the file rows' stalled uploads alone wait out the host's 30 s stall timeout.
+describe('abuse: a hostile client cannot crash the host, exhaust it or stall the room', { timeout: 300_000 }, () => {
   after(printTable)
 
   describe('one request kills it', () => {
@@ -562,6 +566,327 @@ describe('abuse: a hostile client cannot crash the host, exhaust it or stall the
         )
         return `${frames} frames as ${sent} one-byte messages on 2 connections at a time`
       })
+    })
+  })
+
+  describe('files', () => {
+    // a small per-file limit and quota, so the quota row fills it with little disk; everything else as shipped
+    const MAX_FILE = 8 * MB
+    const MAX_ROOM = 64 * MB
+    let host: HostProcess
+    const members: BeaconMember[] = []
+    /** A member on an address of its own (each transfer counts against its address's connections). */
+    const member = async (i: number): Promise<BeaconMember> => {
+      const m = await beaconMember(host.url, `Filer ${i}`, { client: `filer-${i}`, localAddress: loop(0, 70, i) })
+      members.push(m)
+      return m
+    }
+    /** Uploads a row made: deleted once it is done (passed or not), so the next row starts with the quota free. */
+    let made: [BeaconMember, string][] = []
+    const create = async (m: BeaconMember, bytes: Buffer, declare: Parameters<typeof createUpload>[3]) => {
+      const u = await createUpload(host.port, m.token, bytes, declare)
+      if (u.location) made.push([m, u.location])
+      return u
+    }
+    afterEach(async () => {
+      const gone = made
+      made = []
+      for (const [m, l] of gone) await fileRequest(host.port, 'DELETE', l, { token: m.token }).catch(() => {})
+    })
+
+    it('a host with an 8 MiB file limit and a 64 MiB room quota starts', async () => {
+      host = await spawnHost({ args: ['--max-file-size', String(MAX_FILE), '--max-room-bytes', String(MAX_ROOM)] })
+    })
+    after(async () => {
+      members.forEach((m) => m.close())
+      await host?.dispose()
+    })
+
+    it('oversized Upload-Length is refused at creation, whatever form the number takes', async () => {
+      const m = await member(1)
+      const statuses = new Map<number, number>()
+      await underAttack(host, 'oversized Upload-Length', async () => {
+        const lengths = [
+          MAX_FILE + 1,
+          2 ** 31,
+          2 ** 40,
+          Number.MAX_SAFE_INTEGER,
+          '9007199254740993',
+          '1e12',
+          '-1',
+          '0x7fffffff',
+          ' 9999999999',
+        ]
+        const all = Array.from({ length: 400 }, (_, i) => lengths[i % lengths.length]!)
+        await pool(all, 16, async (size) => {
+          const a = await create(m, Buffer.alloc(0), { length: size as number })
+          statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)
+        })
+        return `${all.length} creations, Upload-Length up to 2^53 and junk`
+      })
+      assert.equal(statuses.get(201), undefined, `no oversized upload was created: ${JSON.stringify([...statuses])}`)
+      assert.deepEqual([...statuses.keys()].sort(), [400, 413])
+    })
+
+    it('a lying Content-Length: more declared than sent (the bytes that came are kept), less declared than sent (nothing past it is written)', async () => {
+      const m = await member(2)
+      const checks: string[] = []
+      await underAttack(host, 'lying Content-Length', async () => {
+        // declares the whole file, sends 64 KiB, holds the socket for 3 s, then goes: the 64 KiB stay
+        const held: Socket[] = []
+        const more: string[] = []
+        for (let i = 0; i < 4; i++) {
+          const u = await create(m, Buffer.alloc(0), { length: MAX_FILE, sha256: 'a'.repeat(64) })
+          assert.equal(u.status, 201, u.body.toString())
+          more.push(u.location!)
+          const s = await openSocket(host.port, loop(0, 70, 2))
+          s.on('error', () => {})
+          s.write(patchHead(host.port, u.location!, m.token, 0, MAX_FILE))
+          s.write(randomBytes(64 * 1024))
+          held.push(s)
+        }
+        await new Promise((r) => setTimeout(r, 3000))
+        held.forEach((s) => s.destroy())
+        for (const l of more) {
+          await eventually(
+            async () => (await uploadOffset(host.port, m.token, l).catch(() => -1)) === 64 * 1024,
+            'the kept bytes',
+            5000,
+          ).catch(() => {})
+          checks.push(`more declared: offset ${await uploadOffset(host.port, m.token, l)}`)
+        }
+        // declares 1,000 bytes, sends 256 KiB on the same request: the rest is not part of the body
+        const less: string[] = []
+        for (let i = 0; i < 20; i++) {
+          const u = await create(m, Buffer.alloc(0), { length: MAX_FILE, sha256: 'b'.repeat(64) })
+          less.push(u.location!)
+          await exchange(host.port, [patchHead(host.port, u.location!, m.token, 0, 1000), randomBytes(256 * 1024)], {
+            localAddress: loop(0, 70, 2),
+            timeoutMs: 2000,
+          })
+          // nothing past the declared 1,000 is written (what the host kept of those may be less when the junk
+          // behind them broke the connection), and the upload goes on from where the host says it is (asking again
+          // after a 409, as a tus client does, while the broken request's last write lands)
+          let at = 0
+          let next = 0
+          for (let tries = 0; tries < 5 && next !== 204; tries++) {
+            at = Math.max(at, await uploadOffset(host.port, m.token, u.location!))
+            next = (await patchUpload(host.port, m.token, u.location!, at, randomBytes(10))).status
+          }
+          checks.push(`less declared: offset ${at <= 1000 ? 'at most 1000' : at}, then ${next}`)
+          await fileRequest(host.port, 'DELETE', u.location!, { token: m.token }) // its 8 MiB back in the quota
+        }
+        return '4 PATCHes declaring 8 MiB that send 64 KiB and hold 3 s; 20 declaring 1,000 bytes that send 256 KiB'
+      })
+      assert.deepEqual(
+        checks.filter((c) => c.startsWith('more')),
+        Array(4).fill(`more declared: offset ${64 * 1024}`),
+      )
+      assert.deepEqual(
+        checks.filter((c) => c.startsWith('less')),
+        Array(20).fill('less declared: offset at most 1000, then 204'),
+      )
+    })
+
+    it('PATCHes at wrong offsets, in a loop, are refused 409 and move nothing', async () => {
+      const m = await member(3)
+      const statuses = new Map<number, number>()
+      let offset = -1
+      await underAttack(host, 'wrong offsets in a loop', async () => {
+        const u = await create(m, Buffer.alloc(0), { length: 1 * MB, sha256: 'c'.repeat(64) })
+        assert.equal((await patchUpload(host.port, m.token, u.location!, 0, randomBytes(1000))).status, 204)
+        const wrong = Array.from({ length: 2000 }, (_, i) => [0, 999, 1001, 1 * MB, 2 ** 40, i][i % 6]!)
+        await pool(wrong, 8, async (at) => {
+          const a = await patchUpload(host.port, m.token, u.location!, at, randomBytes(100))
+          statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)
+        })
+        offset = await uploadOffset(host.port, m.token, u.location!)
+        return `${wrong.length} PATCHes of 100 bytes at wrong offsets, 8 at a time`
+      })
+      assert.equal(offset, 1000, 'the upload did not move')
+      assert.equal(statuses.get(204), undefined, `answers: ${JSON.stringify([...statuses])}`)
+      // 409 wrong_offset; 413 past the length; 503 busy while another PATCH holds the upload
+      for (const s of statuses.keys()) assert.ok([409, 413, 503].includes(s), `answers: ${JSON.stringify([...statuses])}`)
+      assert.ok((statuses.get(409) ?? 0) > 0)
+    })
+
+    it('uploads whose bytes do not hash as declared are refused 460 and leave nothing stored', async () => {
+      const m = await member(4)
+      const statuses = new Map<number, number>()
+      await underAttack(host, 'hash mismatch', async () => {
+        await pool(
+          Array.from({ length: 40 }, (_, i) => i),
+          4,
+          async () => {
+            const bytes = randomBytes(256 * 1024)
+            const u = await create(m, bytes, { sha256: sha256(randomBytes(8)) })
+            const a = await patchUpload(host.port, m.token, u.location!, 0, bytes)
+            statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)
+          },
+        )
+        return '40 uploads of 256 KiB declaring another SHA-256'
+      })
+      assert.deepEqual([...statuses], [[460, 40]])
+      const kept = listTree(join(host.dataDir, 'files'))
+      assert.deepEqual(kept, [], 'no stored file and no partial left')
+    })
+
+    it('path tricks in names and ids reach nothing outside files/', async () => {
+      const m = await member(5)
+      const before = readdirSync(host.dataDir)
+      const statuses = new Map<number, number>()
+      await underAttack(host, 'path tricks in names and ids', async () => {
+        const names = ['../../room.db', '..\\..\\room.db', '/etc/passwd', 'files/../../x', 'a\u0000b', '.', '..', 'CON', '\u202egnp.exe']
+        const created: string[] = []
+        for (const name of names) {
+          const bytes = Buffer.from(`a file called ${name}`)
+          const u = await create(m, bytes, { name })
+          statuses.set(u.status, (statuses.get(u.status) ?? 0) + 1)
+          if (u.location) {
+            created.push(u.location)
+            await patchUpload(host.port, m.token, u.location, 0, bytes)
+          }
+        }
+        const ids = [
+          '../room.db',
+          '..%2froom.db',
+          '%2e%2e%2froom.db',
+          'partial/..%2f..%2froom.db',
+          'uploads/../../room.db',
+          'uploads/..%2f..%2froom.db',
+          `${'0'.repeat(63)}/`,
+          '.',
+          '%00',
+          'A'.repeat(64),
+        ]
+        for (const id of ids)
+          for (const method of ['GET', 'HEAD', 'PATCH', 'DELETE']) {
+            const r = await exchange(
+              host.port,
+              [
+                `${method} /api/files/${id}?t=${m.token} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAuthorization: Bearer ${m.token}\r\nTus-Resumable: 1.0.0\r\nContent-Length: 0\r\n\r\n`,
+              ],
+              { localAddress: loop(0, 70, 5), timeoutMs: 2000 },
+            )
+            const status = Number(/^HTTP\/1\.1 (\d+)/.exec(r.response.toString('latin1'))?.[1] ?? 0)
+            statuses.set(status, (statuses.get(status) ?? 0) + 1)
+            assert.ok(status >= 400 && status < 500, `${method} /api/files/${id}: ${status}`)
+          }
+        return `${names.length} hostile names uploaded, ${ids.length} hostile ids × GET/HEAD/PATCH/DELETE`
+      })
+      const sqlite = /^room\.db(-wal|-shm|-journal)?$/
+      assert.deepEqual(
+        readdirSync(host.dataDir).filter((e) => !before.includes(e) && !sqlite.test(e)),
+        [],
+        'nothing new beside files/ and the room log',
+      )
+      assert.deepEqual(
+        listTree(join(host.dataDir, 'files')).filter((f) => !STORED_OR_PARTIAL.test(f.path)),
+        [],
+        'files/ holds only content addresses and upload ids',
+      )
+    })
+
+    it(`stalled uploads (a few bytes, then nothing) are cut after ${LIMITS.uploadStallMs / 1000} s; at most ${LIMITS.uploadsPerMember} run at once per member`, async () => {
+      const ms = await Promise.all([6, 7, 8, 9].map((i) => member(i)))
+      const sockets: Socket[] = []
+      const baseline = host.fds()
+      let refused = 0
+      let cut = 0
+      await underAttack(host, 'stalled uploads', async () => {
+        for (const m of ms) {
+          for (let i = 0; i < LIMITS.uploadsPerMember + 4; i++) {
+            const u = await create(m, Buffer.alloc(0), { length: MB, sha256: 'd'.repeat(64) })
+            const s = await openSocket(host.port, loop(0, 70, 6 + ms.indexOf(m)))
+            let answer = ''
+            s.on('data', (d: Buffer) => (answer += d.toString('latin1')))
+            s.on('error', () => {})
+            s.on('close', () => (answer.startsWith('HTTP/1.1 503') ? refused++ : cut++))
+            s.write(patchHead(host.port, u.location!, m.token, 0, MB))
+            s.write(randomBytes(10))
+            sockets.push(s)
+          }
+        }
+        // each member's fifth and later PATCHes are refused at once; the others hold until the stall timeout
+        await waitFor(() => refused === ms.length * 4, 'the PATCHes over the per-member limit refused', 10_000)
+        await waitFor(() => cut === ms.length * LIMITS.uploadsPerMember, 'the stalled PATCHes cut', LIMITS.uploadStallMs + 10_000)
+        await waitFor(
+          () => host.fds() <= baseline + 10,
+          `the host letting go of them (${host.fds()} descriptors, ${baseline} before)`,
+          5000,
+        )
+        return `${sockets.length} PATCHes from 4 members sending 10 bytes of 1 MiB, then nothing`
+      })
+      sockets.forEach((s) => s.destroy())
+      assert.equal(refused, ms.length * 4)
+      assert.equal(cut, ms.length * LIMITS.uploadsPerMember)
+    })
+
+    it(`open uploads are bounded per member (${LIMITS.openUploadsPerMember}) and by the room's quota (507 quota_full)`, async () => {
+      const hog = await member(10)
+      const filler = await Promise.all([11, 12].map((i) => member(i)))
+      const statuses = { hog: new Map<number, number>(), quota: new Map<number, number>() }
+      await underAttack(host, 'many open uploads, quota', async () => {
+        for (let i = 0; i < 100; i++) {
+          const u = await create(hog, Buffer.alloc(0), { length: 1024, sha256: 'e'.repeat(64) })
+          statuses.hog.set(u.status, (statuses.hog.get(u.status) ?? 0) + 1)
+        }
+        for (let i = 0; i < 2 * LIMITS.openUploadsPerMember; i++) {
+          const m = filler[i % 2]!
+          const u = await create(m, Buffer.alloc(0), { length: MAX_FILE, sha256: 'f'.repeat(64) })
+          statuses.quota.set(u.status, (statuses.quota.get(u.status) ?? 0) + 1)
+        }
+        return `100 creations by one member; ${2 * LIMITS.openUploadsPerMember} of 8 MiB by two others against a 64 MiB quota`
+      })
+      assert.deepEqual([...statuses.hog].sort(), [
+        [201, LIMITS.openUploadsPerMember],
+        [503, 100 - LIMITS.openUploadsPerMember],
+      ])
+      // the hog's 16 KiB are reserved too: 7 files of 8 MiB fit beside them in 64 MiB
+      assert.deepEqual([...statuses.quota].sort(), [
+        [201, 7],
+        [507, 2 * LIMITS.openUploadsPerMember - 7],
+      ])
+    })
+
+    it(`a download flood: more than ${LIMITS.downloadsPerMember} at once per member are refused, readers that never read stay bounded`, async () => {
+      const ms = await Promise.all([13, 14, 15, 16].map((i) => member(i)))
+      const file = await uploadFile(host.port, ms[0]!.token, randomBytes(MAX_FILE), 'flood.bin', 'application/octet-stream')
+      await ms[0]!.send({ id: 'flood-file', file })
+      const sockets: Socket[] = []
+      const answers: string[] = []
+      await underAttack(host, 'download flood', async () => {
+        await pool(
+          ms.flatMap((m, i) => Array.from({ length: 3 * LIMITS.downloadsPerMember }, () => ({ m, from: loop(0, 70, 13 + i) }))),
+          16,
+          async ({ m, from }) => {
+            const s = await openSocket(host.port, from)
+            s.on('error', () => {})
+            let head = ''
+            s.once('data', (d: Buffer) => {
+              head = d.toString('latin1').slice(0, 12)
+              answers.push(head)
+              s.pause() // and never read the rest
+            })
+            s.write(`GET /api/files/${file.fileId}?t=${m.token} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`)
+            sockets.push(s)
+          },
+        )
+        await waitFor(() => answers.length === sockets.length, 'every download answered', 10_000)
+        await new Promise((r) => setTimeout(r, 2000))
+        return `${sockets.length} GETs of an 8 MiB file from 4 members, never read`
+      })
+      sockets.forEach((s) => s.destroy())
+      const ok = answers.filter((a) => a === 'HTTP/1.1 200').length
+      const busy = answers.filter((a) => a === 'HTTP/1.1 503').length
+      assert.equal(ok, ms.length * LIMITS.downloadsPerMember, `answers: ${answers.join(', ')}`)
+      assert.equal(busy, answers.length - ok)
+      // and once they are gone, a member downloads it whole
+      await eventually(
+        async () => (await downloadFile(host.port, ms[1]!.token, file.fileId)).status === 200,
+        'a download after the flood',
+        5000,
+      )
     })
   })
 

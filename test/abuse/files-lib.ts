@@ -25,3 +25,12 @@ export function listTree(dir: string, prefix = ''): { path: string; size: number
 
 /** What may live under a room's files/ folder: stored files by address, unfinished uploads by id. */
 export const STORED_OR_PARTIAL = /^(?:[0-9a-f]{64}|partial\/[0-9a-f]{32})$/
+
+/** Wait until an asynchronous check holds (an answer from the host), asking again every 50 ms; fails after `ms`. */
+export async function eventually(pred: () => Promise<boolean>, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
