@@ -202,6 +202,35 @@ describe('uploads across a host restart and with a stock tus client', () => {
     }
   })
 
+  it('an empty file is stored as soon as its upload is created (tus clients send no PATCH for it)', async () => {
+    const host = await startHost()
+    const ann = await RawClient.join(host.url, 'Ann', 'ann')
+    try {
+      const empty = Buffer.alloc(0)
+      await new Promise<void>((resolve, reject) => {
+        const upload = new tus.Upload(empty, {
+          endpoint: `http://127.0.0.1:${host.server.port}${UPLOADS_PATH}`,
+          headers: { Authorization: `Bearer ${tokenOf(ann)}` },
+          metadata: { filename: 'empty.txt', filetype: 'text/plain', sha256: sha256(empty) },
+          retryDelays: [],
+          onSuccess: () => resolve(),
+          onError: reject,
+        })
+        upload.start()
+      })
+      ann.send({ type: 'send', id: 'empty', file: fileRef(empty, 'empty.txt') })
+      await ann.until(() => ann.of('ack').some((a) => a.id === 'empty'), 'acknowledged')
+      const got = await downloadFile(host.server.port, tokenOf(ann), sha256(empty))
+      assert.equal(got.status, 200)
+      assert.equal(got.body.length, 0)
+      const lying = await createUpload(host.server.port, tokenOf(ann), empty, { sha256: 'f'.repeat(64) })
+      assert.equal(lying.status, 460, 'an empty body declared as other bytes')
+    } finally {
+      ann.close()
+      await host.dispose()
+    }
+  })
+
   it('beacon host --max-file-size tells members the limit and refuses larger uploads', async () => {
     const host = await spawnHost({ args: ['--max-file-size', '1K', '--max-room-bytes', '1M', '--transfer-rate', '0'] })
     try {

@@ -77,7 +77,10 @@ export class TusUploads {
     if (typeof declared === 'string') return bad(res, 400, 'bad_argument', declared)
     const r = this.#o.store.create(member, declared)
     if ('refused' in r) return refuse(res, r.refused, r.message)
-    this.#progress.set(r.upload.id, { hash: createHash('sha256'), offset: 0, writing: false, released: Promise.resolve() })
+    const p: Progress = { hash: createHash('sha256'), offset: 0, writing: false, released: Promise.resolve() }
+    // An empty file is complete once created (tus clients send no PATCH for it): verified and stored now.
+    if (size === 0) return this.#finish(res, r.upload, p, 201)
+    this.#progress.set(r.upload.id, p)
     res.writeHead(201, {
       Location: `${UPLOADS_PATH}/${r.upload.id}`,
       'Upload-Expires': this.#expires(r.upload),
@@ -156,14 +159,18 @@ export class TusUploads {
   }
 
   /** The last byte is in: stored at its address when it hashes as declared, else deleted (460). */
-  #finish(res: ServerResponse, upload: Upload, p: Progress): void {
+  #finish(res: ServerResponse, upload: Upload, p: Progress, status = 204): void {
     this.#progress.delete(upload.id)
     if (p.hash.digest('hex') !== upload.sha256) {
       this.#o.store.discard(upload.id)
       return refuse(res, 'checksum_mismatch', 'the bytes do not hash to the declared SHA-256: nothing was stored')
     }
     this.#o.store.store(upload)
-    res.writeHead(204, { 'Upload-Offset': String(p.offset), 'Cache-Control': 'no-store' })
+    res.writeHead(status, {
+      'Upload-Offset': String(p.offset),
+      'Cache-Control': 'no-store',
+      ...(status === 201 ? { Location: `${UPLOADS_PATH}/${upload.id}` } : {}),
+    })
     res.end()
   }
 
