@@ -4,14 +4,16 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { spawnSync } from 'node:child_process'
 import { request } from 'node:http'
 import { UPLOADS_PATH } from '../../src/shared/files.ts'
 import * as tus from 'tus-js-client'
 import { fileRequest, createUpload, downloadFile, fileRef, patchUpload, sha256, uploadFile, uploadOffset } from '../helpers/files.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
 import { spawnHost } from '../helpers/host-process.ts'
+import { formatBytes, parseByteSize } from '../../src/main/server/files/byte-size.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 
 const tokenOf = (c: RawClient): string => {
@@ -228,6 +230,31 @@ describe('uploads across a host restart and with a stock tus client', () => {
     } finally {
       ann.close()
       await host.dispose()
+    }
+  })
+
+  it('sizes on the command line read as people write them, and the host says them back the same way', () => {
+    assert.equal(parseByteSize('2G'), 2 * 1024 ** 3)
+    assert.equal(parseByteSize('500M'), 500 * 1024 ** 2)
+    assert.equal(parseByteSize('1.5GiB'), 1.5 * 1024 ** 3)
+    assert.equal(parseByteSize('64k'), 64 * 1024)
+    assert.equal(parseByteSize('1048576'), 1048576)
+    for (const bad of ['', 'G', '2X', '-1', '1e9', '0x10', '2 G B']) assert.equal(parseByteSize(bad), undefined, bad)
+    assert.equal(formatBytes(10 * 1024 ** 3), '10 GiB')
+    assert.equal(formatBytes(9.8 * 1024 ** 3), '9.8 GiB')
+    assert.equal(formatBytes(900), '900 bytes')
+  })
+
+  it('beacon host refuses file flags it cannot read, saying which', () => {
+    const beacon = resolve(import.meta.dirname, '../../bin/beacon')
+    for (const [flag, value] of [
+      ['--max-file-size', '2X'],
+      ['--max-room-bytes', '0'],
+      ['--transfer-rate', 'fast'],
+    ] as const) {
+      const r = spawnSync(beacon, ['host', '--name', 'Lunch', '--no-advertise', flag, value], { encoding: 'utf8', timeout: 20_000 })
+      assert.equal(r.status, 2, `${flag} ${value}`)
+      assert.match(r.stderr, new RegExp(`beacon host: ${flag} must be`))
     }
   })
 
