@@ -11,7 +11,7 @@ import { request } from 'node:http'
 import { UPLOADS_PATH } from '../../src/shared/files.ts'
 import * as tus from 'tus-js-client'
 import { fileRequest, createUpload, downloadFile, fileRef, patchUpload, sha256, uploadFile, uploadOffset } from '../helpers/files.ts'
-import { startHost, type TestHost } from '../helpers/host.ts'
+import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { spawnHost } from '../helpers/host-process.ts'
 import { formatBytes, parseByteSize } from '../../src/main/server/files/byte-size.ts'
 import { RawClient } from '../helpers/raw-client.ts'
@@ -172,6 +172,27 @@ describe('uploads across a host restart and with a stock tus client', () => {
       back.close()
     } finally {
       await again.dispose()
+    }
+  })
+
+  it('a file goes when the last message naming it leaves the history, and is 404 from then on', async () => {
+    const { dir } = roomDirWith(1000) // a log about to prune, with a retention of 5
+    const host = await startHost({ dataDir: dir, retention: 5 })
+    const ann = await RawClient.join(host.url, 'Ann', 'ann')
+    try {
+      const port = host.server.port
+      const ref = await uploadFile(port, tokenOf(ann), randomBytes(1000))
+      ann.send({ type: 'send', id: 'file', file: ref })
+      for (let i = 0; i < 5; i++) ann.send({ type: 'send', id: `after${i}`, text: 'newer' })
+      await ann.until(() => ann.of('ack').some((a) => a.id === 'after4'), 'stored')
+      assert.equal((await downloadFile(port, tokenOf(ann), ref.fileId, { method: 'HEAD' })).status, 404)
+      assert.equal(readdirSync(join(dir, 'files')).includes(ref.fileId), false, 'its bytes are gone')
+      ann.send({ type: 'send', id: 'again', file: ref })
+      await ann.until(() => ann.of('error').some((e) => e.id === 'again'), 'refused')
+      assert.equal(ann.of('error').find((e) => e.id === 'again')!.code, 'file_not_found')
+    } finally {
+      ann.close()
+      await host.dispose()
     }
   })
 
