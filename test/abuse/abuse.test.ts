@@ -1,6 +1,6 @@
-// The attack classes found against the host (issues 10 and 14: the file routes too), each run against a real `beacon host` process while
-// a well-behaved member chats: the host must stay up, lose or duplicate nothing it acknowledged, and keep its
-// memory bounded. Prints, per attack: inputs, RSS before/peak/after, the member's latency, messages lost.
+// The attack classes found against the host (issue 10, and the file routes of issue 14), each run against a real
+// `beacon host` process while a well-behaved member chats: the host must stay up, lose or duplicate nothing it
+// acknowledged, and keep its memory bounded. Prints, per attack: inputs, RSS before/peak/after, the member's latency, messages lost.
 //
 // Latency is printed, not asserted as a performance claim (tests here make no timing assertions): the
 // only bound checked is a generous "room stalled" one — a member waiting 2 s for its own message to come
