@@ -153,9 +153,9 @@ export class RoomServer {
         })
       })
     } catch (e) {
+      server.#files.close()
       room.stop()
       server.#fallback.close()
-      server.#files.close()
       await Promise.all([ws.close(0), server.#stomp.close(0), server.#rsocket.close(0)])
       throw e
     }
@@ -229,9 +229,9 @@ export class RoomServer {
 
   /** `closing` to every member, close 1001, then stop listening. */
   async stop(reason = 'host_stopped'): Promise<void> {
+    this.#files.close()
     this.room.stop(reason)
     this.#fallback.close()
-    this.#files.close()
     await Promise.all([this.#ws.close(), this.#stomp.close(), this.#rsocket.close()])
     this.#http.closeAllConnections()
     await new Promise<void>((r) => this.#http.close(() => r()))

@@ -29,6 +29,7 @@ export class FileRoutes {
   #transfers: Transfers
   #tus: TusUploads
   #reaper: NodeJS.Timeout
+  #closed = false
 
   constructor(o: FileRoutesOptions) {
     this.#o = o
@@ -49,14 +50,18 @@ export class FileRoutes {
     this.#transfers.sweep()
   }
 
+  /** Before the room log closes: no reaping, and uploads under way end without touching it. */
   close(): void {
+    this.#closed = true
     clearInterval(this.#reaper)
+    this.#tus.stop()
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     // Only an accepted PATCH reads a body: any other request's body goes with its connection, unread.
     if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)
       res.setHeader('Connection', 'close')
+    if (this.#closed) return refuse(res, 'host_stopped', 'the room is closing')
     if (!isAllowedOrigin(req.headers.origin, req.headers.host, this.#o.ownNames))
       return send(res, 403, errorBody('bad_argument', 'origin not allowed'))
     const parts = url.pathname.slice(FILES_PATH.length + 1).split('/')

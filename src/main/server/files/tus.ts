@@ -41,6 +41,8 @@ export class TusUploads {
   #progress = new Map<string, Progress>()
   /** Requests writing each upload, so a DELETE can stop one. */
   #writers = new Map<string, IncomingMessage>()
+  /** The host stopped (its room log is closed): requests under way end without touching it. */
+  #stopped = false
 
   constructor(o: TusOptions) {
     this.#o = o
@@ -49,6 +51,11 @@ export class TusUploads {
   /** Whether a PATCH is writing this upload now (the reaper leaves it alone). */
   busy(id: string): boolean {
     return this.#progress.get(id)?.writing === true
+  }
+
+  stop(): void {
+    this.#stopped = true
+    for (const req of this.#writers.values()) req.destroy()
   }
 
   /** The reaper removed these uploads: forget their hash state. */
@@ -139,9 +146,10 @@ export class TusUploads {
     try {
       if (p.offset < 0) Object.assign(p, await rehash(this.#o.store.partialPath(upload.id)))
       if (offset !== p.offset) return refuse(res, 'wrong_offset', `the upload is at ${p.offset} bytes: continue from there`)
+      if (this.#stopped) return void res.destroy()
       this.#o.store.touch(upload.id)
       const result = await this.#write(req, upload, p, t.up)
-      if (this.#progress.get(upload.id) !== p) return void res.destroy() // deleted meanwhile
+      if (this.#stopped || this.#progress.get(upload.id) !== p) return void res.destroy() // host stopped, or deleted meanwhile
       this.#o.store.touch(upload.id)
       if (result === 'cut') return void res.destroy()
       if (result === 'too_long') return refuse(res, 'too_large', `the body goes past the upload's length (${upload.size} bytes)`)
