@@ -53,6 +53,7 @@ export class TusUploads {
     return this.#progress.get(id)?.writing === true
   }
 
+  /** The host is stopping: cut the uploads under way (their bytes are kept). */
   stop(): void {
     this.#stopped = true
     for (const req of this.#writers.values()) req.destroy()
@@ -230,8 +231,8 @@ export class TusUploads {
       p.offset = -1 // a failed write leaves the disk unknown: hash the partial file again before going on
       throw e
     } finally {
-      clearTimeout(stall)
       await inflight.catch(() => {}) // a write under way when the request was cut lands (and is hashed) first
+      clearTimeout(stall) // after it: its landing arms the timer again
       file.close().catch((e: unknown) => logError(`closing upload ${upload.id}`, e))
     }
   }
