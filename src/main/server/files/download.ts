@@ -17,6 +17,13 @@ const SAFE_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 }
 
+/**
+ * Bytes per read from disk. A FileHandle stream reads through one promise per chunk: at its default 64 KiB that
+ * caps a download near 400 MiB/s on the bench machine; 256 KiB doubles it (on par with a plain Node server) while
+ * a reader that stops reading still holds at most about two chunks of the host's memory.
+ */
+const READ_CHUNK_BYTES = 256 * 1024
+
 export interface DownloadAsk {
   name: string | null
   inline: boolean
@@ -77,7 +84,9 @@ export async function serveFile(
       },
     })
     // A reader that goes away ends the pipeline with an error: nothing to answer, the socket is gone.
-    await pipeline(file.createReadStream({ start, end, autoClose: false }), paced, res).catch(() => res.destroy())
+    await pipeline(file.createReadStream({ start, end, autoClose: false, highWaterMark: READ_CHUNK_BYTES }), paced, res).catch(() =>
+      res.destroy(),
+    )
     return true
   } finally {
     await file.close()
