@@ -36,6 +36,9 @@ export interface TusOptions {
 
 class TooLong extends Error {}
 
+/** A PATCH body waiting for the disk, at most (then the socket is not read until the write lands). */
+const WRITE_BATCH_BYTES = 1024 * 1024
+
 export class TusUploads {
   #o: TusOptions
   #progress = new Map<string, Progress>()
@@ -198,14 +201,20 @@ export class TusUploads {
     const step = async (chunk: Buffer) => {
       if (p.offset + chunk.length > upload.size) throw new TooLong()
       await rate.take(chunk.length)
-      let at = 0
-      while (at < chunk.length) at += (await file.write(chunk, at, chunk.length - at, p.offset + at)).bytesWritten
+      // hashed while the disk writes (a failed write throws, and the partial file is hashed again before going on)
+      const writing = file.write(chunk, 0, chunk.length, p.offset)
       p.hash.update(chunk)
+      let at = (await writing).bytesWritten
+      while (at < chunk.length) at += (await file.write(chunk, at, chunk.length - at, p.offset + at)).bytesWritten
       p.offset += chunk.length
     }
+    // What arrives while a write is under way goes to disk as one write (writev): a write per socket chunk capped
+    // uploads near 300 MiB/s on the bench machine (bench/files.ts).
     const sink = new Writable({
-      write: (chunk: Buffer, _enc, done) => {
+      highWaterMark: WRITE_BATCH_BYTES,
+      writev: (chunks, done) => {
         clearTimeout(stall)
+        const chunk = chunks.length === 1 ? (chunks[0]!.chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer))
         inflight = step(chunk).then(() => {
           waitForBytes()
           done()
