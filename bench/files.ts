@@ -7,7 +7,7 @@
 // own, its RSS read from /proc. Needs curl and about 5 GiB free under the temp directory for the default run.
 // Run: node bench/files.ts [--size-mib 1024] [--many-mib 100] [--members 10] [--rounds 3] [--quick]
 // Writes bench/results/files.{json,md} (files-partial.* for a --quick or non-default run).
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs'
 import { request } from 'node:http'
@@ -329,6 +329,8 @@ try {
     // alternate which server goes first, so neither always meets a warmer page cache
     const order = round % 2 ? (['plain', 'beacon'] as const) : (['beacon', 'plain'] as const)
     for (const who of order) {
+      // the other server's file written back to disk first, so neither uploads against the other's dirty pages
+      spawnSync('sync')
       if (who === 'plain') {
         const up = await withRss(server, () => plainUpload(server.port, `/file/${round}`, file, size))
         const down = await withRss(server, () => download(server.port, `/file/${round}`, size))
