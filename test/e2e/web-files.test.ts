@@ -352,6 +352,7 @@ describe('files in the browser client', { skip }, () => {
     await ann.screenshot({ path: `${SHOTS}/web-files-quota-full.png` })
     assert.deepEqual(storedFiles(h), [])
     assert.deepEqual(partials(h), [])
+    await expect(row.getByRole('button', { name: 'Try again' }), 'trying again cannot help a full room').toHaveCount(0)
     await row.getByRole('button', { name: /Dismiss/ }).click()
     await expect(row).toHaveCount(0)
   })

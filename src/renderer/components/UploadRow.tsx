@@ -1,5 +1,5 @@
 // A file still on its way, at the end of the message list after the pending messages: its name and size, what
-// is happening (preparing, uploading with progress, sending) and Cancel; a failure says why, with Try again.
+// is happening (preparing, uploading with progress, sending) and Cancel; a failure says why, with Try again unless trying again cannot help.
 import { memo, use } from 'react'
 import { formatBytes } from '../state/format.ts'
 import { uploadStatus, type UploadItem } from '../state/uploads.ts'
@@ -33,7 +33,7 @@ export const UploadRow = memo(function UploadRow({ upload }: { upload: UploadIte
               />
             ) : null}
           </div>
-          {failed ? (
+          {failed && !upload.final ? (
             <button type="button" className="button small" onClick={() => sender?.retry(upload.id)}>
               Try again
             </button>

@@ -107,7 +107,8 @@ export class FileSender {
   retry(id: string): void {
     const job = this.#jobs.get(id)
     if (!job?.item.error) return
-    const { error: _done, ...item } = job.item
+    if (job.item.final) return
+    const { error: _done, final: _final, ...item } = job.item
     this.#enqueue({ ...job, item: { ...item, phase: 'queued', progress: 0 }, abort: new AbortController() })
   }
 
@@ -162,8 +163,9 @@ export class FileSender {
     } catch (e) {
       if (signal.aborted) return
       const error = e instanceof UploadFailed ? e.message : 'The file could not be read.'
-      this.#deps.dispatch({ type: 'uploadUpdate', id: item.id, patch: { error } })
-      job.item = { ...item, error }
+      const final = e instanceof UploadFailed && e.final
+      this.#deps.dispatch({ type: 'uploadUpdate', id: item.id, patch: { error, final } })
+      job.item = { ...item, error, final }
     }
   }
 }

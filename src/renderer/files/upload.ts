@@ -50,7 +50,7 @@ export async function uploadFile(req: UploadRequest): Promise<void> {
       },
       onProgress: (sent, total) => req.onProgress(total > 0 ? sent / total : 1),
       onSuccess: () => resolve(),
-      onError: (err) => reject(new UploadFailed(failureText(err as DetailedError))),
+      onError: (err) => reject(failure(err as DetailedError)),
     })
     req.signal.addEventListener(
       'abort',
@@ -88,17 +88,21 @@ const UPLOAD_TEXT: Partial<Record<ErrorCode, string>> = {
   busy: 'Too many transfers at once: try again in a moment.',
 }
 
+/** Refusals that the same upload will meet again: the row offers Dismiss, not Try again. */
+const FINAL: ReadonlySet<ErrorCode> = new Set(['quota_full', 'too_large'])
+
 /** The host's JSON error (`{code, message}`) as the user should read it; a lost connection when there is none. */
-function failureText(err: DetailedError): string {
+function failure(err: DetailedError): UploadFailed {
   const res = err.originalResponse
-  if (!res || res.getStatus() === 0) return 'The upload was interrupted: the room could not be reached.'
+  if (!res || res.getStatus() === 0) return new UploadFailed('The upload was interrupted: the room could not be reached.')
   let body: { code?: ErrorCode; message?: string } = {}
   try {
     body = JSON.parse(res.getBody()) as typeof body
   } catch {
     // not JSON: the status says enough
   }
-  if (body.code && UPLOAD_TEXT[body.code]) return UPLOAD_TEXT[body.code]!
-  if (body.code) return errorText(body.code, body.message?.slice(0, MAX_MESSAGE_CHARS))
-  return `The upload failed (HTTP ${res.getStatus()}).`
+  const final = body.code !== undefined && FINAL.has(body.code)
+  if (body.code && UPLOAD_TEXT[body.code]) return new UploadFailed(UPLOAD_TEXT[body.code]!, final)
+  if (body.code) return new UploadFailed(errorText(body.code, body.message?.slice(0, MAX_MESSAGE_CHARS)), final)
+  return new UploadFailed(`The upload failed (HTTP ${res.getStatus()}).`)
 }

@@ -15,11 +15,13 @@ export interface UploadItem {
   progress: number
   /** Why it stopped, in words for the user; the item stays until dismissed. */
   error?: string
+  /** Trying again cannot help (the room is full, the file too large): only Dismiss is offered. */
+  final?: boolean
 }
 
 export type UploadsAction =
   | { type: 'uploadAdd'; item: UploadItem }
-  | { type: 'uploadUpdate'; id: string; patch: Partial<Pick<UploadItem, 'phase' | 'progress' | 'error'>> }
+  | { type: 'uploadUpdate'; id: string; patch: Partial<Pick<UploadItem, 'phase' | 'progress' | 'error' | 'final'>> }
   | { type: 'uploadRemove'; id: string }
 
 export function applyUpload(list: readonly UploadItem[], action: UploadsAction): readonly UploadItem[] {
