@@ -5,8 +5,9 @@
 // runs with `--transfer-rate 0` (no per-member rate limit), so the comparison measures the host, not its throttle.
 // curl moves every file (one client outside Node, the same for both servers). Each server runs in a process of its
 // own, its RSS read from /proc. Needs curl and about 5 GiB free under the temp directory for the default run.
-// Run: node bench/files.ts [--size-mib 1024] [--many-mib 100] [--members 10] [--rounds 3] [--quick]
-// Writes bench/results/files.{json,md} (files-partial.* for a --quick or non-default run).
+// Run: node bench/files.ts [--size-mib 1024] [--many-mib 100] [--members 10] [--rounds 3] [--dir DIR] [--quick]
+// (`--dir /dev/shm`: both servers store in memory, so the disk's own speed does not cap both alike.)
+// Writes bench/results/files.{json,md} (files-partial.* for a --quick, --dir or other non-default run).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs'
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     'many-mib': { type: 'string' },
     members: { type: 'string' },
     rounds: { type: 'string' },
+    dir: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
   strict: true,
@@ -41,7 +43,9 @@ const cfg = {
   rounds: Number(values.rounds ?? base.rounds),
 }
 for (const [k, v] of Object.entries(cfg)) if (!Number.isInteger(v) || v < 1) throw new Error(`--${k}: a positive whole number`)
-const partial = JSON.stringify(cfg) !== JSON.stringify(DEFAULTS)
+/** Where both servers store their files (and the sources are made): the temp directory's disk unless told. */
+const workRoot = values.dir ?? tmpdir()
+const partial = JSON.stringify(cfg) !== JSON.stringify(DEFAULTS) || values.dir !== undefined
 /** The goals of issue 14, printed beside the figures (not asserted: this is a measurement). */
 const GOAL = { ratio: 0.7, rssGrowthMib: 64 }
 /** Bounds on every wait, far above the expected times: a transfer that exceeds one fails the benchmark. */
@@ -59,6 +63,8 @@ const outBase = join(resultsDir, partial ? 'files-partial' : 'files')
 interface Proc {
   proc: ChildProcess
   port: number
+  /** The last of what it wrote to stderr (shown when the run fails). */
+  stderr(): string
   rss(): number
   stop(): Promise<void>
 }
@@ -79,6 +85,7 @@ async function startProc(cmd: string, args: string[]): Promise<Proc> {
   return {
     proc,
     port,
+    stderr: () => err,
     rss: () => rssOf(proc.pid!),
     stop: async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return
@@ -251,7 +258,7 @@ function curl(port: number, path: string, args: string[]): Promise<{ status: num
     )
     c.stdout.on('data', (d: Buffer) => out.push(d))
     c.on('error', (e) => reject(new Error(`curl: ${e.message} (the files benchmark needs curl on PATH)`)))
-    c.on('exit', (code) => {
+    c.on('close', (code) => {
       const [status, uploaded, downloaded, seconds] = Buffer.concat(out).toString().trim().split(' ').map(Number)
       if (code !== 0) return reject(new Error(`curl exited ${code} for ${path.replace(/t=[^&]+/, 't=…')}`))
       resolve({ status: status!, uploaded: uploaded!, downloaded: downloaded!, ms: seconds! * 1000 })
@@ -278,7 +285,7 @@ const median = (xs: number[]): number => {
 const fmt = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : '–')
 const growth = (r: { rssBefore: number; rssPeak: number }): number => (r.rssPeak - r.rssBefore) / MIB
 
-const work = mkdtempSync(join(tmpdir(), 'beacon-bench-files-'))
+const work = mkdtempSync(join(workRoot, 'beacon-bench-files-'))
 const started = performance.now()
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0)}s`
 const log = (line: string): void => console.log(`[${elapsed()}] ${line}`)
@@ -397,6 +404,7 @@ try {
     date: new Date().toISOString(),
     config: cfg,
     machine: { cores: cpus().length, model: cpus()[0]?.model ?? '', loadAverage: { before: loadBefore, after: loadavg() } },
+    storage: workRoot,
     hostFlags: '--transfer-rate 0',
     goal: GOAL,
     beacon,
@@ -409,6 +417,9 @@ try {
   const md = renderMarkdown(results)
   writeFileSync(`${outBase}.md`, md)
   console.log(`\n${md}\nwrote ${outBase}.json and .md in ${elapsed()}`)
+} catch (e) {
+  for (const p of procs) if (p.stderr()) console.error(`stderr of ${p.proc.spawnargs.slice(0, 3).join(' ')}:\n${p.stderr()}`)
+  throw e
 } finally {
   for (const s of sockets) s.terminate()
   for (const p of procs) await p.stop()
@@ -419,6 +430,7 @@ function renderMarkdown(r: {
   date: string
   config: typeof cfg
   machine: { cores: number; model: string; loadAverage: { before: number[]; after: number[] } }
+  storage: string
   beacon: Side
   plain: Side
   summary: { uploadRatio: number; downloadRatio: number; hostRssGrowthMib: number }
@@ -432,8 +444,12 @@ function renderMarkdown(r: {
     `| server RSS growth during a transfer (largest) | ${fmt(r.summary.hostRssGrowthMib, 1)} MiB | ${fmt(Math.max(...r.plain.uploadRssGrowthMib, ...r.plain.downloadRssGrowthMib), 1)} MiB | |`,
     `| ${r.config.members} members download ${r.config.manyMib} MiB at once | ${fmt(r.beacon.many?.aggregateMiBs ?? NaN)} MiB/s in all, RSS +${fmt(r.beacon.many?.rssGrowthMib ?? NaN, 1)} MiB | ${fmt(r.plain.many?.aggregateMiBs ?? NaN)} MiB/s in all, RSS +${fmt(r.plain.many?.rssGrowthMib ?? NaN, 1)} MiB | ${pct((r.beacon.many?.aggregateMiBs ?? NaN) / (r.plain.many?.aggregateMiBs ?? NaN))} |`,
   ]
+  const each = (xs: number[]): string => xs.map((x) => fmt(x)).join(' / ')
   return [
     ...rows,
+    '',
+    `Each round (MiB/s), upload: Beacon ${each(r.beacon.uploadMiBs)}, plain ${each(r.plain.uploadMiBs)}; download: Beacon ` +
+      `${each(r.beacon.downloadMiBs)}, plain ${each(r.plain.downloadMiBs)}. Both servers stored their files under ${r.storage}.`,
     '',
     `Goals (issue 14): Beacon ÷ plain ≥ ${pct(GOAL.ratio)} each way, host RSS growth ≤ ${GOAL.rssGrowthMib} MB. The host ran with ` +
       `\`--transfer-rate 0\` (no per-member rate limit). ${r.machine.cores} cores (${r.machine.model}), load average ` +
