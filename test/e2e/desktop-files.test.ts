@@ -6,7 +6,7 @@
 // connection is cut halfway goes on from where the host is.
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -14,6 +14,7 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import { chromiumMissing, DesktopInstance, launchChromium, type InstanceOptions } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
+import { dataTransfer, paste, sha256OfPath } from '../helpers/page-files.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
@@ -22,11 +23,6 @@ const SHOTS = 'test-results'
 const MB = 1024 * 1024
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
-async function sha256OfPath(path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
-  return h.digest('hex')
-}
 const messages = (p: Page) => p.getByRole('log', { name: 'Messages' })
 /** A file shown in a sent message (not in an upload row). */
 const sentFile = (p: Page, name: string) => p.locator('.message:not(.upload-row) .file-card', { hasText: name })
@@ -72,35 +68,6 @@ describe('files in the desktop app', { skip }, () => {
     await expect(i.page.getByRole('button', { name: 'Attach files' })).toBeEnabled(WAIT)
   }
 
-  /** A DataTransfer in the page holding files from bytes (base64) or, for `png`, drawn on a canvas. */
-  function dataTransfer(
-    page: Page,
-    files: Array<{ name: string; type: string; base64?: string; png?: { width: number; height: number } }>,
-  ) {
-    return page.evaluateHandle(async (list) => {
-      const dt = new DataTransfer()
-      for (const f of list) {
-        let blob: Blob
-        if (f.png) {
-          const canvas = document.createElement('canvas')
-          canvas.width = f.png.width
-          canvas.height = f.png.height
-          const ctx = canvas.getContext('2d')!
-          ctx.fillStyle = '#2f6f4f'
-          ctx.fillRect(0, 0, f.png.width, f.png.height)
-          ctx.fillStyle = '#fff'
-          ctx.font = 'bold 64px sans-serif'
-          ctx.fillText('Seating', 40, 120)
-          blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/png'))
-        } else {
-          blob = new Blob([Uint8Array.from(atob(f.base64!), (c) => c.charCodeAt(0))])
-        }
-        dt.items.add(new File([blob], f.name, { type: f.type }))
-      }
-      return dt
-    }, files)
-  }
-
   it(
     'a pasted image shows in place for the other member, dropped files save into his Downloads folder intact, and a script asks before opening',
     { timeout: 120_000 },
@@ -111,10 +78,10 @@ describe('files in the desktop app', { skip }, () => {
       await joinAt(bo, `127.0.0.1:${port}`)
 
       const box = ana.page.getByRole('textbox', { name: 'Message' })
-      const pasted = await dataTransfer(ana.page, [{ name: 'image.png', type: 'image/png', png: { width: 900, height: 600 } }])
-      await box.evaluate((el, dt) => {
-        el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt as DataTransfer, bubbles: true, cancelable: true }))
-      }, pasted)
+      const pasted = await dataTransfer(ana.page, [
+        { name: 'image.png', type: 'image/png', png: { width: 900, height: 600, label: 'Seating' } },
+      ])
+      await paste(box, pasted)
       const notes = Buffer.from('Bring:\n- plates\n- the big kettle\n')
       const script = Buffer.from('#!/bin/sh\necho "set up the projector"\n')
       const dropped = await dataTransfer(ana.page, [

@@ -19,6 +19,7 @@ import { WS_PATH } from '../../src/shared/protocol.ts'
 import type { RoomClient } from '../../src/shared/room-client.ts'
 import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
+import { dataTransfer, paste } from '../helpers/page-files.ts'
 import { nodeClient } from '../integration/transports-lib.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
@@ -297,26 +298,8 @@ describe('accessibility of every screen (axe-core)', { skip }, () => {
 
 /** Paste an image drawn in the page into the composer (as a copied screenshot would arrive). */
 async function pasteImage(page: Page, width: number, height: number): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' })
-  await box.evaluate(
-    async (el, size) => {
-      const canvas = document.createElement('canvas')
-      canvas.width = size.width
-      canvas.height = size.height
-      const ctx = canvas.getContext('2d')!
-      ctx.fillStyle = '#2f6f4f'
-      ctx.fillRect(0, 0, size.width, size.height)
-      ctx.fillStyle = '#f4d35e'
-      ctx.beginPath()
-      ctx.arc(size.width / 2, size.height / 2, size.height / 3, 0, Math.PI * 2)
-      ctx.fill()
-      const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/png'))
-      const dt = new DataTransfer()
-      dt.items.add(new File([blob], 'image.png', { type: 'image/png' }))
-      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }))
-    },
-    { width, height },
-  )
+  const dt = await dataTransfer(page, [{ name: 'image.png', type: 'image/png', png: { width, height, label: 'Hut' } }])
+  await paste(page.getByRole('textbox', { name: 'Message' }), dt)
 }
 
 /** Every finding so far, printed with how many combinations were checked; the test fails on any. */

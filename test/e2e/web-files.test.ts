@@ -6,7 +6,7 @@
 // starting over; a cancelled upload leaves nothing on the host; a full room and an oversized file are refused.
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -15,6 +15,7 @@ import type { FileLimits } from '../../src/main/server/files/limits.ts'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
+import { dataTransfer, paste, sha256OfPath } from '../helpers/page-files.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { LIMITS } from '../../src/shared/limits.ts'
 
@@ -25,11 +26,6 @@ const SHOTS = 'test-results'
 const MB = 1024 * 1024
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
-async function sha256OfPath(path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
-  return h.digest('hex')
-}
 const storedFiles = (h: TestHost): string[] => readdirSync(join(h.dataDir, 'files')).filter((n) => n !== 'partial')
 const partials = (h: TestHost): string[] => readdirSync(join(h.dataDir, 'files', 'partial'))
 /** A file card in a message (sent or in the outbox), not in an upload row. */
@@ -72,38 +68,6 @@ describe('files in the browser client', { skip }, () => {
     return page
   }
 
-  /** A DataTransfer in the page holding files made from bytes (base64) or, for `png`, drawn on a canvas. */
-  function dataTransfer(
-    page: Page,
-    files: Array<{ name: string; type: string; base64?: string; png?: { width: number; height: number } }>,
-  ) {
-    return page.evaluateHandle(async (list) => {
-      const dt = new DataTransfer()
-      for (const f of list) {
-        let blob: Blob
-        if (f.png) {
-          const canvas = document.createElement('canvas')
-          canvas.width = f.png.width
-          canvas.height = f.png.height
-          const ctx = canvas.getContext('2d')!
-          const g = ctx.createLinearGradient(0, 0, f.png.width, f.png.height)
-          g.addColorStop(0, '#4f46e5')
-          g.addColorStop(1, '#f0b45a')
-          ctx.fillStyle = g
-          ctx.fillRect(0, 0, f.png.width, f.png.height)
-          ctx.fillStyle = '#fff'
-          ctx.font = 'bold 64px sans-serif'
-          ctx.fillText('Floor plan', 40, 120)
-          blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/png'))
-        } else {
-          blob = new Blob([Uint8Array.from(atob(f.base64!), (c) => c.charCodeAt(0))])
-        }
-        dt.items.add(new File([blob], f.name, { type: f.type }))
-      }
-      return dt
-    }, files)
-  }
-
   /** Every value each progress bar showed, recorded in the page from now on (uploads can be quick). */
   async function recordProgress(page: Page): Promise<() => Promise<Record<string, number[]>>> {
     await page.evaluate(() => {
@@ -132,10 +96,10 @@ describe('files in the browser client', { skip }, () => {
     // A caption typed first goes with the pasted image.
     const box = ann.getByRole('textbox', { name: 'Message' })
     await box.fill('the floor plan')
-    const pasted = await dataTransfer(ann, [{ name: 'image.png', type: 'image/png', png: { width: 1200, height: 800 } }])
-    await box.evaluate((el, dt) => {
-      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt as DataTransfer, bubbles: true, cancelable: true }))
-    }, pasted)
+    const pasted = await dataTransfer(ann, [
+      { name: 'image.png', type: 'image/png', png: { width: 1200, height: 800, label: 'Floor plan' } },
+    ])
+    await paste(box, pasted)
     await expect(box).toHaveValue('')
 
     const notes = Buffer.from('Bring:\n- plates\n- the big kettle\n')

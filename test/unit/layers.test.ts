@@ -31,7 +31,8 @@ const RULES: Record<string, { layers: string[]; packages: RegExp }> = {
   shared: { layers: ['shared'], packages: /^zod$/ },
   renderer: {
     layers: ['renderer', 'shared'],
-    packages: /^(react|react-dom|react-dom\/client|react\/jsx-runtime|react-virtuoso|qrcode|linkifyjs|zod)$/,
+    packages:
+      /^(react|react-dom|react-dom\/client|react\/jsx-runtime|react-virtuoso|qrcode|linkifyjs|zod|tus-js-client|@noble\/hashes\/.+)$/,
   },
   preload: { layers: ['preload', 'shared'], packages: /^(electron|zod)$/ },
   main: { layers: ['main', 'shared'], packages: /^(node:.*|electron|ws|zod|multicast-dns|rsocket-core|rsocket-composite-metadata)$/ },
