@@ -34,6 +34,8 @@ export async function uploadFile(req: UploadRequest): Promise<void> {
   req.signal.throwIfAborted()
   const endpoint = new URL(`${access.base}/uploads`, window.location.href).href
   await new Promise<void>((resolve, reject) => {
+    /** Until the host has said where the upload lives (or the creation failed). */
+    let creating = true
     const upload = new Upload(req.file, {
       endpoint,
       metadata: { [UPLOAD_METADATA.name]: req.name, [UPLOAD_METADATA.type]: req.mime, [UPLOAD_METADATA.sha256]: req.sha256 },
@@ -48,15 +50,23 @@ export async function uploadFile(req: UploadRequest): Promise<void> {
         const status = err.originalResponse?.getStatus()
         return status === undefined || status === 0 || RETRY_STATUSES.has(status)
       },
+      onUploadUrlAvailable: () => {
+        creating = false
+        if (req.signal.aborted) void upload.abort(true).catch(() => {})
+      },
       onProgress: (sent, total) => req.onProgress(total > 0 ? sent / total : 1),
       onSuccess: () => resolve(),
-      onError: (err) => reject(failure(err as DetailedError)),
+      onError: (err) => {
+        creating = false
+        reject(failure(err as DetailedError))
+      },
     })
     req.signal.addEventListener(
       'abort',
       () => {
-        // Terminate: the host deletes the partial file and frees its quota.
-        void upload.abort(true).catch(() => {})
+        // Terminate: the host deletes the partial file and frees its quota. While the creation request is still
+        // out, the host may be making the upload this moment: terminate it as soon as its address is known.
+        if (upload.url || !creating) void upload.abort(true).catch(() => {})
         reject(req.signal.reason)
       },
       { once: true },
