@@ -34,6 +34,8 @@ export const ERRORS = {
   too_slow: { status: 503, close: CLOSE.tryAgain, retry: true },
   /** The host could not store or read the room's log: nothing was stored; try again. */
   storage: { status: 500, close: CLOSE.internal, retry: true },
+  /** A direct message to a member id that never joined this room. */
+  no_such_member: { status: 404, retry: false },
   // files (docs/PROTOCOL-FILES.md)
   /** No valid member token for a file route: join (again) first. */
   not_member: { status: 401, retry: false },

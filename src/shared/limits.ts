@@ -9,6 +9,8 @@ export const LIMITS = {
   maxNameChars: 32,
   maxClientIdChars: 64,
   maxMessageIdChars: 64,
+  /** Member ids one message may mention. */
+  maxMentions: 32,
   /** Token bucket per member: sustained rate and burst. */
   sendRatePerSecond: 10,
   sendBurst: 20,

@@ -27,6 +27,13 @@ export const MessageText = z
   .transform(cleanMessageText)
   .pipe(z.string().min(1, 'text has no visible content'))
 const Seq = z.number().int().nonnegative()
+/** A member id as Room.memberId makes it: 12 base64url characters. */
+export const MemberIdString = z.string().regex(/^[A-Za-z0-9_-]{12}$/, 'a member id is 12 base64url characters')
+/** Members a message mentions: at most LIMITS.maxMentions ids, deduped (first mention first). */
+export const Mentions = z
+  .array(MemberIdString)
+  .max(LIMITS.maxMentions)
+  .transform((ids) => [...new Set(ids)])
 
 /** A SHA-256 as 64 lowercase hex digits: a stored file's content address. */
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 is 64 lowercase hex digits')
@@ -75,6 +82,10 @@ export const ChatMessage = z.object({
   text: z.string(),
   ts: z.number(),
   file: FileRef.optional(),
+  /** A direct message: only the sender and this member get it. */
+  to: z.string().optional(),
+  /** Member ids the message mentions; present only when there is one. */
+  mentions: z.array(z.string()).optional(),
 })
 export type ChatMessage = z.infer<typeof ChatMessage>
 
@@ -89,9 +100,19 @@ export const Hello = z.object({
   heartbeat: z.boolean().optional(),
 })
 export const Auth = z.object({ type: z.literal('auth'), proof: z.string().max(256) })
-/** A text message, or a file already uploaded (docs/PROTOCOL-FILES.md) with an optional caption as its text. */
+/**
+ * A text message, or a file already uploaded (docs/PROTOCOL-FILES.md) with an optional caption as its text;
+ * `to` makes it a direct message to that member, `mentions` names the members it mentions.
+ */
 export const Send = z
-  .object({ type: z.literal('send'), id: MessageId, text: MessageText.optional(), file: FileRef.optional() })
+  .object({
+    type: z.literal('send'),
+    id: MessageId,
+    text: MessageText.optional(),
+    file: FileRef.optional(),
+    to: MemberIdString.optional(),
+    mentions: Mentions.optional(),
+  })
   .refine((s) => s.text !== undefined || s.file !== undefined, { message: 'a message needs text or a file', path: ['text'] })
 export const TypingIn = z.object({ type: z.literal('typing') })
 /** Scrollback: up to `limit` (≤ LIMITS.historyPage) messages with seq < `before`, answered by a `history` frame. */

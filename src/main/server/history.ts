@@ -12,13 +12,31 @@ import { StorageError } from './storage-error.ts'
 
 export { StorageError } from './storage-error.ts'
 
-type Row = { seq: number; cid: string; from_id: string; from_name: string; text: string; ts: number; file: string | null }
+type Row = {
+  seq: number
+  cid: string
+  from_id: string
+  from_name: string
+  text: string
+  ts: number
+  file: string | null
+  to_id: string | null
+  mentions: string | null
+}
 
 const toMessage = (r: Row): ChatMessage => {
   const m: ChatMessage = { type: 'message', seq: r.seq, id: r.cid, from: { id: r.from_id, name: r.from_name }, text: r.text, ts: r.ts }
   if (r.file !== null) m.file = JSON.parse(r.file) as FileRef
+  if (r.to_id !== null) m.to = r.to_id
+  if (r.mentions !== null) m.mentions = JSON.parse(r.mentions) as string[]
   return m
 }
+
+/**
+ * Who may read a message: everyone, unless it is a direct message (`to_id`), which only its sender and its
+ * recipient see. `:reader` is the reader's member id; null (the host itself) reads everything.
+ */
+const VISIBLE = '(to_id IS NULL OR :reader IS NULL OR to_id = :reader OR from_id = :reader)'
 
 /** Prune once the log holds this many messages beyond the retention. */
 const PRUNE_SLACK = 1000
@@ -28,8 +46,12 @@ const SCHEMA = `
   CREATE TABLE messages (
     seq INTEGER PRIMARY KEY, client TEXT NOT NULL, cid TEXT NOT NULL,
     from_id TEXT NOT NULL, from_name TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL, file TEXT,
+    to_id TEXT, mentions TEXT,
     UNIQUE (client, cid));
 `
+
+/** Every member id that ever joined the room: a direct message may only go to one of them. */
+const MEMBER_SCHEMA = `CREATE TABLE IF NOT EXISTS members (id TEXT PRIMARY KEY) WITHOUT ROWID;`
 
 /**
  * The file tables (docs/PROTOCOL-FILES.md, src/main/server/files/): stored files with the latest message naming
@@ -64,6 +86,8 @@ export class History {
   #after: StatementSync
   #before: StatementSync
   #latest: StatementSync
+  #remember: StatementSync
+  #known: StatementSync
   #closed = false
   #retention: number
   /** Told the oldest seq kept after a prune, so files named only by pruned messages go with them. */
@@ -98,12 +122,14 @@ export class History {
       this.#lastSeq = this.#committedSeq = bounds.hi ?? 0
       this.#oldestSeq = bounds.lo ?? 1
       this.#insert = this.#db.prepare(
-        'INSERT INTO messages (seq, client, cid, from_id, from_name, text, ts, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO messages (seq, client, cid, from_id, from_name, text, ts, file, to_id, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       this.#find = this.#db.prepare('SELECT seq FROM messages WHERE client = ? AND cid = ?')
-      this.#after = this.#db.prepare('SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?')
-      this.#before = this.#db.prepare('SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?')
-      this.#latest = this.#db.prepare('SELECT * FROM (SELECT * FROM messages ORDER BY seq DESC LIMIT ?) ORDER BY seq')
+      this.#after = this.#db.prepare(`SELECT * FROM messages WHERE seq > :seq AND ${VISIBLE} ORDER BY seq LIMIT :limit`)
+      this.#before = this.#db.prepare(`SELECT * FROM messages WHERE seq < :seq AND ${VISIBLE} ORDER BY seq DESC LIMIT :limit`)
+      this.#latest = this.#db.prepare(`SELECT * FROM (SELECT * FROM messages WHERE ${VISIBLE} ORDER BY seq DESC LIMIT :limit) ORDER BY seq`)
+      this.#remember = this.#db.prepare('INSERT OR IGNORE INTO members (id) VALUES (?)')
+      this.#known = this.#db.prepare('SELECT 1 AS known FROM members WHERE id = ?')
     } catch (e) {
       this.#lock.release()
       if (e instanceof StorageError) throw e
@@ -137,12 +163,37 @@ export class History {
 
   /** Append inside the open transaction; `commit()` (once per room flush) makes it durable before anyone is told. */
   append(client: string, m: ChatMessage): void {
-    if (!this.#inTxn) {
-      this.#db.exec('BEGIN')
-      this.#inTxn = true
-    }
-    this.#insert.run(m.seq, client, m.id, m.from.id, m.from.name, m.text, m.ts, m.file === undefined ? null : JSON.stringify(m.file))
+    this.#begin()
+    this.#insert.run(
+      m.seq,
+      client,
+      m.id,
+      m.from.id,
+      m.from.name,
+      m.text,
+      m.ts,
+      m.file === undefined ? null : JSON.stringify(m.file),
+      m.to ?? null,
+      m.mentions === undefined ? null : JSON.stringify(m.mentions),
+    )
     this.#lastSeq = m.seq
+  }
+
+  /** Record that a member joined, inside the open transaction (made durable with the next commit). */
+  remember(memberId: string): void {
+    this.#begin()
+    this.#remember.run(memberId)
+  }
+
+  /** Whether a member id ever joined the room (and that was committed, or is in the open transaction). */
+  knows(memberId: string): boolean {
+    return this.#known.get(memberId) !== undefined
+  }
+
+  #begin(): void {
+    if (this.#inTxn) return
+    this.#db.exec('BEGIN')
+    this.#inTxn = true
   }
 
   /**
@@ -191,18 +242,22 @@ export class History {
     return after <= this.#lastSeq && after >= this.#oldestSeq - 1
   }
 
-  /** Up to `limit` messages after `seq`, ascending (by the primary key: one index range read); all kept by default. */
-  after(seq: number, limit: number = this.#retention + PRUNE_SLACK): ChatMessage[] {
-    return (this.#after.all(seq, limit) as Row[]).map(toMessage)
+  /**
+   * Up to `limit` messages after `seq` that `reader` may see, ascending (by the primary key: one index range
+   * read); all kept by default. Without `reader`, every message (direct ones included).
+   */
+  after(seq: number, limit: number = this.#retention + PRUNE_SLACK, reader?: string): ChatMessage[] {
+    return (this.#after.all({ seq, reader: reader ?? null, limit }) as Row[]).map(toMessage)
   }
 
-  /** Up to `limit` messages before `seq`, ascending: the latest ones older than `seq` (scrollback). */
-  before(seq: number, limit: number = LIMITS.historyPage): ChatMessage[] {
-    return (this.#before.all(seq, limit) as Row[]).map(toMessage).reverse()
+  /** Up to `limit` messages before `seq` that `reader` may see, ascending: the latest ones older than `seq` (scrollback). */
+  before(seq: number, limit: number = LIMITS.historyPage, reader?: string): ChatMessage[] {
+    return (this.#before.all({ seq, reader: reader ?? null, limit }) as Row[]).map(toMessage).reverse()
   }
 
-  latest(n: number): ChatMessage[] {
-    return (this.#latest.all(n) as Row[]).map(toMessage)
+  /** The latest `n` messages `reader` may see, ascending. */
+  latest(n: number, reader?: string): ChatMessage[] {
+    return (this.#latest.all({ reader: reader ?? null, limit: n }) as Row[]).map(toMessage)
   }
 
   close(): void {
@@ -229,6 +284,7 @@ function open(file: string, fresh: boolean): DatabaseSync {
       db.exec('BEGIN')
       db.exec(SCHEMA)
       db.exec(FILE_SCHEMA)
+      db.exec(MEMBER_SCHEMA)
       const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
       put.run('id', randomUUID())
       put.run('epoch', randomUUID().slice(0, 8))
@@ -249,11 +305,18 @@ function open(file: string, fresh: boolean): DatabaseSync {
     )
     if (!tables.has('meta') || !tables.has('messages'))
       throw new StorageError(`${file} is not a Beacon room log: move it away to start a new room, or restore a backup`, file)
-    // A log from before files: add what files need, in one transaction.
+    // A log from before files, direct messages or mentions: add what they need, in one transaction. Members who
+    // joined before the members table existed are known again once they join (or have posted: see below).
     const columns = (db.prepare('PRAGMA table_info(messages)').all() as { name: string }[]).map((c) => c.name)
     db.exec('BEGIN')
     if (!columns.includes('file')) db.exec('ALTER TABLE messages ADD COLUMN file TEXT')
+    if (!columns.includes('to_id')) db.exec('ALTER TABLE messages ADD COLUMN to_id TEXT')
+    if (!columns.includes('mentions')) db.exec('ALTER TABLE messages ADD COLUMN mentions TEXT')
     db.exec(FILE_SCHEMA)
+    if (!tables.has('members')) {
+      db.exec(MEMBER_SCHEMA)
+      db.exec('INSERT OR IGNORE INTO members (id) SELECT DISTINCT from_id FROM messages')
+    }
     db.exec('COMMIT')
     return db
   } catch (e) {

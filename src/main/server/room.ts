@@ -67,7 +67,24 @@ interface WelcomeHistory {
   end: number | undefined
 }
 
-export type PostResult = { stored: true; seq: number } | { stored: false; seq: number } | { refused: 'rate' | 'storage' | 'file' }
+export type PostResult =
+  { stored: true; seq: number } | { stored: false; seq: number } | { refused: 'rate' | 'storage' | 'file' | 'member' }
+
+/**
+ * A direct message waiting for the flush: only the connections of `members` (its sender and recipient) get
+ * it, placed before the batch's frame `at` so it keeps its seq order among the room's messages.
+ */
+interface Direct {
+  at: number
+  readonly o: Outbound
+  readonly members: readonly string[]
+}
+
+/** What a peer that joined while the flush window filled skips: its welcome covered that much already. */
+interface Late {
+  frames: number
+  direct: number
+}
 
 /** The heartbeat frame, framed once per transport for the room's lifetime. */
 const PING = new Batch()
@@ -130,11 +147,13 @@ export class Room extends Emitter<{ members: number }> {
   #membersLength = 0
   #membersStale = false
   #batch = new Batch()
+  /** Direct messages of this flush window, in seq order: never in the shared batch. */
+  #direct: Direct[] = []
   #acks = new Map<Peer, Outbound[]>()
   /** Messages appended since the last commit, to take back (and refuse) if the commit fails. */
   #uncommitted: { peer: Peer; id: string; seq: number }[] = []
   /** Peers that joined while the batch was filling: how many of its frames predate their welcome. */
-  #late = new Map<Peer, number>()
+  #late = new Map<Peer, Late>()
   #scheduled = false
   #lastFlush = -Infinity
   #stopped = false
@@ -209,7 +228,7 @@ export class Room extends Emitter<{ members: number }> {
     const resumed = resume !== undefined && resume.epoch === this.epoch && this.#history.canResume(resume.after)
     let history: WelcomeHistory
     try {
-      history = resumed ? this.#missed(resume.after) : this.#latest()
+      history = resumed ? this.#missed(resume.after, peer.member.id) : this.#latest(peer.member.id)
     } catch (e) {
       logError('reading the room log for a welcome', e)
       peer.transport.send(errorOut('storage', 'the host could not read its history: try again'))
@@ -229,13 +248,14 @@ export class Room extends Emitter<{ members: number }> {
     } else {
       this.#left.delete(peer.member.id)
       this.#members.set(peer.member.id, { member: peer.member, connections: 1 })
+      this.#remember(peer.member.id)
       if (!this.#membersStale) this.#appendMemberJson(peer.member)
       this.#queue({ type: 'joined', member: peer.member })
       this.emit('members', this.memberCount)
     }
     if (replay) this.#replays.set(peer, { cursor: history.last, presence: new Map(), own: [], waiting: false, bytesPerMessage: 0 })
     else {
-      if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
+      this.#markLate(peer)
       this.#peers.add(peer)
     }
     if (this.#membersStale) this.#rebuildMembersJson()
@@ -243,29 +263,36 @@ export class Room extends Emitter<{ members: number }> {
     if (replay) this.#replay(peer)
   }
 
-  /** The first messages after `after`, as a JSON array within the welcome's byte budget. */
-  #missed(after: number): WelcomeHistory {
+  /**
+   * The first messages after `after` that `reader` may see, as a JSON array within the welcome's byte budget.
+   * `last` covers the direct messages between others up to there too (none of them is ever sent to `reader`).
+   */
+  #missed(after: number, reader: string): WelcomeHistory {
     const parts: string[] = []
     let bytes = 2
     let last = after
+    const end = (): number | undefined => (parts.length > 0 ? last : undefined)
     for (;;) {
-      const page = this.#history.after(last, LIMITS.historyPage)
+      const page = this.#history.after(last, LIMITS.historyPage, reader)
       for (const m of page) {
         const json = JSON.stringify(m)
         bytes += Buffer.byteLength(json) + 1
-        if (bytes > LIMITS.welcomeHistoryBytes) return { json: `[${parts.join(',')}]`, last, end: parts.length > 0 ? last : undefined }
+        if (bytes > LIMITS.welcomeHistoryBytes) return { json: `[${parts.join(',')}]`, last, end: end() }
         parts.push(json)
         last = m.seq
       }
-      if (page.length < LIMITS.historyPage) return { json: `[${parts.join(',')}]`, last, end: parts.length > 0 ? last : undefined }
+      if (page.length < LIMITS.historyPage) {
+        const through = end()
+        return { json: `[${parts.join(',')}]`, last: this.#history.lastSeq, end: through }
+      }
     }
   }
 
-  /** The latest messages (at most LIMITS.welcomeHistory) that fit the welcome's byte budget. */
-  #latest(): WelcomeHistory {
+  /** The latest messages `reader` may see (at most LIMITS.welcomeHistory) that fit the welcome's byte budget. */
+  #latest(reader: string): WelcomeHistory {
     const parts: string[] = []
     let bytes = 2
-    const latest = this.#history.latest(LIMITS.welcomeHistory)
+    const latest = this.#history.latest(LIMITS.welcomeHistory, reader)
     for (let i = latest.length - 1; i >= 0; i--) {
       const json = JSON.stringify(latest[i])
       bytes += Buffer.byteLength(json) + 1
@@ -322,14 +349,21 @@ export class Room extends Emitter<{ members: number }> {
         return this.#caughtUp(peer, r)
       }
       const durable = this.#history.committedSeq
-      const room = queued === undefined ? Infinity : this.#replayLowWater - queued
-      // Read about as many as fit (by the last step's message size), so little is read only to be dropped.
-      const fit = r.bytesPerMessage > 0 ? Math.ceil(room / r.bytesPerMessage) : LIMITS.historyPage
-      const page = this.#history.after(r.cursor, Math.max(1, Math.min(LIMITS.historyPage, fit))).filter((m) => m.seq <= durable)
-      if (page[0]?.seq !== r.cursor + 1) {
+      if (r.cursor + 1 < this.#history.oldestSeq) {
         // pruned under it (it fell more than the retention behind): it must start over
         transport.send(errorOut('too_slow', 'fell behind the retained history: join again'))
         return peer.close(ERRORS.too_slow.close, 'too_slow')
+      }
+      const room = queued === undefined ? Infinity : this.#replayLowWater - queued
+      // Read about as many as fit (by the last step's message size), so little is read only to be dropped.
+      const fit = r.bytesPerMessage > 0 ? Math.ceil(room / r.bytesPerMessage) : LIMITS.historyPage
+      const limit = Math.max(1, Math.min(LIMITS.historyPage, fit))
+      const read = this.#history.after(r.cursor, limit, peer.member.id)
+      const page = read.filter((m) => m.seq <= durable)
+      if (page.length === 0) {
+        // Only direct messages between others are left up to the durable seq: nothing of them is for this member.
+        r.cursor = durable
+        return this.#replay(peer)
       }
       const batch = new Batch()
       let bytes = 0
@@ -340,6 +374,8 @@ export class Room extends Emitter<{ members: number }> {
         batch.push(o)
         r.cursor = m.seq
       }
+      // A short read that was sent whole reached the durable seq: the direct messages between others up to there are skipped.
+      if (read.length < limit && batch.size === page.length) r.cursor = durable
       r.bytesPerMessage = bytes / batch.size
       transport.deliver(batch, undefined)
       // The next step on a later turn: a long replay must not hold up the room's live traffic.
@@ -357,8 +393,23 @@ export class Room extends Emitter<{ members: number }> {
     this.#replays.delete(peer)
     const own = [...r.presence.values(), ...r.own]
     if (own.length > 0) peer.transport.deliver(EMPTY, own)
-    if (this.#batch.size > 0) this.#late.set(peer, this.#batch.size)
+    this.#markLate(peer)
     this.#peers.add(peer)
+  }
+
+  /** A peer joining the live broadcast mid-window skips what is queued so far: it has those messages already. */
+  #markLate(peer: Peer): void {
+    if (this.#batch.size > 0 || this.#direct.length > 0) this.#late.set(peer, { frames: this.#batch.size, direct: this.#direct.length })
+  }
+
+  /** Record a member id as known to the room (a direct message may go to it while it is away). */
+  #remember(memberId: string): void {
+    try {
+      this.#history.remember(memberId)
+    } catch (e) {
+      // Only direct messages to it while it is away are refused (no_such_member) until it joins again.
+      logError('recording a member', e)
+    }
   }
 
   #appendMemberJson(member: Member): void {
@@ -397,9 +448,10 @@ export class Room extends Emitter<{ members: number }> {
   }
 
   /**
-   * Store and broadcast a message. A `(client, id)` already stored is acknowledged again with its
-   * original seq and not stored twice; `admit` (the sender's rate limit) is asked only for new ones.
-   * A storage failure refuses it (`storage`): nothing is acknowledged, so the sender tries again.
+   * Store and broadcast a message; a direct one (`to`) goes to its sender's and recipient's connections only,
+   * and must name a member who ever joined the room (`member` otherwise). A `(client, id)` already stored is
+   * acknowledged again with its original seq and not stored twice; `admit` (the sender's rate limit) is asked
+   * only for new ones. A storage failure refuses it (`storage`): nothing is acknowledged, so the sender tries again.
    */
   post(peer: Peer, send: Send, admit: () => boolean): PostResult {
     let known: number | undefined
@@ -415,8 +467,9 @@ export class Room extends Emitter<{ members: number }> {
     }
     try {
       if (send.file && !this.#files?.holds(send.file)) return { refused: 'file' }
+      if (send.to !== undefined && !this.#members.has(send.to) && !this.#history.knows(send.to)) return { refused: 'member' }
     } catch (e) {
-      logError('looking up a file', e)
+      logError('looking up a file or member', e)
       return { refused: 'storage' }
     }
     if (!admit()) return { refused: 'rate' }
@@ -429,6 +482,8 @@ export class Room extends Emitter<{ members: number }> {
       ts: Date.now(),
     }
     if (send.file) message.file = send.file
+    if (send.to !== undefined) message.to = send.to
+    if (send.mentions !== undefined && send.mentions.length > 0) message.mentions = send.mentions
     try {
       // The file first: should the message then fail, the file merely lives as long as the next message's seq.
       if (send.file) this.#files!.sent(send.file.fileId, message.seq)
@@ -438,7 +493,8 @@ export class Room extends Emitter<{ members: number }> {
       return { refused: 'storage' }
     }
     this.#uncommitted.push({ peer, id: send.id, seq: message.seq })
-    this.#queue(message)
+    if (message.to === undefined) this.#queue(message)
+    else this.#queueDirect(message, peer.member.id, message.to)
     this.#ack(peer, send.id, message.seq)
     return { stored: true, seq: message.seq }
   }
@@ -454,12 +510,14 @@ export class Room extends Emitter<{ members: number }> {
     this.#queue({ type: 'typing', member: peer.member })
   }
 
-  /** A page of scrollback (undefined when the log cannot be read; the error is logged). */
-  historyPage(before: number, limit: number = LIMITS.historyPage): HistoryPage | undefined {
+  /** A page of the scrollback `reader` may see (undefined when the log cannot be read; the error is logged). */
+  historyPage(reader: string, before: number, limit: number = LIMITS.historyPage): HistoryPage | undefined {
     try {
       const upTo = Math.min(before, this.#history.committedSeq + 1) // never what is not durable yet
-      const messages = this.#history.before(upTo, Math.min(limit, LIMITS.historyPage))
-      const start = messages.length === 0 || messages[0]!.seq <= this.#history.oldestSeq
+      const want = Math.min(limit, LIMITS.historyPage)
+      const messages = this.#history.before(upTo, want, reader)
+      // A short page read back to the oldest kept message (what it skipped were direct messages between others).
+      const start = messages.length < want || messages[0]!.seq <= this.#history.oldestSeq
       return { type: 'history', before, messages, start }
     } catch (e) {
       logError('reading scrollback', e)
@@ -514,6 +572,11 @@ export class Room extends Emitter<{ members: number }> {
     this.#schedule()
   }
 
+  #queueDirect(message: ChatMessage, from: string, to: string): void {
+    this.#direct.push({ at: this.#batch.size, o: outbound(message), members: from === to ? [from] : [from, to] })
+    this.#schedule()
+  }
+
   #schedule(): void {
     if (this.#scheduled) return
     this.#scheduled = true
@@ -552,7 +615,18 @@ export class Room extends Emitter<{ members: number }> {
     }
     keptBefore.push(kept.size)
     this.#batch = kept
-    for (const [peer, skip] of this.#late) this.#late.set(peer, keptBefore[skip]!)
+    const direct: Direct[] = []
+    const directBefore: number[] = [] // old index → direct messages kept before it
+    for (const d of this.#direct) {
+      directBefore.push(direct.length)
+      if (d.o.frame.type === 'message' && d.o.frame.seq <= durable) direct.push({ ...d, at: keptBefore[d.at]! })
+    }
+    directBefore.push(direct.length)
+    this.#direct = direct
+    for (const late of this.#late.values()) {
+      late.frames = keptBefore[late.frames]!
+      late.direct = directBefore[late.direct]!
+    }
     for (const { peer, id, seq } of lost) {
       const list = this.#acks.get(peer)
       const i = list?.findIndex(({ frame: f }) => f.type === 'ack' && f.id === id && f.seq === seq) ?? -1
@@ -581,11 +655,15 @@ export class Room extends Emitter<{ members: number }> {
     this.#lastFlush = performance.now()
     this.#commit()
     const batch = this.#batch
+    const direct = this.#direct
     const acks = this.#acks
     const late = this.#late
     this.#batch = new Batch()
+    this.#direct = []
     this.#acks = new Map()
     this.#late = new Map()
+    // The few members with a direct message get frames of their own; everyone else shares the one batch.
+    const addressed = new Set(direct.flatMap((d) => d.members))
     for (const [peer, r] of this.#replays) {
       const own = acks.get(peer)
       if (own) r.own.push(...own)
@@ -593,8 +671,25 @@ export class Room extends Emitter<{ members: number }> {
     for (const peer of this.#peers) {
       const own = acks.get(peer)
       const skip = late.get(peer)
-      const frames = skip ? batch.from(skip) : batch
+      const frames = addressed.has(peer.member.id)
+        ? withDirect(batch, direct, peer.member.id, skip)
+        : skip
+          ? batch.from(skip.frames)
+          : batch
       if (frames.size > 0 || own) this.#deliver(peer, frames, own)
     }
   }
+}
+
+/** `batch` from where `skip` says, with the direct messages for `member` in their places (by seq). */
+function withDirect(batch: Batch, direct: readonly Direct[], member: string, skip: Late | undefined): Batch {
+  const out = new Batch()
+  let next = skip?.frames ?? 0
+  for (const d of direct.slice(skip?.direct ?? 0)) {
+    if (!d.members.includes(member)) continue
+    for (; next < d.at; next++) out.push(batch.frames[next]!)
+    out.push(d.o)
+  }
+  for (; next < batch.size; next++) out.push(batch.frames[next]!)
+  return out
 }

@@ -112,6 +112,7 @@ export class Session implements Peer {
         if ('refused' in r) {
           if (r.refused === 'storage') this.refuse('storage', 'the host could not store it: send it again', frame.id)
           else if (r.refused === 'file') this.refuse('file_not_found', 'the host does not hold that file: upload it first', frame.id)
+          else if (r.refused === 'member') this.refuse('no_such_member', 'no member with that id ever joined this room', frame.id)
           else this.refuse('rate_limited', `at most ${LIMITS.sendRatePerSecond} messages a second`, frame.id)
         }
         return
@@ -134,7 +135,7 @@ export class Session implements Peer {
   #history(req: HistoryRequest): void {
     if (!(this.#historyBucket ??= new TokenBucket(LIMITS.historyRatePerSecond, LIMITS.historyBurst)).take())
       return this.refuse('rate_limited', `at most ${LIMITS.historyRatePerSecond} history requests a second`)
-    const page = this.#room.historyPage(req.before, req.limit)
+    const page = this.#room.historyPage(this.member.id, req.before, req.limit)
     if (page) this.transport.send(outbound(page))
     else this.refuse('storage', 'the host could not read its history: try again')
   }

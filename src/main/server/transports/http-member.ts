@@ -319,7 +319,7 @@ export class HttpMember implements Transport {
     let bytes = 0
     let last = from
     while (last < to && bytes < this.#gw.limits.maxReplayBytes) {
-      const page = this.#gw.history.after(last, REPLAY_PAGE)
+      const page = this.#gw.history.after(last, REPLAY_PAGE, this.session.member.id)
       for (const m of page) {
         if (m.seq > to || bytes >= this.#gw.limits.maxReplayBytes) return { events, last }
         const event = encode(JSON.stringify(m), m.seq)
