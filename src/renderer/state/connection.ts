@@ -87,6 +87,7 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   busy: 'The room is full right now. Trying again shortly.',
   too_slow: 'The connection fell behind. Catching up…',
   storage: 'The room could not save that. Try again.',
+  no_such_member: 'That person has never been in this room.',
   bad_argument: 'That input was not accepted.',
   not_connected: 'Not connected to the room.',
   not_hosting: 'You are not hosting a room.',
