@@ -376,6 +376,10 @@ describe('the tab title', () => {
     assert.equal(tabTitle('Lunch', 0), 'Lunch · Beacon')
     assert.equal(tabTitle(undefined, 0), 'Beacon')
   })
+  it('counts mentions of the reader instead, when there are any', () => {
+    assert.equal(tabTitle('Lunch', 5, 2), '(@2) Lunch · Beacon')
+    assert.equal(tabTitle('Lunch', 5, 0), '(5) Lunch · Beacon')
+  })
 })
 
 describe('files', () => {

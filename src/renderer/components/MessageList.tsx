@@ -183,6 +183,7 @@ const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
     'message',
     item.head ? 'message-head' : 'message-cont',
     item.own ? 'own' : '',
+    item.mentionsYou ? 'mentions-you' : '',
     item.status ? `status-${item.status}` : '',
   ]
     .filter(Boolean)
@@ -205,15 +206,19 @@ const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
             <span className="message-sender">{item.who.name}</span>
             {item.who.tag ? <span className="member-tag">· {item.who.tag}</span> : null}
             {item.own ? <span className="you-badge">you</span> : null}
+            {item.mentionsYou ? <span className="mention-badge">Mentions you</span> : null}
             <time dateTime={new Date(item.ts).toISOString()} title={fullTimeLabel(item.ts)}>
               {time}
             </time>
           </div>
         ) : (
-          <span className="sr-only">{whoLabel(item.who)}: </span>
+          <span className="sr-only">
+            {whoLabel(item.who)}
+            {item.mentionsYou ? ', mentions you' : ''}:{' '}
+          </span>
         )}
         {item.file ? <FileView file={item.file} /> : null}
-        {item.text !== '' || !item.file ? <MessageText text={item.text} /> : null}
+        {item.text !== '' || !item.file ? <MessageText text={item.text} mentions={item.mentions} /> : null}
         {item.status === 'sending' ? <span className="message-state">Sending…</span> : null}
         {item.status === 'failed' ? (
           <div className="message-state failed" role="group" aria-label="Message not sent">

@@ -1,13 +1,17 @@
-// A message's text: React text nodes and anchors only, so nothing in a message is ever parsed as HTML.
+// A message's text: React text nodes, anchors and mention chips only, so nothing in a message is ever
+// parsed as HTML. A mention chip is the "@Name" of a member the message names in its `mentions`.
 // Links are http, https or mailto only (state/links.ts). The desktop app opens them through the bridge
 // (the system browser, the mail app); the browser build lets the browser follow them: web links in a new
 // tab, mail links in the mail app.
 import { memo, use } from 'react'
 import { splitLinks } from '../state/links.ts'
+import { splitMentions, type MentionName } from '../state/mentions.ts'
 import { useBridge } from '../state/use-app.ts'
 import { LinkModeContext } from './link-mode.ts'
 
-export const MessageText = memo(function MessageText({ text }: { text: string }) {
+const NONE: readonly MentionName[] = []
+
+export const MessageText = memo(function MessageText({ text, mentions = NONE }: { text: string; mentions?: readonly MentionName[] }) {
   const beacon = useBridge()
   const mode = use(LinkModeContext)
   const parts = splitLinks(text)
@@ -15,7 +19,19 @@ export const MessageText = memo(function MessageText({ text }: { text: string })
     <p className="message-text">
       {parts.map((p, i) =>
         p.kind === 'text' ? (
-          p.text
+          mentions.length === 0 ? (
+            p.text
+          ) : (
+            splitMentions(p.text, mentions).map((q, j) =>
+              q.kind === 'text' ? (
+                q.text
+              ) : (
+                <span key={`${i}.${j}`} className={q.you ? 'mention you' : 'mention'}>
+                  {q.text}
+                </span>
+              ),
+            )
+          )
         ) : (
           <a
             key={i}

@@ -13,6 +13,7 @@ import type {
 import { appendLive, appendPage, prependPage } from '../../shared/message-window.ts'
 import type { ChatMessage, Member } from '../../shared/protocol.ts'
 import type { OutboxEntry } from '../../shared/room-client.ts'
+import { mentionsYou } from './mentions.ts'
 import { mergeMessages, type MessagesState } from './messages.ts'
 import { applyRoomEvent, sortRooms, type RoomsState } from './rooms.ts'
 import { expireTyping, noteTyping, type TypingState } from './typing.ts'
@@ -35,6 +36,10 @@ export interface AppState {
   uploads: readonly UploadItem[]
   /** The desktop app's downloads (always empty in the browser client, where the browser saves files). */
   downloads: readonly DownloadState[]
+  /** The reader is looking at the room (the page visible, the list at its latest message). */
+  reading: boolean
+  /** Messages that mention the reader, arrived while they were not reading (the tab title, later the sidebar's badge). */
+  mentionsUnread: number
 }
 
 export const initialState: AppState = {
@@ -51,6 +56,8 @@ export const initialState: AppState = {
   typing: [],
   uploads: [],
   downloads: [],
+  reading: true,
+  mentionsUnread: 0,
 }
 
 export type AppAction =
@@ -66,6 +73,7 @@ export type AppAction =
   | { type: 'hosting'; hosting: HostingState }
   | { type: 'profile'; profile: Profile }
   | { type: 'downloads'; downloads: DownloadState[] }
+  | { type: 'reading'; reading: boolean }
   | UploadsAction
 
 export function appReducer(state: AppState, action: AppAction): AppState {
@@ -86,6 +94,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
         typing: [],
         uploads: state.uploads,
         downloads: s.downloads,
+        reading: state.reading,
+        mentionsUnread: 0,
       }
     }
     case 'rooms':
@@ -97,7 +107,9 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       const held = { messages: state.messages, ...state.window }
       const older = messages.length > 0 && state.messages.length > 0 && messages.at(-1)!.seq < state.messages[0]!.seq
       const w = older ? prependPage<ChatMessage>(held, messages, start) : appendPage<ChatMessage>(held, messages, end)
-      return { ...state, messages: w.messages, window: { start, end } }
+      // Newer messages (a resume's catch-up) may mention the reader; older pages are history they saw before.
+      const mentions = older ? 0 : countMentions(state, messages)
+      return { ...state, messages: w.messages, window: { start, end }, mentionsUnread: state.mentionsUnread + mentions }
     }
     case 'message': {
       const w = appendLive<ChatMessage>({ messages: state.messages, ...state.window }, action.message)
@@ -106,6 +118,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
         messages: w.messages,
         window: { start: w.start, end: w.end },
         typing: expireTyping(state.typing, action.now, action.message.from.id),
+        mentionsUnread: state.mentionsUnread + countMentions(state, [action.message]),
       }
     }
     case 'outbox':
@@ -124,9 +137,9 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       // Left the room (or never got in): what was shown belongs to it. Switching rooms needs no clearing here:
       // a fresh welcome's history arrives with `reset`, possibly before this event.
       if (next.room === undefined && next.connection.status === 'closed' && state.session.room !== undefined) {
-        return { ...state, session: next, messages: [], window: initialState.window, members: [], typing: [] }
+        return { ...state, session: next, messages: [], window: initialState.window, members: [], typing: [], mentionsUnread: 0 }
       }
-      if (next.room?.id !== state.session.room?.id) return { ...state, session: next, typing: [] }
+      if (next.room?.id !== state.session.room?.id) return { ...state, session: next, typing: [], mentionsUnread: 0 }
       return { ...state, session: next }
     }
     case 'hosting':
@@ -135,11 +148,22 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return { ...state, profile: action.profile }
     case 'downloads':
       return { ...state, downloads: action.downloads }
+    case 'reading':
+      if (action.reading === state.reading && (!action.reading || state.mentionsUnread === 0)) return state
+      return { ...state, reading: action.reading, mentionsUnread: action.reading ? 0 : state.mentionsUnread }
     case 'uploadAdd':
     case 'uploadUpdate':
     case 'uploadRemove':
       return { ...state, uploads: applyUpload(state.uploads, action) }
   }
+}
+
+/** Messages newer than those held that mention the reader, counted only while they are not reading. */
+function countMentions(state: AppState, incoming: readonly ChatMessage[]): number {
+  if (state.reading) return 0
+  const youId = state.session.you?.id
+  const last = state.messages.at(-1)?.seq ?? -1
+  return incoming.filter((m) => m.seq > last && mentionsYou(m, youId)).length
 }
 
 /**

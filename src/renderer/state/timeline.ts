@@ -4,6 +4,7 @@ import type { OutboxEntry } from '../../shared/room-client.ts'
 import type { ChatMessage, FileRef, Member } from '../../shared/protocol.ts'
 import { dayKey } from './format.ts'
 import { identities, type Who } from './identity.ts'
+import { mentionNames, mentionsYou, type MentionName } from './mentions.ts'
 import type { UploadItem } from './uploads.ts'
 
 /** Consecutive messages of one sender closer than this share one header. */
@@ -22,6 +23,10 @@ export type TimelineItem =
       ts: number
       /** A file with the message (`text` is its caption). */
       file?: FileRef
+      /** The members it mentions that the UI can name: their "@Name" in `text` shows as a chip. */
+      mentions: MentionName[]
+      /** Someone else's message that mentions the reader: highlighted. */
+      mentionsYou: boolean
       /** Starts a group: shows the sender's name and avatar. */
       head: boolean
       own: boolean
@@ -44,16 +49,18 @@ export interface TimelineInput {
 }
 
 export function buildTimeline({ messages, outbox, you, members = [], now, uploads = [] }: TimelineInput): TimelineItem[] {
-  const whoOf = identities(
-    you ? [...members, you] : members,
-    messages.map((m) => m.from),
-  )
+  const present = you ? [...members, you] : members
+  const senders = messages.map((m) => m.from)
+  const whoOf = identities(present, senders)
+  const names = new Map<string, string>()
+  for (const m of [...senders, ...present]) names.set(m.id, m.name)
+  const nameOf = (id: string) => names.get(id)
   const items: TimelineItem[] = []
   let prevDay = ''
   let prevFrom = ''
   let prevTs = -Infinity
   const add = (
-    m: { id: string; from: Member; text: string; ts: number; file?: FileRef },
+    m: { id: string; from: Member; text: string; ts: number; file?: FileRef; mentions?: readonly string[] },
     extra: Partial<Extract<TimelineItem, { kind: 'message' }>>,
   ) => {
     const day = dayKey(m.ts)
@@ -73,6 +80,8 @@ export function buildTimeline({ messages, outbox, you, members = [], now, upload
       text: m.text,
       ts: m.ts,
       ...(m.file ? { file: m.file } : {}),
+      mentions: mentionNames(m.mentions, nameOf, you?.id),
+      mentionsYou: mentionsYou(m, you?.id),
       head,
       own: you !== undefined && m.from.id === you.id,
       ...extra,

@@ -1,13 +1,14 @@
 // The tab title and its unread count: what others wrote while the reader was away (tab hidden, or the
-// message list scrolled up from the bottom). Pure.
+// message list scrolled up from the bottom); mentions of the reader, when there are any, are counted
+// instead. Pure.
 import type { ChatMessage } from '../../shared/protocol.ts'
 
 export const APP_TITLE = 'Beacon'
 
-/** "(3) Lunch · Beacon", "Lunch · Beacon", or "Beacon" outside a room. */
-export function tabTitle(room: string | undefined, unread: number): string {
+/** "(@2) Lunch · Beacon" (mentions of the reader), "(3) Lunch · Beacon", "Lunch · Beacon", or "Beacon" outside a room. */
+export function tabTitle(room: string | undefined, unread: number, mentions = 0): string {
   const base = room ? `${room} · ${APP_TITLE}` : APP_TITLE
-  return unread > 0 ? `(${unread}) ${base}` : base
+  return mentions > 0 ? `(@${mentions}) ${base}` : unread > 0 ? `(${unread}) ${base}` : base
 }
 
 /** Messages from others after `seenSeq` (undefined: the reader is looking, nothing is unread). */
