@@ -2,7 +2,8 @@
 // import) by composing its parts: hosting (hosting.ts), the room list (room-list.ts), where to join
 // (join.ts), the room itself (RoomSession, the same as the browser build's), files (files/: the renderer's
 // proxy to the room's file routes, and downloads) and the settings. Hosting and joining share one path: the
-// host joins its own room through a RoomSession over loopback.
+// host joins its own room through a RoomSession over loopback. What the rooms send is kept on this device
+// (local-history/): a room shows it at once on joining, and keeps showing it read-only while its host is gone.
 import { join as joinPath } from 'node:path'
 import { WebSocket } from 'ws'
 import type {
@@ -29,6 +30,9 @@ import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
 import { Downloads, type DownloadPorts } from './files/downloads.ts'
 import { proxyRoomFiles, ROOM_FILES_PATH } from './files/proxy.ts'
 import { Hosting } from './hosting.ts'
+import { withHostOffline } from './local-history/offline.ts'
+import { fromLocalHistory, recordSession } from './local-history/record.ts'
+import { LocalHistory } from './local-history/store.ts'
 import { resolveTarget } from './join.ts'
 import { lanAddress } from './lan-address.ts'
 import { RoomList } from './room-list.ts'
@@ -48,7 +52,7 @@ export interface DiscoveryPort {
 }
 
 export interface AppServiceOptions {
-  /** The app's user-data folder: settings.json and rooms/<room>/ live here. */
+  /** The app's user-data folder: settings.json, history.db and rooms/<room>/ live here. */
   userDataDir: string
   discovery?: DiscoveryPort
   /** The browser client's files, served by hosted rooms to people without the app. */
@@ -73,6 +77,8 @@ export interface AppServiceOptions {
   files?: Partial<DownloadPorts>
   /** Download retry pacing after a cut (tests shorten it). */
   downloadRetry?: { baseMs: number; maxMs: number; attempts: number }
+  /** Messages kept per room in this device's history; LIMITS.localHistoryPerRoom by default (tests shrink it). */
+  localHistoryPerRoom?: number
 }
 
 interface Joined {
@@ -100,6 +106,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   #hosting: Hosting
   #joined: Joined | undefined
   #downloads: Downloads
+  #history: LocalHistory
   /** The last session state: kept after a refused join so the UI can say why. */
   #state: SessionState = { connection: { status: 'closed' } }
   #disposed = false
@@ -118,6 +125,9 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       ...(opts.downloadRetry ? { retry: opts.downloadRetry } : {}),
     })
     this.#downloads.on('downloads', (d) => this.emit('downloads', d))
+    this.#history = new LocalHistory(joinPath(opts.userDataDir, 'history.db'), {
+      ...(opts.localHistoryPerRoom ? { perRoom: opts.localHistoryPerRoom } : {}),
+    })
   }
 
   /** Start browsing for rooms (when discovery is available). */
@@ -294,6 +304,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     await this.#downloads.dispose()
     await this.#hosting.stop()
     await this.#list.stop()
+    this.#history.close()
   }
 
   /** Every event, for a transport that forwards them all (ipc.ts, the harness). */
@@ -339,20 +350,22 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       filesBase: ROOM_FILES_PATH,
       ...(this.#opts.backoff ? { backoff: this.#opts.backoff } : {}),
       ...(this.#opts.heartbeatTimeoutMs ? { heartbeatTimeoutMs: this.#opts.heartbeatTimeoutMs } : {}),
+      ...fromLocalHistory(this.#history, room.id),
     })
     const joined: Joined = { session, address, http: `http://${formatAddress(address.address, address.port)}`, off: [] }
     this.#joined = joined
     joined.off.push(session.client.on('welcome', (w) => (joined.fileToken = w.files?.token)))
+    joined.off.push(recordSession(this.#history, session))
     for (const event of SESSION_EVENTS) {
       joined.off.push(
         session.on(event, (payload) => {
-          if (event === 'session') this.#state = payload as SessionState
-          this.emit(event, payload as never)
+          if (event !== 'session') return this.emit(event, payload as never)
+          this.emit('session', (this.#state = withHostOffline(payload as SessionState)))
         }),
       )
     }
     const s = session.snapshot
-    this.emit('history', { messages: [], reset: true, ...s.window })
+    this.emit('history', { messages: s.messages, reset: true, ...s.window })
     this.emit('members', [])
     this.emit('outbox', [])
     try {

@@ -67,6 +67,11 @@ export interface SessionState {
    * never needs a network origin in its CSP. Absent while not joined or when the host has no files.
    */
   files?: FileAccess
+  /**
+   * The desktop app: the room's host is gone (stopped or unreachable) and the messages shown are this device's own
+   * copy (src/main/local-history), read-only until the host is back.
+   */
+  hostOffline?: true
 }
 
 export interface FileAccess {

@@ -98,6 +98,8 @@ export const LIMITS = {
   fileTokenGraceMs: 5 * 60 * 1000,
   /** Finished downloads the desktop app keeps listing (the oldest are forgotten; their files stay on disk). */
   downloadsListed: 100,
+  /** Messages the desktop app keeps per room in its own history (userData/history.db); the oldest go first. */
+  localHistoryPerRoom: 50_000,
 } as const
 
 export const CLOSE = {

@@ -13,9 +13,13 @@ export interface Banner {
   askPassword?: boolean
 }
 
+/** What the desktop app says while the room's host is gone and its messages come from the app's own copy. */
+export const HOST_OFFLINE = 'Host is offline — history from this device'
+
 /** The banner for a session, or undefined when all is well (open). */
 export function bannerFor(session: SessionState): Banner | undefined {
   const c = session.connection
+  if (session.hostOffline) return { tone: 'warning', title: HOST_OFFLINE, ...(c.retryAt ? { retryAt: c.retryAt } : {}) }
   switch (c.status) {
     case 'open':
       return undefined
@@ -61,6 +65,7 @@ export function bannerFor(session: SessionState): Banner | undefined {
 export function composerBlockedReason(session: SessionState): string | undefined {
   const c = session.connection
   if (c.status === 'open') return undefined
+  if (session.hostOffline) return HOST_OFFLINE
   if (c.status === 'connecting' || c.status === 'authenticating') return 'Connecting to the room…'
   if (c.status === 'reconnecting')
     return c.reason === 'host_stopped' ? 'Waiting for the room to come back…' : 'Offline: reconnecting to the room…'

@@ -1,0 +1,117 @@
+// This device's own copy of what it received in each room (node:sqlite, WAL, `<userData>/history.db`), so a room
+// whose host is gone still shows its history and a rejoin resumes where the copy ends. Rows are keyed by room id
+// + epoch + seq, so a message seen twice (a resume overlapping live traffic, a scrollback page) is stored once.
+// Each room keeps at most `perRoom` messages (the oldest go) and only its current epoch: a new epoch is a new
+// log whose seqs start over. Writes are queued and made in one transaction per turn of the event loop.
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { LIMITS } from '../../shared/limits.ts'
+import type { ChatMessage } from '../../shared/protocol.ts'
+
+/** A room as this device holds it: the latest messages, ascending, and the resume position they end at. */
+export interface RoomCopy {
+  epoch: string
+  after: number
+  messages: ChatMessage[]
+}
+
+interface Pending {
+  epoch: string
+  after: number
+  messages: ChatMessage[]
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS rooms (id TEXT PRIMARY KEY, epoch TEXT NOT NULL, after INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS messages (
+    room TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (room, epoch, seq)) WITHOUT ROWID;
+`
+
+export class LocalHistory {
+  #db: DatabaseSync
+  #perRoom: number
+  #pending = new Map<string, Pending>()
+  #flushing: NodeJS.Immediate | undefined
+  #room: StatementSync
+  #saveRoom: StatementSync
+  #insert: StatementSync
+  #forgetOtherEpochs: StatementSync
+  #nthOldest: StatementSync
+  #pruneBefore: StatementSync
+  #latest: StatementSync
+
+  constructor(file: string, opts: { perRoom?: number } = {}) {
+    this.#perRoom = opts.perRoom ?? LIMITS.localHistoryPerRoom
+    this.#db = new DatabaseSync(file)
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+    this.#db.exec(SCHEMA)
+    const db = this.#db
+    this.#room = db.prepare('SELECT epoch, after, count FROM rooms WHERE id = ?')
+    this.#saveRoom = db.prepare(
+      'INSERT INTO rooms (id, epoch, after, count) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, after = excluded.after, count = excluded.count',
+    )
+    this.#insert = db.prepare('INSERT OR IGNORE INTO messages (room, epoch, seq, body) VALUES (?, ?, ?, ?)')
+    this.#forgetOtherEpochs = db.prepare('DELETE FROM messages WHERE room = ? AND epoch != ?')
+    this.#nthOldest = db.prepare('SELECT seq FROM messages WHERE room = ? AND epoch = ? ORDER BY seq LIMIT 1 OFFSET ?')
+    this.#pruneBefore = db.prepare('DELETE FROM messages WHERE room = ? AND epoch = ? AND seq < ?')
+    this.#latest = db.prepare('SELECT body FROM messages WHERE room = ? AND epoch = ? ORDER BY seq DESC LIMIT ?')
+  }
+
+  /** Keep messages of `room` received at `position` (the client's resume point once they arrived). */
+  add(room: string, position: { epoch: string; after: number }, messages: readonly ChatMessage[]): void {
+    let p = this.#pending.get(room)
+    if (p && p.epoch !== position.epoch) {
+      this.flush() // the room's log changed under it: what was queued belongs to the old epoch
+      p = undefined
+    }
+    if (!p) this.#pending.set(room, (p = { epoch: position.epoch, after: position.after, messages: [] }))
+    p.after = Math.max(p.after, position.after)
+    p.messages.push(...messages)
+    this.#flushing ??= setImmediate(() => this.flush())
+  }
+
+  /** The latest `count` messages held for `room` and where they end; undefined when it holds none. */
+  latest(room: string, count: number): RoomCopy | undefined {
+    this.flush()
+    const r = this.#room.get(room) as { epoch: string; after: number; count: number } | undefined
+    if (!r || r.count === 0) return undefined
+    const rows = this.#latest.all(room, r.epoch, count) as Array<{ body: string }>
+    return { epoch: r.epoch, after: r.after, messages: rows.reverse().map((row) => JSON.parse(row.body) as ChatMessage) }
+  }
+
+  /** Write what is queued now (one transaction). A failure is logged and the batch dropped: it is only a copy. */
+  flush(): void {
+    if (this.#flushing) clearImmediate(this.#flushing)
+    this.#flushing = undefined
+    if (this.#pending.size === 0) return
+    const batch = [...this.#pending]
+    this.#pending.clear()
+    try {
+      this.#db.exec('BEGIN')
+      for (const [room, p] of batch) this.#write(room, p)
+      this.#db.exec('COMMIT')
+    } catch (e) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK')
+      console.error('Beacon: could not keep messages in this device’s history:', e)
+    }
+  }
+
+  close(): void {
+    this.flush()
+    this.#db.close()
+  }
+
+  #write(room: string, p: Pending): void {
+    const r = this.#room.get(room) as { epoch: string; after: number; count: number } | undefined
+    const same = r?.epoch === p.epoch
+    if (r && !same) this.#forgetOtherEpochs.run(room, p.epoch)
+    let count = same ? r.count : 0
+    for (const m of p.messages) count += Number(this.#insert.run(room, p.epoch, m.seq, JSON.stringify(m)).changes)
+    if (count > this.#perRoom) {
+      const keepFrom = this.#nthOldest.get(room, p.epoch, count - this.#perRoom) as { seq: number }
+      this.#pruneBefore.run(room, p.epoch, keepFrom.seq)
+      count = this.#perRoom
+    }
+    this.#saveRoom.run(room, p.epoch, Math.max(same ? r.after : 0, p.after), count)
+  }
+}
