@@ -25,7 +25,7 @@ import type { RoomAddress, RoomEvent } from '../shared/discovery.ts'
 import { Emitter } from '../shared/emitter.ts'
 import { BeaconError } from '../shared/errors.ts'
 import { LIMITS, WS_PATH, type FileRef, type RoomSummary } from '../shared/protocol.ts'
-import type { WebSocketCtor } from '../shared/room-client.ts'
+import type { SendOptions, WebSocketCtor } from '../shared/room-client.ts'
 import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
 import { Downloads, type DownloadPorts } from './files/downloads.ts'
 import { proxyRoomFiles, ROOM_FILES_PATH } from './files/proxy.ts'
@@ -33,7 +33,7 @@ import { Hosting } from './hosting.ts'
 import { withHostOffline } from './local-history/offline.ts'
 import { fromLocalHistory, recordSession } from './local-history/record.ts'
 import { LocalHistory } from './local-history/store.ts'
-import { resolveTarget } from './join.ts'
+import { resolveTarget, type JoinTarget } from './join.ts'
 import { lanAddress } from './lan-address.ts'
 import { RoomList } from './room-list.ts'
 import { externalUrl } from './security/urls.ts'
@@ -187,7 +187,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     const server = await this.#hosting.start(req, this.#requireName())
     const room = this.#hosting.state.room!
     // The host is a member like any other: it joins over loopback through the same RoomSession.
-    await this.#join({ address: '127.0.0.1', port: server.port }, room, req.password)
+    await this.#join({ address: { address: '127.0.0.1', port: server.port }, room }, req.password)
     return this.#hosting.state
   }
 
@@ -205,10 +205,11 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   async joinRoom(target: string, opts?: { password?: string }): Promise<SessionState> {
     this.#requireName()
     const server = this.#hosting.server
-    const found = await resolveTarget(target, this.#list, server ? { id: server.room.id, port: server.port } : undefined)
+    const hosted = server ? { id: server.room.id, port: server.port } : undefined
+    const found = await resolveTarget(target, this.#list, hosted, this.#history)
     if (found.room.passwordRequired && opts?.password === undefined)
       throw new BeaconError('password_required', `"${found.room.name}" needs a password`)
-    await this.#join(found.address, found.room, opts?.password)
+    await this.#join(found, opts?.password)
     return this.#state
   }
 
@@ -217,8 +218,8 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     return null
   }
 
-  send(text: string): string {
-    return this.#session().send(text)
+  send(text: string, opts?: SendOptions): string {
+    return this.#session().send(text, opts)
   }
 
   sendFile(file: FileRef, caption?: string): string {
@@ -337,9 +338,14 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     return j.session
   }
 
-  /** Connect to a room; resolves once in (or throws why not), and keeps reconnecting afterwards. */
-  async #join(address: RoomAddress, room: { id: string; name: string }, password: string | undefined): Promise<void> {
+  /**
+   * Connect to a room; resolves once in (or throws why not), and keeps reconnecting afterwards. A room whose host
+   * did not answer (`offline`) resolves at once: it shows this device's history while the session keeps trying.
+   */
+  async #join(target: JoinTarget, password: string | undefined): Promise<void> {
+    const { address, room, offline } = target
     this.#leave()
+    this.#history.remember({ ...room, address })
     const session = new RoomSession({
       url: `ws://${formatAddress(address.address, address.port)}${WS_PATH}`,
       name: this.#requireName(),
@@ -368,16 +374,16 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     this.emit('history', { messages: s.messages, reset: true, ...s.window })
     this.emit('members', [])
     this.emit('outbox', [])
-    try {
-      await session.join()
-    } catch (e) {
+    const joining = session.join({ keepTrying: offline }).catch((e: unknown) => {
       // Refused before ever getting in: the session has stopped and said why (its `session` event).
       if (this.#joined === joined) {
         joined.off.forEach((off) => off())
         this.#joined = undefined
       }
       throw e
-    }
+    })
+    if (offline) joining.catch(() => {})
+    else await joining
   }
 
   #leave(): void {

@@ -226,7 +226,7 @@ export function createWebBridge(win: Window = window): BeaconBridge {
       leave()
       return null
     },
-    send: (text) => current().send(text),
+    send: (text, opts) => current().send(text, opts),
     sendFile: (file, caption) => current().sendFile(file, caption),
     // The UI offers <a download> links here instead (capabilities.saveFiles is false).
     downloadFile() {

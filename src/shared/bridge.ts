@@ -4,7 +4,7 @@
 // edit to BridgeEvents and BRIDGE_EVENTS (the type check fails until both, and every subscriber, agree).
 import { z } from 'zod'
 import type { ErrorCode } from './errors.ts'
-import { FileRef, MessageId, MessageText, Name, type ChatMessage, type Member } from './protocol.ts'
+import { FileRef, LIMITS, MessageId, MessageText, Name, type ChatMessage, type Member } from './protocol.ts'
 import type { BridgeEvent, BridgeEvents } from './bridge-events.ts'
 import type { ConnectionState, OutboxEntry } from './room-client.ts'
 
@@ -129,6 +129,10 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: Err
 const ProfilePatch = z.object({ name: Name.optional(), theme: Theme.optional() }).strict()
 const HostRequest = z.object({ name: Name, password: Password.optional() }).strict()
 const JoinOptions = z.object({ password: Password.optional() }).strict()
+/** A message's extras (the host checks the ids): a direct message's recipient, the member ids it mentions. */
+const SendOptions = z
+  .object({ to: z.string().max(64).optional(), mentions: z.array(z.string().max(64)).max(LIMITS.maxMentions).optional() })
+  .strict()
 
 /** Every method: its argument schema (a tuple) and, as a type, what it resolves to. */
 export const BRIDGE_METHODS = {
@@ -141,7 +145,7 @@ export const BRIDGE_METHODS = {
   leaveRoom: z.tuple([]),
   loadOlder: z.tuple([]),
   loadNewer: z.tuple([]),
-  send: z.tuple([MessageText]),
+  send: z.tuple([MessageText, SendOptions.optional()]),
   /** A file already uploaded to the room's host (the UI uploads through `session.files`), with an optional caption. */
   sendFile: z.tuple([FileRef, MessageText.optional()]),
   downloadFile: z.tuple([FileRef]),

@@ -1,6 +1,7 @@
-// The part of a room's log a member holds: a contiguous run of messages, at most LIMITS.messageWindow
-// long, with whether it reaches the room's first kept message (`start`) and its latest (`end`). RoomSession
-// and the UI apply the same rules, so both hold the same window. Pure, and free of zod (the UI imports it).
+// The part of a room's log a member holds: a run of the messages it may see (none missing, though seqs skip
+// direct messages between others), at most LIMITS.messageWindow long, with whether it reaches the room's first
+// kept message (`start`) and its latest (`end`). RoomSession and the UI apply the same rules, so both hold the
+// same window. Pure, and free of zod (the UI imports it).
 import { LIMITS } from './limits.ts'
 
 export interface WindowMessage {

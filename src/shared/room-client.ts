@@ -50,8 +50,26 @@ export interface OutboxEntry {
   text: string
   /** A file already uploaded to the room's host, sent with `text` as its caption. */
   file?: FileRef
+  /** A direct message to this member id. */
+  to?: string
+  /** Member ids the message mentions. */
+  mentions?: string[]
   status: 'sending' | 'failed'
   error?: ErrorCode
+}
+
+/** What a message says beyond its text: a direct message's recipient, the members it mentions (member ids). */
+export interface SendOptions {
+  to?: string
+  mentions?: string[]
+}
+
+/** The options worth sending: an empty mention list is left out, as the host would. */
+function sendOptions(opts: SendOptions): Pick<OutboxEntry, 'to' | 'mentions'> {
+  return {
+    ...(opts.to !== undefined ? { to: opts.to } : {}),
+    ...(opts.mentions && opts.mentions.length > 0 ? { mentions: [...opts.mentions] } : {}),
+  }
 }
 
 export interface RoomClientEvents extends Record<string, unknown> {
@@ -230,9 +248,9 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     this.#open()
   }
 
-  /** Queue a message; it is sent now if connected, else after reconnecting. Returns its id. */
-  send(text: string): string {
-    return this.#enqueue({ text })
+  /** Queue a message (to one member only with `to`); it is sent now if connected, else after reconnecting. Returns its id. */
+  send(text: string, opts: SendOptions = {}): string {
+    return this.#enqueue({ text, ...sendOptions(opts) })
   }
 
   /** Queue a message naming a file already uploaded, with an optional caption; sent, retried and deduped like text. */
@@ -240,7 +258,7 @@ export class RoomClient extends Emitter<RoomClientEvents> {
     return this.#enqueue({ text: caption ?? '', file })
   }
 
-  #enqueue(content: Pick<OutboxEntry, 'text' | 'file'>): string {
+  #enqueue(content: Pick<OutboxEntry, 'text' | 'file' | 'to' | 'mentions'>): string {
     const id = `${Date.now().toString(36)}-${randomId(6)}`
     this.#outbox.set(id, { id, ...content, status: 'sending' })
     this.#emitOutbox()
@@ -494,6 +512,8 @@ export class RoomClient extends Emitter<RoomClientEvents> {
         id: entry.id,
         ...(entry.text !== '' || !entry.file ? { text: entry.text } : {}),
         ...(entry.file ? { file: entry.file } : {}),
+        ...(entry.to !== undefined ? { to: entry.to } : {}),
+        ...(entry.mentions ? { mentions: entry.mentions } : {}),
       }
       if (this.#ws) this.#send(this.#ws, frame)
     }

@@ -8,7 +8,7 @@ import { BeaconError, type ErrorCode } from './errors.ts'
 import { LIMITS } from './limits.ts'
 import { appendLive, appendPage, emptyWindow, prependPage, type MessageWindow } from './message-window.ts'
 import type { ChatMessage, FileRef, Member } from './protocol.ts'
-import { RoomClient, type OutboxEntry, type RoomClientOptions } from './room-client.ts'
+import { RoomClient, type OutboxEntry, type RoomClientOptions, type SendOptions } from './room-client.ts'
 
 /** The bridge events a session produces; the service forwards exactly these. */
 export const SESSION_EVENTS = [
@@ -58,6 +58,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   #members: Member[] = []
   #state: SessionState
   #loading: Promise<WindowState> | undefined
+  /**
+   * How far pages towards the latest have read (0: no further than the window's newest). Seqs have gaps where
+   * direct messages between others are, so a page may bring nothing new: the next one starts past it all the same.
+   */
+  #newerRead = 0
   #offs: Array<() => void>
 
   constructor(opts: RoomSessionOptions) {
@@ -140,8 +145,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     throw new BeaconError(refused, joinFailure(refused, this.#room.name))
   }
 
-  send(text: string): string {
-    return this.client.send(text)
+  /** A message, to one member only with `opts.to`, naming the members it mentions in `opts.mentions`. */
+  send(text: string, opts?: SendOptions): string {
+    return this.client.send(text, opts)
   }
   /** A file already uploaded through `state.files`, with an optional caption: an outbox entry like a text. */
   sendFile(file: FileRef, caption?: string): string {
@@ -204,6 +210,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   #onHistory(messages: ChatMessage[], reset: boolean, position: number): void {
     if (reset) {
+      this.#newerRead = 0
       // A fresh welcome: the tail of the room. Seq 1 is the room's first message; seq 0 an empty room.
       const start = position === 0 || messages[0]?.seq === 1
       this.#window = { messages: messages.slice(-this.#bound), start, end: true }
@@ -222,14 +229,18 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     const position = this.client.position
     if (!position || this.client.state.status !== 'open') throw new BeaconError('not_connected', 'Not connected to the room')
     const before =
-      direction === 'older' ? (w.messages[0]?.seq ?? position.after + 1) : (w.messages.at(-1)?.seq ?? 0) + 1 + LIMITS.historyPage
+      direction === 'older'
+        ? (w.messages[0]?.seq ?? position.after + 1)
+        : Math.max(w.messages.at(-1)?.seq ?? 0, this.#newerRead) + 1 + LIMITS.historyPage
     const page = await this.client.history(before)
     if (!page) throw new BeaconError('not_connected', 'The room did not answer: try again')
     if (direction === 'older') {
+      this.#newerRead = 0 // the newest may have fallen out of the window: read towards them again from what is held
       this.#window = prependPage(this.#window, page.messages, page.start, this.#bound)
     } else {
-      const last = page.messages.at(-1)?.seq ?? before - 1
-      this.#window = appendPage(this.#window, page.messages, last >= (this.client.position?.after ?? 0), this.#bound)
+      // The page holds every message this member may see below `before` that is newer than the window.
+      this.#newerRead = before - 1
+      this.#window = appendPage(this.#window, page.messages, before - 1 >= (this.client.position?.after ?? 0), this.#bound)
     }
     // Only the page travels: the UI applies it to what it holds by the same rules (message-window.ts).
     this.emit('history', { messages: page.messages, reset: false, ...windowState(this.#window) })

@@ -5,7 +5,7 @@
 // old ws, so it is not used). Routes, named by routing metadata (see rsocket-routing.ts), data JSON:
 //   room.stream  (request-stream)   hello → the member's beacon.v1 frames, one payload each, as request(n) allows
 //   room.auth    (request-response) a password room's challenge answered with `{ proof }`
-//   room.send    (request-response) `{ id, text?, file? }` → its ack `{ type: 'ack', id, seq }`
+//   room.send    (request-response) `{ id, text?, file?, to?, mentions? }` → its ack `{ type: 'ack', id, seq }`
 //   room.history (request-response) `{ before, limit? }` → a `history` frame
 //   room.typing  (fire-and-forget)
 // Frames beyond the reader's demand wait in a queue bounded by the send high-water mark: past it the member is
@@ -349,7 +349,7 @@ class RSocketMember implements Transport {
         if (id !== undefined && this.#sends.has(id))
           return (subscriber.onError(appError(`bad_frame: message ${id} is already being sent`)), none)
         if (id !== undefined) this.#sends.set(id, subscriber)
-        this.#captured(subscriber, { type: 'send', id, text: d.text, file: d.file } as ClientFrame)
+        this.#captured(subscriber, { type: 'send', id, text: d.text, file: d.file, to: d.to, mentions: d.mentions } as ClientFrame)
         return { cancel: () => id !== undefined && this.#sends.delete(id), onExtension: () => {} }
       }
       case 'room.history':

@@ -306,11 +306,14 @@ class StompConnection {
     }
     const content = json ? fileSend(body) : { text: body }
     if ('error' in content) return this.#fail(content.error, receipt)
+    // A direct message's recipient and the members mentioned, as member ids (the latter comma-separated).
+    const to = header(f, 'beacon-to')
+    const mentions = header(f, 'beacon-mentions')
     const id = header(f, 'beacon-id') ?? `${this.#id}-${++this.#counter}`
     if (this.#receipts.has(id)) return this.#fail(`message ${id} is already being sent`, receipt)
     this.#receipts.set(id, receipt)
     // The session checks text and file against the protocol's schemas, as for every transport.
-    this.#session.handleText(JSON.stringify({ type: 'send', id, ...content }))
+    this.#session.handleText(JSON.stringify({ type: 'send', id, ...content, to, mentions: mentions?.split(',').filter((m) => m !== '') }))
   }
 
   /** A beacon.v1 frame the session sends to this member alone. */
@@ -398,6 +401,8 @@ class StompConnection {
         ['content-type', m.file ? JSON_TYPE : TEXT_TYPE],
       ]
       if (m.file) h.push(['beacon-file-id', m.file.fileId])
+      if (m.to !== undefined) h.push(['beacon-to', m.to])
+      if (m.mentions) h.push(['beacon-mentions', m.mentions.join(',')])
       if (ack !== 'auto' && this.#version === '1.2') h.push(['ack', String(m.seq)])
       this.#writeFrame('MESSAGE', h, body)
     }
