@@ -1,16 +1,42 @@
 // Where to connect for "join": a room from the list (resolved to the address that answers now) or an
-// address typed by the user (probed). The app's own hosted room is joined over loopback.
+// address typed by the user (probed). The app's own hosted room is joined over loopback. A room that does not
+// answer but that this device holds history for is opened from that history, at the address it was last joined.
 import type { RoomList } from './room-list.ts'
 import type { RoomAddress } from '../shared/discovery.ts'
 import { BeaconError } from '../shared/errors.ts'
-import { roomByAddress } from './discovery/by-address.ts'
+import { parseRoomAddress, roomByAddress } from './discovery/by-address.ts'
+import type { KnownRoom } from './local-history/store.ts'
 
 export interface JoinTarget {
   address: RoomAddress
   room: { id: string; name: string; passwordRequired: boolean }
+  /** The host did not answer: the room opens from this device's history and keeps trying. */
+  offline?: true
 }
 
-export async function resolveTarget(target: string, list: RoomList, hosted?: { id: string; port: number }): Promise<JoinTarget> {
+/** Rooms this device holds history for (local-history/store.ts). */
+export interface KnownRooms {
+  known(by: { id: string } | { address: RoomAddress }): KnownRoom | undefined
+}
+
+export async function resolveTarget(
+  target: string,
+  list: RoomList,
+  hosted?: { id: string; port: number },
+  known?: KnownRooms,
+): Promise<JoinTarget> {
+  try {
+    return await reachable(target, list, hosted)
+  } catch (e) {
+    if (!(e instanceof BeaconError) || e.code !== 'unreachable' || !known) throw e
+    const address = parseRoomAddress(target)
+    const room = known.known({ id: target }) ?? (address ? known.known({ address }) : undefined)
+    if (!room) throw e
+    return { address: room.address, room: { id: room.id, name: room.name, passwordRequired: room.passwordRequired }, offline: true }
+  }
+}
+
+async function reachable(target: string, list: RoomList, hosted?: { id: string; port: number }): Promise<JoinTarget> {
   const listed = list.get(target)
   let found: JoinTarget
   if (listed) {

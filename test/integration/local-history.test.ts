@@ -116,6 +116,40 @@ describe("the desktop app's own history of a room", () => {
     )
   })
 
+  it('a room whose host is gone opens from this device after a restart, by address or id, and goes on when the host is back', async () => {
+    const h = await host()
+    const port = h.server.port
+    const roomId = h.server.room.id
+    const ana = await Member.join(h.url, 'Ana', 'ana')
+    await say(ana, 'kept here', 'and here')
+    ana.leave()
+    const dir = userData()
+    const first = app(dir)
+    await first.joinRoom(`127.0.0.1:${port}`)
+    await waitFor(() => texts(first).length === 2, 'the room shown')
+    await first.dispose()
+    await h.stop()
+
+    const bo = app(dir)
+    await assert.rejects(bo.joinRoom('127.0.0.1:9'), { code: 'unreachable' }, 'a room this device never held is not opened')
+    await bo.joinRoom(`127.0.0.1:${port}`)
+    assert.deepEqual(texts(bo), ['kept here', 'and here'])
+    await waitFor(() => bo.getSnapshot().session.hostOffline === true, 'the host shown offline')
+    assert.equal(bo.getSnapshot().session.room?.name, 'Lunch')
+    bo.leaveRoom()
+    await bo.joinRoom(roomId)
+    assert.deepEqual(texts(bo), ['kept here', 'and here'])
+
+    const again = await host({ dataDir: h.dataDir, port })
+    cleanup.push(() => again.dispose())
+    await waitFor(() => bo.getSnapshot().session.connection.status === 'open', 'Bo in the room once it is back', 15_000)
+    const ana2 = await Member.join(again.url, 'Ana', 'ana')
+    cleanup.push(() => ana2.leave())
+    await say(ana2, 'back')
+    await waitFor(() => texts(bo).length === 3, 'the new message')
+    assert.deepEqual(texts(bo), ['kept here', 'and here', 'back'])
+  })
+
   it('a room whose host stopped stays readable, offline, and resumes without duplicates when the host is back', async () => {
     const h = await host()
     const port = h.server.port

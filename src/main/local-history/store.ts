@@ -2,8 +2,10 @@
 // whose host is gone still shows its history and a rejoin resumes where the copy ends. Rows are keyed by room id
 // + epoch + seq, so a message seen twice (a resume overlapping live traffic, a scrollback page) is stored once.
 // Each room keeps at most `perRoom` messages (the oldest go) and only its current epoch: a new epoch is a new
-// log whose seqs start over. Writes are queued and made in one transaction per turn of the event loop.
+// log whose seqs start over. Writes are queued and made in one transaction per turn of the event loop. Where each
+// room was last reached is kept too, so a room whose host is gone can still be opened from here.
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { RoomAddress } from '../../shared/discovery.ts'
 import { LIMITS } from '../../shared/limits.ts'
 import type { ChatMessage } from '../../shared/protocol.ts'
 
@@ -12,6 +14,14 @@ export interface RoomCopy {
   epoch: string
   after: number
   messages: ChatMessage[]
+}
+
+/** A room as last joined: enough to open it again from this device while its host is gone. */
+export interface KnownRoom {
+  id: string
+  name: string
+  passwordRequired: boolean
+  address: RoomAddress
 }
 
 interface Pending {
@@ -25,7 +35,14 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS messages (
     room TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (room, epoch, seq)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS places (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, password INTEGER NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL,
+    joined INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS places_address ON places (address, port);
 `
+
+type PlaceRow = { id: string; name: string; password: number; address: string; port: number }
+const HELD = 'SELECT p.id, p.name, p.password, p.address, p.port FROM places p JOIN rooms r ON r.id = p.id WHERE r.count > 0'
 
 export class LocalHistory {
   #db: DatabaseSync
@@ -39,6 +56,9 @@ export class LocalHistory {
   #nthOldest: StatementSync
   #pruneBefore: StatementSync
   #latest: StatementSync
+  #remember: StatementSync
+  #knownById: StatementSync
+  #knownByAddress: StatementSync
 
   constructor(file: string, opts: { perRoom?: number } = {}) {
     this.#perRoom = opts.perRoom ?? LIMITS.localHistoryPerRoom
@@ -55,6 +75,27 @@ export class LocalHistory {
     this.#nthOldest = db.prepare('SELECT seq FROM messages WHERE room = ? AND epoch = ? ORDER BY seq LIMIT 1 OFFSET ?')
     this.#pruneBefore = db.prepare('DELETE FROM messages WHERE room = ? AND epoch = ? AND seq < ?')
     this.#latest = db.prepare('SELECT body FROM messages WHERE room = ? AND epoch = ? ORDER BY seq DESC LIMIT ?')
+    this.#remember = db.prepare(
+      'INSERT INTO places (id, name, password, address, port, joined) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, password = excluded.password, address = excluded.address, port = excluded.port, joined = excluded.joined',
+    )
+    this.#knownById = db.prepare(`${HELD} AND p.id = ?`)
+    // The same address may have served other rooms over time: the one joined there last.
+    this.#knownByAddress = db.prepare(`${HELD} AND p.address = ? AND p.port = ? ORDER BY p.joined DESC LIMIT 1`)
+  }
+
+  /** Where a room is being joined (once per join, not per message). */
+  remember(room: KnownRoom): void {
+    const { id, name, passwordRequired, address } = room
+    this.#remember.run(id, name, passwordRequired ? 1 : 0, address.address, address.port, Date.now())
+  }
+
+  /** A room this device holds history for, by its id or by the address it was last joined at. */
+  known(by: { id: string } | { address: RoomAddress }): KnownRoom | undefined {
+    this.flush()
+    const row = ('id' in by ? this.#knownById.get(by.id) : this.#knownByAddress.get(by.address.address, by.address.port)) as
+      PlaceRow | undefined
+    if (!row) return undefined
+    return { id: row.id, name: row.name, passwordRequired: row.password === 1, address: { address: row.address, port: row.port } }
   }
 
   /** Keep messages of `room` received at `position` (the client's resume point once they arrived). */
