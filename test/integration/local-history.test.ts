@@ -60,6 +60,8 @@ describe("the desktop app's own history of a room", () => {
     const first = app(dir)
     await first.joinRoom(`127.0.0.1:${h.server.port}`)
     await waitFor(() => texts(first).length === 3, 'the room shown')
+    ana.client.send('just for Bo', { to: first.session.you!.id }) // a direct message is Bo's to keep too
+    await waitFor(() => texts(first).length === 4, 'the direct message')
     await first.dispose()
     await say(ana, 'four', 'five') // said while Bo's app was closed
 
@@ -73,16 +75,17 @@ describe("the desktop app's own history of a room", () => {
     await waitFor(() => shown.length > 0, 'the first history event')
     assert.deepEqual(
       shown[0]!.messages.map((m) => m.text),
-      ['one', 'two', 'three'],
+      ['one', 'two', 'three', 'just for Bo'],
     )
     assert.equal(shown[0]!.reset, true)
+    assert.ok(shown[0]!.messages.at(-1)!.to, 'kept as a direct message')
     await joining
-    await waitFor(() => texts(second).length === 5, 'the two missed messages')
-    assert.deepEqual(texts(second), ['one', 'two', 'three', 'four', 'five'])
+    await waitFor(() => texts(second).length === 6, 'the two missed messages')
+    assert.deepEqual(texts(second), ['one', 'two', 'three', 'just for Bo', 'four', 'five'])
     // Only the missed messages travelled: nothing shown twice.
     const later = [...shown.slice(1).flatMap((e) => e.messages), ...arrived]
     assert.deepEqual(later.map((m) => m.text).sort(), ['five', 'four'])
-    assert.equal(new Set(ids(second.getSnapshot().messages)).size, 5)
+    assert.equal(new Set(ids(second.getSnapshot().messages)).size, 6)
   })
 
   it('keeps only the newest messages of a room up to its bound', async () => {

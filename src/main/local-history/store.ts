@@ -4,6 +4,7 @@
 // Each room keeps at most `perRoom` messages (the oldest go) and only its current epoch: a new epoch is a new
 // log whose seqs start over. Writes are queued and made in one transaction per turn of the event loop. Where each
 // room was last reached is kept too, so a room whose host is gone can still be opened from here.
+import { renameSync, rmSync } from 'node:fs'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import type { RoomAddress } from '../../shared/discovery.ts'
 import { LIMITS } from '../../shared/limits.ts'
@@ -41,6 +42,34 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS places_address ON places (address, port);
 `
 
+/** SQLite's "damaged" and "not a database" result codes. */
+const UNREADABLE = new Set([11, 26])
+
+/** The history database, ready. A damaged one is moved aside and started afresh: it is only this device's copy. */
+function openDatabase(file: string): DatabaseSync {
+  try {
+    return ready(new DatabaseSync(file))
+  } catch (e) {
+    if (!UNREADABLE.has((e as { errcode?: number }).errcode ?? 0)) throw e
+    const aside = `${file}.damaged-${Date.now()}`
+    console.error(`Beacon: ${file} cannot be read (${(e as Error).message}); moved to ${aside}, keeping a new history`)
+    renameSync(file, aside)
+    for (const part of ['-wal', '-shm']) rmSync(file + part, { force: true })
+    return ready(new DatabaseSync(file))
+  }
+}
+
+function ready(db: DatabaseSync): DatabaseSync {
+  try {
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+    db.exec(SCHEMA)
+    return db
+  } catch (e) {
+    db.close()
+    throw e
+  }
+}
+
 type PlaceRow = { id: string; name: string; password: number; address: string; port: number }
 const HELD = 'SELECT p.id, p.name, p.password, p.address, p.port FROM places p JOIN rooms r ON r.id = p.id WHERE r.count > 0'
 
@@ -62,10 +91,7 @@ export class LocalHistory {
 
   constructor(file: string, opts: { perRoom?: number } = {}) {
     this.#perRoom = opts.perRoom ?? LIMITS.localHistoryPerRoom
-    this.#db = new DatabaseSync(file)
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
-    this.#db.exec(SCHEMA)
-    const db = this.#db
+    const db = (this.#db = openDatabase(file))
     this.#room = db.prepare('SELECT epoch, after, count FROM rooms WHERE id = ?')
     this.#saveRoom = db.prepare(
       'INSERT INTO rooms (id, epoch, after, count) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, after = excluded.after, count = excluded.count',
