@@ -206,7 +206,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     this.#requireName()
     const server = this.#hosting.server
     const hosted = server ? { id: server.room.id, port: server.port } : undefined
-    const found = await resolveTarget(target, this.#list, hosted, this.#history)
+    const found = await resolveTarget(target, this.#list, this.#history, hosted)
     if (found.room.passwordRequired && opts?.password === undefined)
       throw new BeaconError('password_required', `"${found.room.name}" needs a password`)
     await this.#join(found, opts?.password)

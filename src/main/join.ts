@@ -22,13 +22,13 @@ export interface KnownRooms {
 export async function resolveTarget(
   target: string,
   list: RoomList,
+  known: KnownRooms,
   hosted?: { id: string; port: number },
-  known?: KnownRooms,
 ): Promise<JoinTarget> {
   try {
     return await reachable(target, list, hosted)
   } catch (e) {
-    if (!(e instanceof BeaconError) || e.code !== 'unreachable' || !known) throw e
+    if (!(e instanceof BeaconError) || e.code !== 'unreachable') throw e
     const address = parseRoomAddress(target)
     const room = known.known({ id: target }) ?? (address ? known.known({ address }) : undefined)
     if (!room) throw e
