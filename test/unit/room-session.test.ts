@@ -2,7 +2,11 @@
 // and a host that closes it for cause.
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join as joinPath } from 'node:path'
 import { WebSocket, WebSocketServer } from 'ws'
+import { History } from '../../src/main/server/history.ts'
 import { nextFirstItemIndex } from '../../src/renderer/state/scrollback.ts'
 import type { WebSocketCtor } from '../../src/shared/room-client.ts'
 import { RoomSession, type RoomSessionOptions } from '../../src/shared/room-session.ts'
@@ -100,6 +104,55 @@ describe('a member in a room (RoomSession)', () => {
     assert.deepEqual(bo.snapshot.members.map((m) => m.name).sort(), ['Annie', 'Bo'], 'the old name is gone from the list')
     assert.equal(ann.snapshot.session.you?.id, annId, 'the member id stays the same')
     assert.equal(ann.snapshot.session.you?.name, 'Annie')
+  })
+
+  it('a direct message with mentions waits in the outbox until connected, then reaches only its recipient, mentions and all', async () => {
+    const h = await host()
+    const bo = session(h.url, 'Bo', 'bo')
+    await bo.join()
+    const boId = bo.snapshot.session.you!.id
+    const cy = session(h.url, 'Cy', 'cy')
+    await cy.join()
+    const ann = session(h.url, 'Ann', 'ann')
+    const id = ann.send('@Bo just you', { to: boId, mentions: [boId] })
+    assert.deepEqual(
+      ann.snapshot.outbox.map((e) => [e.id, e.to, e.mentions]),
+      [[id, boId, [boId]]],
+      'kept with the message for when it is sent',
+    )
+    await ann.join()
+    await waitFor(() => ann.snapshot.outbox.length === 0, 'the message acknowledged')
+    await waitFor(() => bo.snapshot.messages.some((m) => m.text === '@Bo just you'), 'Bo has it')
+    const got = bo.snapshot.messages.find((m) => m.text === '@Bo just you')!
+    assert.equal(got.to, boId)
+    assert.deepEqual(got.mentions, [boId])
+    ann.send('for everyone', { mentions: [] })
+    await waitFor(() => cy.snapshot.messages.some((m) => m.text === 'for everyone'), 'Cy has the room message')
+    assert.deepEqual(
+      cy.snapshot.messages.map((m) => m.text),
+      ['for everyone'],
+      'Cy never had the direct message',
+    )
+    assert.equal('mentions' in cy.snapshot.messages[0]!, false)
+  })
+
+  it('scrolls back to the latest past a long run of direct messages between others', async () => {
+    const dir = mkdtempSync(joinPath(tmpdir(), 'beacon-dm-gap-'))
+    const log = new History(dir)
+    const from = { id: 'Ann-member-1', name: 'Ann' }
+    for (let seq = 1; seq <= 350; seq++) {
+      const dm = seq > 150 && seq <= 300
+      log.append('ann', { type: 'message', seq, id: `m${seq}`, from, text: `${seq}`, ts: seq, ...(dm ? { to: 'Bo-member-01' } : {}) })
+    }
+    log.close()
+    const h = await host({ dataDir: dir })
+    const s = session(h.url, 'Cy', 'cy', { windowSize: 100 })
+    await s.join()
+    assert.deepEqual(await s.loadOlder(), { start: true, end: false }, 'the newest fell out of the window')
+    let pages = 0
+    while (!(await s.loadNewer()).end) assert.ok(++pages < 10, 'each page gets further')
+    const seqs = s.snapshot.messages.map((m) => m.seq)
+    assert.deepEqual(seqs, [...Array.from({ length: 50 }, (_, i) => 101 + i), ...Array.from({ length: 50 }, (_, i) => 301 + i)])
   })
 
   it('notices a link gone silent, reconnects, and delivers what was sent meanwhile exactly once', async () => {
