@@ -2,9 +2,14 @@
 // live and in welcomes, resumes, scrollback and HTTP replays; a third member sees a gap in seq instead.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join as joinPath } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { Client, type IMessage } from '@stomp/stompjs'
 import { History } from '../../src/main/server/history.ts'
+import type { Transport } from '../../src/main/server/outbound.ts'
+import { Room, type Peer } from '../../src/main/server/room.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { RawClient } from '../helpers/raw-client.ts'
@@ -251,5 +256,50 @@ describe('direct messages on the other transports', () => {
     rs.close()
     await stomp.deactivate()
     ann.ws.terminate()
+  })
+})
+
+describe('direct messages in the room’s flush window', () => {
+  /** A member connection that records what the room writes to it, in order (the room's side of any transport). */
+  const peer = (room: Room, name: string, client: string) => {
+    const got: { type: string; text?: string; history?: ChatMessage[] }[] = []
+    const transport: Transport = {
+      remoteAddress: '127.0.0.1',
+      send: (o) => void got.push(o.frame),
+      sendWelcome: (w) => void got.push(JSON.parse(Buffer.concat(w.parts).toString())),
+      deliver: (batch, own) => void got.push(...batch.frames.map((o) => o.frame), ...(own ?? []).map((o) => o.frame)),
+      close: () => {},
+    }
+    const p: Peer = { member: { id: room.memberId(client), name }, clientId: client, transport, close: () => room.leave(p) }
+    return { p, got, texts: () => got.filter((f) => f.type === 'message').map((f) => f.text) }
+  }
+
+  it('a connection that joins while one is waiting to go out gets it once, in its welcome, and the rest in order', async () => {
+    const dir = mkdtempSync(joinPath(tmpdir(), 'beacon-dm-window-'))
+    const room = new Room({ history: new History(dir), name: 'Window', host: 'tester' })
+    try {
+      const [ann, bo, cy] = [peer(room, 'Ann', 'ann'), peer(room, 'Bo', 'bo'), peer(room, 'Cy', 'cy')]
+      for (const m of [ann, bo, cy]) room.join(m.p, undefined)
+      const post = (id: string, to?: string) => room.post(ann.p, { type: 'send', id, text: id, ...(to ? { to } : {}) }, () => true)
+      // All in one turn: the flush comes after.
+      post('dm-1', bo.p.member.id)
+      const boPhone = peer(room, 'Bo', 'bo')
+      room.join(boPhone.p, undefined)
+      post('room-1')
+      post('dm-2', bo.p.member.id)
+      await new Promise((r) => setTimeout(r, 50))
+      const welcome = boPhone.got.find((f) => f.type === 'welcome')!
+      assert.deepEqual(
+        welcome.history!.map((m) => m.text),
+        ['dm-1'],
+      )
+      assert.deepEqual(boPhone.texts(), ['room-1', 'dm-2'], 'dm-1 not a second time')
+      assert.deepEqual(bo.texts(), ['dm-1', 'room-1', 'dm-2'])
+      assert.deepEqual(ann.texts(), ['dm-1', 'room-1', 'dm-2'])
+      assert.deepEqual(cy.texts(), ['room-1'])
+    } finally {
+      room.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
