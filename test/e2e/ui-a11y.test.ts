@@ -1,6 +1,7 @@
 // Accessibility of every screen, checked by axe-core in Chromium: first run, the room list (empty and with
 // rooms), the host, join-by-address, password, invite and settings dialogs, a room with messages, its
-// member list, the connection banner, files (an upload in progress, an image message, a file card, a saved
+// member list, the connection banner, mentions (the member list offered after "@", a message that mentions
+// the reader), files (an upload in progress, an image message, a file card, a saved
 // download, the image lightbox), and the browser client — each in the light and the dark theme, at
 // desktop (1280×800) and phone (390×844) size. One browser; each screen is checked in its page as it is.
 // Rooms are listed by an in-process directory standing in for mDNS (the rooms themselves are real hosts on
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import type { DiscoveryPort } from '../../src/main/app-service.ts'
+import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { FileLimits } from '../../src/main/server/files/limits.ts'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import type { RoomEvent } from '../../src/shared/discovery.ts'
@@ -242,7 +244,25 @@ describe('accessibility of every screen (axe-core)', { skip }, () => {
     await page.keyboard.press('Enter')
     await expect(page.getByRole('log', { name: 'Messages' }).getByText('Hello from a browser')).toBeVisible(WAIT)
     await audit(page, 'web-chat')
-    assertNoViolations(2 * COMBOS.length)
+
+    // Bo mentions Pat (highlighted for Pat, with a chip); Pat starts a mention of her own: the list is open.
+    const bo = member(server, 'Bo', 'bo-a11y')
+    await expect(page.getByText('2 members', { exact: true })).toBeVisible(WAIT)
+    const patId = await page.evaluate(async () => {
+      const r = await (window as unknown as { beacon: BeaconBridge }).beacon.getSnapshot()
+      return r.ok ? r.value.session.you?.id : undefined
+    })
+    bo.send('@Pat the garden needs water', { mentions: [patId!] })
+    await expect(page.locator('.message.mentions-you .mention.you')).toHaveText('@Pat', WAIT)
+    await audit(page, 'web-mentioned')
+    const box = page.getByRole('textbox', { name: 'Message' })
+    const list = page.getByRole('listbox', { name: 'Members to mention' })
+    await box.pressSequentially('On it, @')
+    await audit(page, 'web-mention', async () => {
+      if (!(await list.isVisible())) await box.focus()
+      await expect(list.getByRole('option', { name: 'Bo' })).toBeVisible(WAIT)
+    })
+    assertNoViolations(4 * COMBOS.length)
   })
 
   it('finds no violations on the file screens (upload in progress, image, file card, download, lightbox), light and dark, desktop and phone', async () => {

@@ -145,6 +145,20 @@ describe('a received mention', () => {
   })
 })
 
+describe('a mention being sent', () => {
+  it('shows its chips while still in the outbox', () => {
+    const items = buildTimeline({
+      messages: [],
+      outbox: [{ id: 'o1', text: '@Cy look', mentions: [cy.id], status: 'sending' }],
+      you: bo,
+      members: [cy],
+      now: T0,
+    })
+    const sending = items.find((i) => i.kind === 'message')
+    assert.deepEqual([sending?.mentions, sending?.mentionsYou], [[{ id: cy.id, name: 'Cy', you: false }], false])
+  })
+})
+
 describe('mentions of the reader in the app state', () => {
   const snapshot: Snapshot = {
     profile: { name: 'Bo', theme: 'system' },

@@ -57,9 +57,10 @@ export function ChatView(props: {
   const drop = useDropZone((list) => attach.current?.(list))
   const [atBottom, setAtBottom] = useState(true)
   const unread = useUnread(messages, session.you?.id, atBottom)
+  const mentions = props.state.mentionsUnread
   useEffect(() => {
-    document.title = tabTitle(roomName, unread)
-  }, [roomName, unread])
+    document.title = tabTitle(roomName, unread, mentions)
+  }, [roomName, unread, mentions])
   useEffect(() => () => void (document.title = tabTitle(undefined, 0)), [])
   const hostingThis = hosting.status === 'on' && hosting.room !== undefined && hosting.room.id === session.room?.id
   const status = session.connection.status
@@ -162,6 +163,8 @@ export function ChatView(props: {
               attachRef={attach}
               canAttach={files.context.access !== undefined}
               onFiles={files.send}
+              members={members}
+              youId={session.you?.id}
             />
           </div>
           {files.lightbox ? <Lightbox file={files.lightbox} onClose={files.closeLightbox} /> : null}
@@ -174,9 +177,11 @@ export function ChatView(props: {
 
 /**
  * How many messages from others arrived while the reader was away: the tab hidden or the list scrolled up
- * from the bottom. Seen again (visible and at the bottom), the count clears.
+ * from the bottom. Seen again (visible and at the bottom), the count clears. The app state is told whether
+ * the reader is reading, for the mentions it counts.
  */
 function useUnread(messages: AppState['messages'], youId: string | undefined, atBottom: boolean): number {
+  const dispatch = useDispatch()
   const [hidden, setHidden] = useState(() => document.hidden)
   useEffect(() => {
     const follow = () => setHidden(document.hidden)
@@ -184,6 +189,7 @@ function useUnread(messages: AppState['messages'], youId: string | undefined, at
     return () => document.removeEventListener('visibilitychange', follow)
   }, [])
   const away = hidden || !atBottom
+  useEffect(() => dispatch({ type: 'reading', reading: !away }), [dispatch, away])
   const lastSeq = messages.at(-1)?.seq ?? 0
   // The last message the reader had in view when they went away; undefined while they are looking.
   const [seenSeq, setSeenSeq] = useState<number>()

@@ -149,7 +149,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'downloads':
       return { ...state, downloads: action.downloads }
     case 'reading':
-      if (action.reading === state.reading && (!action.reading || state.mentionsUnread === 0)) return state
+      if (action.reading === state.reading) return state
       return { ...state, reading: action.reading, mentionsUnread: action.reading ? 0 : state.mentionsUnread }
     case 'uploadAdd':
     case 'uploadUpdate':

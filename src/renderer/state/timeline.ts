@@ -98,7 +98,14 @@ export function buildTimeline({ messages, outbox, you, members = [], now, upload
   for (const e of outbox) {
     if (seen.has(e.id)) continue // acknowledged and delivered; the outbox update is on its way
     add(
-      { id: e.id, from: me, text: e.text, ts: Math.max(now, prevTs), ...(e.file ? { file: e.file } : {}) },
+      {
+        id: e.id,
+        from: me,
+        text: e.text,
+        ts: Math.max(now, prevTs),
+        ...(e.file ? { file: e.file } : {}),
+        ...(e.mentions ? { mentions: e.mentions } : {}),
+      },
       { own: true, status: e.status, ...(e.error ? { error: e.error } : {}) },
     )
   }

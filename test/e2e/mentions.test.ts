@@ -1,0 +1,179 @@
+// Mentions in the browser client, three members in Debian's Chromium on one real host: Ann types "@", is
+// offered the others, narrows to Bo with "b", picks him with the keyboard and sends; the message carries
+// Bo's member id. Bo sees it highlighted as mentioning him, with his name as a chip; Cy sees the chip but
+// no highlight; a mention that arrives while Bo's tab is hidden counts in its title. The mouse picks too,
+// Escape closes the list, and a mention deleted from the draft is not sent.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { chromium, expect, type Browser, type Page } from '@playwright/test'
+import { startHost } from '../integration/transports-lib.ts'
+import type { BeaconBridge } from '../../src/shared/bridge.ts'
+import type { ChatMessage } from '../../src/shared/protocol.ts'
+
+const WEB_ROOT = 'out/web'
+const SHOTS = 'test-results'
+const WAIT = { timeout: 15_000 }
+const LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+}
+
+type Snap = { messages: ChatMessage[]; session: { you?: { id: string }; connection: { status: string } } }
+
+async function snapshot(page: Page): Promise<Snap> {
+  return page.evaluate(async () => {
+    const r = await (window as unknown as { beacon: BeaconBridge }).beacon.getSnapshot()
+    if (!r.ok) throw new Error(r.error.message)
+    return r.value as unknown as Snap
+  })
+}
+
+describe('mentions in the browser client', () => {
+  let host: Awaited<ReturnType<typeof startHost>>
+  let browser: Browser
+  /** Cy's member id, from the first test (the second mentions him). */
+  let cyId = ''
+
+  before(async () => {
+    if (!existsSync(`${WEB_ROOT}/index.html`))
+      execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
+    mkdirSync(SHOTS, { recursive: true })
+    host = await startHost({ webRoot: WEB_ROOT })
+    browser = await chromium.launch(LAUNCH)
+  })
+  after(async () => {
+    await browser?.close()
+    await host?.stop()
+  })
+
+  /** A member in their own browser context (own client id), joined and connected. */
+  async function open(name: string): Promise<{ page: Page; id: string }> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 700 } })
+    const page = await context.newPage()
+    await page.goto(host.server.webUrl)
+    await page.getByLabel('Display name').fill(name, WAIT)
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await expect(page.getByRole('textbox', { name: 'Message' })).toBeEnabled(WAIT)
+    await expect.poll(async () => (await snapshot(page)).session.connection.status, WAIT).toBe('open')
+    return { page, id: (await snapshot(page)).session.you!.id }
+  }
+
+  it('offers the members after "@", picks Bo by keyboard, and highlights the message for Bo only', async () => {
+    const ann = await open('Ann')
+    const bo = await open('Bo')
+    const cy = await open('Cy')
+    cyId = cy.id
+    const p = ann.page
+    await expect(p.getByText('3 members', { exact: true })).toBeVisible(WAIT)
+
+    const box = p.getByRole('textbox', { name: 'Message' })
+    const combo = p.getByRole('combobox', { name: 'Message' })
+    const list = p.getByRole('listbox', { name: 'Members to mention' })
+    await expect(combo).toHaveAttribute('aria-expanded', 'false')
+    await box.pressSequentially('Lunch, @')
+    await expect(combo).toHaveAttribute('aria-expanded', 'true')
+    // Everyone but Ann herself, by name; the first is chosen.
+    await expect(list.getByRole('option').locator('.member-name')).toHaveText(['Bo', 'Cy'])
+    const chosen = async () => p.locator(`[id="${await box.getAttribute('aria-activedescendant')}"] .member-name`).textContent()
+    assert.equal(await chosen(), 'Bo')
+    await box.press('ArrowDown')
+    assert.equal(await chosen(), 'Cy')
+    await expect(list.getByRole('option', { name: 'Cy' })).toHaveAttribute('aria-selected', 'true')
+    await box.press('ArrowDown')
+    assert.equal(await chosen(), 'Bo', 'the list wraps around')
+    await box.press('ArrowUp')
+    assert.equal(await chosen(), 'Cy')
+    await box.press('b') // "@b": only Bo is left, and chosen
+    await expect(list.getByRole('option').locator('.member-name')).toHaveText(['Bo'])
+    assert.equal(await chosen(), 'Bo')
+    await p.screenshot({ path: `${SHOTS}/mentions-popup.png` })
+    await box.press('Enter')
+    await expect(combo).toHaveAttribute('aria-expanded', 'false')
+    await expect(box).toHaveValue('Lunch, @Bo ')
+    await box.pressSequentially('are you coming?')
+    await box.press('Enter')
+    await expect(box).toHaveValue('')
+
+    const text = 'Lunch, @Bo are you coming?'
+    await expect.poll(async () => (await snapshot(bo.page)).messages.find((m) => m.text === text)?.mentions, WAIT).toEqual([bo.id])
+
+    // Bo: the whole message is highlighted and labelled, his name a chip.
+    const forBo = bo.page.locator('.message', { hasText: text })
+    await expect(forBo).toHaveClass(/mentions-you/, WAIT)
+    await expect(forBo.getByText('Mentions you')).toBeVisible()
+    await expect(forBo.locator('.mention.you')).toHaveText('@Bo')
+    await bo.page.screenshot({ path: `${SHOTS}/mentions-bo.png` })
+
+    // Cy: the chip, but no highlight.
+    const forCy = cy.page.locator('.message', { hasText: text })
+    await expect(forCy.locator('.mention')).toHaveText('@Bo', WAIT)
+    await expect(forCy).not.toHaveClass(/mentions-you/)
+    await expect(forCy.locator('.mention.you')).toHaveCount(0)
+    await expect(forCy.getByText('Mentions you')).toHaveCount(0)
+    await cy.page.screenshot({ path: `${SHOTS}/mentions-cy.png` })
+
+    // Ann, the sender: a chip, no highlight of her own message.
+    await expect(p.locator('.message', { hasText: text }).locator('.mention')).toHaveText('@Bo', WAIT)
+    await expect(p.locator('.message.mentions-you')).toHaveCount(0)
+
+    // Bo's tab in the background: a mention counts in its title, a plain message does not; back, it clears.
+    const setHidden = (page: Page, hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { value: h, configurable: true })
+        document.dispatchEvent(new Event('visibilitychange'))
+      }, hidden)
+    await setHidden(bo.page, true)
+    await box.pressSequentially('@b')
+    await box.press('Enter')
+    await box.pressSequentially('table for three')
+    await box.press('Enter')
+    await expect(bo.page).toHaveTitle('(@1) Transports · Beacon', WAIT)
+    await expect(cy.page).toHaveTitle('Transports · Beacon')
+    await setHidden(bo.page, false)
+    await expect(bo.page).toHaveTitle('Transports · Beacon')
+  })
+
+  it('picks with the mouse, closes with Escape, and sends only the mentions still in the text', async () => {
+    const { page: p } = await open('Dee')
+    const box = p.getByRole('textbox', { name: 'Message' })
+    const list = p.getByRole('listbox', { name: 'Members to mention' })
+    await box.pressSequentially('@c')
+    await list.getByRole('option', { name: 'Cy' }).click()
+    await expect(box).toHaveValue('@Cy ')
+    await expect(box).toBeFocused()
+    await box.pressSequentially('and @b')
+    await expect(list).toBeVisible()
+    await box.press('Escape')
+    await expect(list).toBeHidden()
+    await box.pressSequentially(' @') // a new "@" offers the list again
+    await expect(list).toBeVisible()
+    await box.press('Backspace')
+    await box.press('Backspace')
+    await box.press('Escape')
+    await expect(list).toBeHidden()
+    await expect(box).toHaveValue('@Cy and @b', { timeout: 1000 })
+    await box.press('Enter') // the list is closed: Enter sends
+    await expect(box).toHaveValue('')
+    const mentionsOf = async (text: string) => (await snapshot(p)).messages.find((m) => m.text === text)?.mentions ?? 'none'
+    await expect.poll(() => mentionsOf('@Cy and @b'), WAIT).toEqual([cyId]) // Cy, picked; "@b" was only typed
+
+    // Picked, then deleted from the draft: no mention goes.
+    await box.pressSequentially('@c')
+    await box.press('Tab')
+    await expect(box).toHaveValue('@Cy ')
+    await box.fill('never mind')
+    await box.press('Enter')
+    await expect.poll(async () => (await snapshot(p)).messages.some((m) => m.text === 'never mind'), WAIT).toBe(true)
+    assert.equal(await mentionsOf('never mind'), 'none')
+  })
+})
