@@ -1,14 +1,16 @@
 // Mentions in the browser client, three members in Debian's Chromium on one real host: Ann types "@", is
 // offered the others, narrows to Bo with "b", picks him with the keyboard and sends; the message carries
 // Bo's member id. Bo sees it highlighted as mentioning him, with his name as a chip; Cy sees the chip but
-// no highlight; a mention that arrives while Bo's tab is hidden counts in its title. The mouse picks too,
-// Escape closes the list, and a mention deleted from the draft is not sent.
+// no highlight; a mention that arrives while Bo's tab is hidden counts in its title. Two members with one
+// name are told apart by their tag, the mouse picks too, Escape closes the list, and a mention deleted from
+// the draft is not sent.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { chromium, expect, type Browser, type Page } from '@playwright/test'
-import { startHost } from '../integration/transports-lib.ts'
+import { nodeClient, startHost } from '../integration/transports-lib.ts'
+import { memberTag } from '../../src/renderer/state/identity.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
@@ -43,6 +45,7 @@ describe('mentions in the browser client', () => {
   let browser: Browser
   /** Cy's member id, from the first test (the second mentions him). */
   let cyId = ''
+  const closeAfter: Array<() => void> = []
 
   before(async () => {
     if (!existsSync(`${WEB_ROOT}/index.html`))
@@ -52,6 +55,7 @@ describe('mentions in the browser client', () => {
     browser = await chromium.launch(LAUNCH)
   })
   after(async () => {
+    for (const close of closeAfter) close()
     await browser?.close()
     await host?.stop()
   })
@@ -143,12 +147,18 @@ describe('mentions in the browser client', () => {
     await expect(bo.page).toHaveTitle('Transports · Beacon')
   })
 
-  it('picks with the mouse, closes with Escape, and sends only the mentions still in the text', async () => {
+  it('tells two members with one name apart by their tag, picks with the mouse, closes with Escape, and sends only the mentions still in the text', async () => {
+    // A second Cy (a Node member): the list tags both, as the member list does, and the click sends the right id.
+    const otherCy = nodeClient(host.server.url, 'Cy', 'node-other-cy').client
+    closeAfter.push(() => otherCy.close())
     const { page: p } = await open('Dee')
+    await expect(p.getByText('5 members', { exact: true })).toBeVisible(WAIT)
     const box = p.getByRole('textbox', { name: 'Message' })
     const list = p.getByRole('listbox', { name: 'Members to mention' })
     await box.pressSequentially('@c')
-    await list.getByRole('option', { name: 'Cy' }).click()
+    await expect(list.getByRole('option')).toHaveCount(2)
+    await expect(list.locator('.member-tag')).toHaveCount(2)
+    await list.getByRole('option', { name: `Cy · ${memberTag(cyId)}` }).click()
     await expect(box).toHaveValue('@Cy ')
     await expect(box).toBeFocused()
     await box.pressSequentially('and @b')
