@@ -9,9 +9,7 @@ import { splitMentions, type MentionName } from '../state/mentions.ts'
 import { useBridge } from '../state/use-app.ts'
 import { LinkModeContext } from './link-mode.ts'
 
-const NONE: readonly MentionName[] = []
-
-export const MessageText = memo(function MessageText({ text, mentions = NONE }: { text: string; mentions?: readonly MentionName[] }) {
+export const MessageText = memo(function MessageText({ text, mentions }: { text: string; mentions: readonly MentionName[] }) {
   const beacon = useBridge()
   const mode = use(LinkModeContext)
   const parts = splitLinks(text)

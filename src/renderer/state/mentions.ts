@@ -81,14 +81,17 @@ export interface MentionName {
   you: boolean
 }
 
+const NO_MENTIONS: readonly MentionName[] = Object.freeze([])
+
 /** The names of a message's mentioned ids (ids `nameOf` cannot name are left out: they show as plain text). */
 export function mentionNames(
   ids: readonly string[] | undefined,
   nameOf: (id: string) => string | undefined,
   youId?: string,
-): MentionName[] {
+): readonly MentionName[] {
+  if (!ids || ids.length === 0) return NO_MENTIONS // one empty list, so a memoised message text stays memoised
   const out: MentionName[] = []
-  for (const id of ids ?? []) {
+  for (const id of ids) {
     const name = nameOf(id)
     if (name !== undefined) out.push({ id, name, you: id === youId })
   }

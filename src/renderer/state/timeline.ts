@@ -24,7 +24,7 @@ export type TimelineItem =
       /** A file with the message (`text` is its caption). */
       file?: FileRef
       /** The members it mentions that the UI can name: their "@Name" in `text` shows as a chip. */
-      mentions: MentionName[]
+      mentions: readonly MentionName[]
       /** Someone else's message that mentions the reader: highlighted. */
       mentionsYou: boolean
       /** Starts a group: shows the sender's name and avatar. */
