@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { chromium, expect, type Browser, type Page } from '@playwright/test'
+import { expect, type Browser, type Page } from '@playwright/test'
+import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { nodeClient, startHost } from '../integration/transports-lib.ts'
 import { memberTag } from '../../src/renderer/state/identity.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
@@ -17,18 +18,6 @@ import type { ChatMessage } from '../../src/shared/protocol.ts'
 const WEB_ROOT = 'out/web'
 const SHOTS = 'test-results'
 const WAIT = { timeout: 15_000 }
-const LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-}
 
 type Snap = { messages: ChatMessage[]; session: { you?: { id: string }; connection: { status: string } } }
 
@@ -40,7 +29,7 @@ async function snapshot(page: Page): Promise<Snap> {
   })
 }
 
-describe('mentions in the browser client', () => {
+describe('mentions in the browser client', { skip: chromiumMissing() }, () => {
   let host: Awaited<ReturnType<typeof startHost>>
   let browser: Browser
   /** Cy's member id, from the first test (the second mentions him). */
@@ -52,7 +41,7 @@ describe('mentions in the browser client', () => {
       execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
     mkdirSync(SHOTS, { recursive: true })
     host = await startHost({ webRoot: WEB_ROOT })
-    browser = await chromium.launch(LAUNCH)
+    browser = await launchChromium()
   })
   after(async () => {
     for (const close of closeAfter) close()

@@ -7,24 +7,13 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from '@playwright/test'
+import { type Browser, type Page } from '@playwright/test'
+import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { Client } from '@stomp/stompjs'
 import { nodeClient, startHost, until } from '../integration/transports-lib.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 
 const WEB_ROOT = 'out/web'
-const LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-}
 const NO_WEBSOCKET = 'delete window.WebSocket'
 const NO_EVENTSOURCE = 'delete window.EventSource'
 
@@ -77,7 +66,7 @@ class Relay {
   }
 }
 
-describe('browser client', () => {
+describe('browser client', { skip: chromiumMissing() }, () => {
   let host: Host
   let browser: Browser
 
@@ -86,7 +75,7 @@ describe('browser client', () => {
       execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
     mkdirSync('test-results', { recursive: true })
     host = await startHost({ webRoot: WEB_ROOT })
-    browser = await chromium.launch(LAUNCH)
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

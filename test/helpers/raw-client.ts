@@ -55,6 +55,14 @@ export class RawClient {
     return waitFor(pred, `${what} (frames: ${this.frames.length}, close: ${this.closeCode})`, ms)
   }
 
+  /** Send a `send` frame and wait for the host's answer naming it: its ack or its refusal. */
+  async post(frame: Record<string, unknown>): Promise<{ type: string; seq?: number; code?: string }> {
+    this.send({ type: 'send', ...frame })
+    const answer = () => this.frames.find((f) => (f.type === 'ack' || f.type === 'error') && (f as { id?: unknown }).id === frame['id'])
+    await this.until(answer, `answer to ${String(frame['id'])}`)
+    return answer() as { type: string; seq?: number; code?: string }
+  }
+
   closed(ms = 10_000): Promise<number> {
     return this.until(() => this.closeCode !== undefined, 'close', ms).then(() => this.closeCode!)
   }

@@ -19,17 +19,6 @@ import { join, postJson, SseReader, until } from './transports-lib.ts'
 const texts = (ms: readonly { text: string }[]): string[] => ms.map((m) => m.text)
 const seqs = (ms: readonly { seq: number }[]): number[] => ms.map((m) => m.seq)
 
-/** Send and wait for the answer (ack or error) naming it. */
-async function sent(c: RawClient, frame: Record<string, unknown>): Promise<{ type: string; seq?: number; code?: string }> {
-  c.send({ type: 'send', ...frame })
-  await c.until(() => c.frames.some((f) => (f.type === 'ack' || f.type === 'error') && f.id === frame.id), `answer to ${String(frame.id)}`)
-  return c.frames.find((f) => (f.type === 'ack' || f.type === 'error') && f.id === frame.id) as {
-    type: string
-    seq?: number
-    code?: string
-  }
-}
-
 describe('direct messages', () => {
   const hosts: TestHost[] = []
   const clients: RawClient[] = []
@@ -56,10 +45,10 @@ describe('direct messages', () => {
     const boPhone = await member(h, 'Bo', 'bo') // the same member on a second device
     const cy = await member(h, 'Cy', 'cy')
     const boId = bo.welcome!.you.id
-    assert.equal((await sent(ann, { id: 'a1', text: 'lunch?' })).type, 'ack')
-    const dm = await sent(ann, { id: 'a2', text: 'just us two', to: boId })
+    assert.equal((await ann.post({ id: 'a1', text: 'lunch?' })).type, 'ack')
+    const dm = await ann.post({ id: 'a2', text: 'just us two', to: boId })
     assert.equal(dm.type, 'ack')
-    assert.equal((await sent(ann, { id: 'a3', text: 'anyone else?' })).type, 'ack')
+    assert.equal((await ann.post({ id: 'a3', text: 'anyone else?' })).type, 'ack')
     for (const c of [ann, bo, boPhone]) {
       await c.until(() => c.messages.length === 3, 'all three messages')
       assert.deepEqual(texts(c.messages), ['lunch?', 'just us two', 'anyone else?'], 'in seq order')
@@ -70,10 +59,10 @@ describe('direct messages', () => {
     assert.deepEqual(texts(cy.messages), ['lunch?', 'anyone else?'])
     assert.deepEqual(seqs(cy.messages), [dm.seq! - 1, dm.seq! + 1], 'a gap where the direct message is')
     // A reply comes back the same way; the burst of traffic after it still never reaches Cy.
-    assert.equal((await sent(bo, { id: 'b1', text: 'sure', to: ann.welcome!.you.id })).type, 'ack')
+    assert.equal((await bo.post({ id: 'b1', text: 'sure', to: ann.welcome!.you.id })).type, 'ack')
     await ann.until(() => ann.messages.some((m) => m.text === 'sure'), 'the reply')
     await boPhone.until(() => boPhone.messages.some((m) => m.text === 'sure'), 'the reply on the other device')
-    assert.equal((await sent(cy, { id: 'c1', text: 'hello?' })).type, 'ack')
+    assert.equal((await cy.post({ id: 'c1', text: 'hello?' })).type, 'ack')
     await ann.until(() => ann.messages.some((m) => m.text === 'hello?'), 'Cy heard')
     assert.ok(!cy.messages.some((m) => m.to !== undefined), 'Cy never got a direct message')
   })
@@ -83,7 +72,7 @@ describe('direct messages', () => {
     const ann = await member(h, 'Ann', 'ann')
     const bo = await member(h, 'Bo', 'bo')
     const boId = bo.welcome!.you.id
-    for (let i = 1; i <= 6; i++) await sent(ann, { id: `m${i}`, text: `message ${i}`, ...(i % 2 === 0 ? { to: boId } : {}) })
+    for (let i = 1; i <= 6; i++) await ann.post({ id: `m${i}`, text: `message ${i}`, ...(i % 2 === 0 ? { to: boId } : {}) })
     const epoch = ann.welcome!.room.epoch
     const fresh = await member(h, 'Cy', 'cy')
     assert.deepEqual(texts(fresh.welcome!.history), ['message 1', 'message 3', 'message 5'])
@@ -108,20 +97,20 @@ describe('direct messages', () => {
     const bo = await member(h, 'Bo', 'bo')
     const boId = bo.welcome!.you.id
     const epoch = bo.welcome!.room.epoch
-    await sent(ann, { id: 'before', text: 'before Bo left' })
+    await ann.post({ id: 'before', text: 'before Bo left' })
     await bo.until(() => bo.messages.length === 1, 'Bo has the room message')
     const position = bo.messages[0]!.seq
     bo.ws.close()
     await ann.until(() => ann.of('left').length > 0, 'Bo left')
-    assert.equal((await sent(ann, { id: 'away', text: 'for when you are back', to: boId })).type, 'ack')
-    const stranger = await sent(ann, { id: 'nobody', text: 'hello?', to: 'AAAAAAAAAAAA' })
+    assert.equal((await ann.post({ id: 'away', text: 'for when you are back', to: boId })).type, 'ack')
+    const stranger = await ann.post({ id: 'nobody', text: 'hello?', to: 'AAAAAAAAAAAA' })
     assert.equal(stranger.code, 'no_such_member')
-    assert.equal((await sent(ann, { id: 'bad', text: 'hello?', to: 'not an id' })).code, 'bad_frame')
+    assert.equal((await ann.post({ id: 'bad', text: 'hello?', to: 'not an id' })).code, 'bad_frame')
     // After a restart the room still knows Bo: members are kept with the log.
     await h.stop()
     const again = await host({ dataDir: h.dataDir })
     const ann2 = await member(again, 'Ann', 'ann')
-    assert.equal((await sent(ann2, { id: 'later', text: 'and one more', to: boId })).type, 'ack')
+    assert.equal((await ann2.post({ id: 'later', text: 'and one more', to: boId })).type, 'ack')
     const boBack = await member(again, 'Bo', 'bo', { epoch, after: position })
     assert.deepEqual(texts(boBack.welcome!.history), ['for when you are back', 'and one more'])
     assert.ok(boBack.welcome!.history.every((m) => m.to === boId))
@@ -212,12 +201,12 @@ describe('direct messages on the other transports', () => {
     await until(() => stream.welcome, 'the RSocket welcome')
     await ann.until(() => ann.of('joined').length >= 5, 'everyone joined')
 
-    assert.equal((await sent(ann, { id: 'r1', text: 'room one' })).type, 'ack')
-    const dm = await sent(ann, { id: 'd1', text: 'psst', to: boId })
+    assert.equal((await ann.post({ id: 'r1', text: 'room one' })).type, 'ack')
+    const dm = await ann.post({ id: 'd1', text: 'psst', to: boId })
     assert.equal(dm.type, 'ack')
     const fromBo = await postJson(`${base}/api/send?member=${boJoin.member}`, { id: 'bo-1', text: 'psst back', to: annId })
     assert.equal(fromBo.status, 200)
-    assert.equal((await sent(ann, { id: 'r2', text: 'room two' })).type, 'ack')
+    assert.equal((await ann.post({ id: 'r2', text: 'room two' })).type, 'ack')
 
     const bodies = (list: readonly { data: any }[]) => list.filter((e) => e.data.type === 'message').map((e) => e.data.text)
     await until(() => bodies(boSse.events).length === 4, 'Bo’s stream has all four')

@@ -13,16 +13,6 @@ import { RawClient } from '../helpers/raw-client.ts'
 import { connectRSocket, request, RoomStream } from './rsocket-lib.ts'
 import { until } from './transports-lib.ts'
 
-async function answer(c: RawClient, frame: Record<string, unknown>): Promise<{ type: string; seq?: number; code?: string }> {
-  c.send({ type: 'send', ...frame })
-  await c.until(() => c.frames.some((f) => (f.type === 'ack' || f.type === 'error') && f.id === frame.id), `answer to ${String(frame.id)}`)
-  return c.frames.find((f) => (f.type === 'ack' || f.type === 'error') && f.id === frame.id) as {
-    type: string
-    seq?: number
-    code?: string
-  }
-}
-
 describe('mentions', () => {
   const hosts: TestHost[] = []
   const clients: RawClient[] = []
@@ -45,8 +35,8 @@ describe('mentions', () => {
     const annId = ann.welcome!.you.id
     // The host does not check that a mentioned id is a member: only that it is one's shape.
     const ghost = 'Zz_-0123456A'
-    assert.equal((await answer(ann, { id: 'm1', text: '@Bo @Bo @Ann lunch?', mentions: [boId, boId, annId, ghost] })).type, 'ack')
-    assert.equal((await answer(ann, { id: 'm2', text: 'no one', mentions: [] })).type, 'ack')
+    assert.equal((await ann.post({ id: 'm1', text: '@Bo @Bo @Ann lunch?', mentions: [boId, boId, annId, ghost] })).type, 'ack')
+    assert.equal((await ann.post({ id: 'm2', text: 'no one', mentions: [] })).type, 'ack')
     await bo.until(() => bo.messages.length === 2, 'both messages')
     assert.deepEqual(bo.messages[0]!.mentions, [boId, annId, ghost], 'deduped, in the order first named')
     assert.equal('mentions' in bo.messages[1]!, false, 'an empty list is left out')
@@ -62,11 +52,11 @@ describe('mentions', () => {
     hosts.push(h)
     const ann = await member(h, 'Ann', 'ann')
     const id = ann.welcome!.you.id
-    assert.equal((await answer(ann, { id: 'bad1', text: 'hi', mentions: ['not-an-id'] })).code, 'bad_frame')
-    assert.equal((await answer(ann, { id: 'bad2', text: 'hi', mentions: id })).code, 'bad_frame')
+    assert.equal((await ann.post({ id: 'bad1', text: 'hi', mentions: ['not-an-id'] })).code, 'bad_frame')
+    assert.equal((await ann.post({ id: 'bad2', text: 'hi', mentions: id })).code, 'bad_frame')
     const many = Array.from({ length: LIMITS.maxMentions + 1 }, (_, i) => `${String(i).padStart(2, '0')}aaaaaaaaaa`)
-    assert.equal((await answer(ann, { id: 'bad3', text: 'hi', mentions: many })).code, 'bad_frame')
-    assert.equal((await answer(ann, { id: 'ok', text: 'hi', mentions: many.slice(1) })).type, 'ack')
+    assert.equal((await ann.post({ id: 'bad3', text: 'hi', mentions: many })).code, 'bad_frame')
+    assert.equal((await ann.post({ id: 'ok', text: 'hi', mentions: many.slice(1) })).type, 'ack')
     const later = await member(h, 'Bo', 'bo')
     assert.deepEqual(
       later.welcome!.history.map((m) => m.id),
@@ -108,7 +98,7 @@ describe('mentions', () => {
     assert.equal(m.headers['beacon-to'], stuId)
     assert.equal(m.headers['beacon-mentions'], stuId)
     // A room message after it: had the direct message reached Ann, it would have come first.
-    assert.equal((await answer(ann, { id: 'a1', text: 'after' })).type, 'ack')
+    assert.equal((await ann.post({ id: 'a1', text: 'after' })).type, 'ack')
     await ann.until(() => ann.messages.some((x) => x.text === 'after'), 'Ann’s own message')
     assert.ok(!ann.messages.some((x) => x.text === 'psst Stu'), 'Ann never gets it')
     stream.cancel()
@@ -136,7 +126,7 @@ describe('mentions', () => {
       ann.welcome!.history.map((m) => m.text),
       ['from before'],
     )
-    assert.equal((await answer(ann, { id: 'dm', text: 'are you there?', to: 'Old-member-1', mentions: ['Old-member-1'] })).type, 'ack')
+    assert.equal((await ann.post({ id: 'dm', text: 'are you there?', to: 'Old-member-1', mentions: ['Old-member-1'] })).type, 'ack')
     const bo = await member(h, 'Bo', 'bo')
     assert.deepEqual(
       bo.welcome!.history.map((m) => m.text),
