@@ -1,11 +1,12 @@
 // The app shell: first run, then the room list beside the current room, plus the dialogs.
-import { Fragment, useCallback, useEffect, useRef, useState } from 'react'
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { BeaconBridge, RoomListing } from '../../shared/bridge.ts'
 import type { ErrorCode } from '../../shared/errors.ts'
 import { inRoom, type AppState } from '../state/app.ts'
 import { errorText } from '../state/connection.ts'
+import { listConversations, roomConversations } from '../state/conversations.ts'
 import { resolveTheme } from '../state/theme.ts'
-import { BridgeContext, DispatchContext, useAppState } from '../state/use-app.ts'
+import { BridgeContext, DispatchContext, useAppState, useDispatch } from '../state/use-app.ts'
 import { Avatar } from './Avatar.tsx'
 import { ChatView } from './ChatView.tsx'
 import { FirstRun } from './FirstRun.tsx'
@@ -13,7 +14,7 @@ import { HostDialog } from './HostDialog.tsx'
 import { Icon } from './Icon.tsx'
 import { InviteDialog } from './InviteDialog.tsx'
 import { JoinDialog, type JoinTarget } from './JoinDialog.tsx'
-import { RoomList } from './RoomList.tsx'
+import { RoomList, type ConversationsNav } from './RoomList.tsx'
 import { SettingsDialog } from './SettingsDialog.tsx'
 import { Toasts, type ToastItem } from './Toasts.tsx'
 
@@ -148,6 +149,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
     if (t) openDialog({ kind: 'join-password', room: t })
   }
 
+  const conversations = useConversationsNav(state, () => setBrowsing(false))
   const hostingElsewhere = hosting.status === 'on' && hosting.room !== undefined && hosting.room.id !== session.room?.id
 
   return (
@@ -200,6 +202,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
           hosting={capabilities.hosting}
           onJoin={(r) => void join(r)}
           onOpen={() => setBrowsing(false)}
+          {...(showChat && conversations ? { conversations } : {})}
         />
         <footer className="sidebar-footer">
           <button type="button" className="profile-chip" onClick={() => openDialog({ kind: 'settings' })} title="Settings">
@@ -255,6 +258,26 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
       </Fragment>
     </main>
   )
+}
+
+/** The joined room's conversations for the sidebar; picking one shows it (on a phone, instead of the list). */
+function useConversationsNav(state: AppState, show: () => void): ConversationsNav | undefined {
+  const dispatch = useDispatch()
+  const roomId = state.session.room?.id
+  const rc = roomConversations(state.conversations, roomId)
+  const items = useMemo(
+    () => listConversations(state.messages, rc, state.session.you, state.members),
+    [state.messages, rc, state.session.you, state.members],
+  )
+  if (roomId === undefined) return undefined
+  return {
+    items,
+    open: rc.open,
+    onSelect: (key) => {
+      dispatch({ type: 'openConversation', roomId, key })
+      show()
+    },
+  }
 }
 
 /** Apply the theme to the document: the profile's choice, following the system when it says so. */

@@ -5,6 +5,8 @@ import type { FileRef } from '../../shared/protocol.ts'
 import { FileSender } from '../files/send-files.ts'
 import type { AppState } from '../state/app.ts'
 import { composerBlockedReason } from '../state/connection.ts'
+import { listConversations, messagesOf, ROOM_CONVERSATION, roomConversations } from '../state/conversations.ts'
+import { whoLabel } from '../state/identity.ts'
 import { buildTimeline } from '../state/timeline.ts'
 import { typingText } from '../state/typing.ts'
 import { tabTitle, unreadCount } from '../state/unread.ts'
@@ -48,15 +50,30 @@ export function ChatView(props: {
   // When the composer last sent: the time shown on messages still in the outbox.
   const [sentAt, setSentAt] = useState(() => Date.now())
   const roomName = session.room?.name ?? props.fallbackName
+  // The conversation shown: the room (no direct messages), or the direct messages with one member.
+  const youId = session.you?.id
+  const roomId = session.room?.id
+  const open = roomConversations(props.state.conversations, roomId).open
+  const dm = open !== ROOM_CONVERSATION
+  const shown = useMemo(() => messagesOf(messages, open, youId), [messages, open, youId])
+  const shownOutbox = useMemo(() => messagesOf(outbox, open, youId), [outbox, open, youId])
+  const partner = useMemo(
+    () =>
+      dm ? listConversations(messages, { open, opened: [open], seen: {} }, session.you, members).find((c) => c.key === open) : undefined,
+    [dm, open, messages, session.you, members],
+  )
+  const title = partner?.who ? whoLabel(partner.who) : roomName
   const items = useMemo(
-    () => buildTimeline({ messages, outbox, you: session.you, members, now: sentAt, uploads }),
-    [messages, outbox, session.you, members, sentAt, uploads],
+    () => buildTimeline({ messages: shown, outbox: shownOutbox, you: session.you, members, now: sentAt, uploads: dm ? [] : uploads }),
+    [shown, shownOutbox, session.you, members, sentAt, uploads, dm],
   )
   const files = useFiles(props.state)
+  const dispatch = useDispatch()
+  useFocusComposerOn(open)
   const attach = useRef<Attach>(null)
   const drop = useDropZone((list) => attach.current?.(list))
   const [atBottom, setAtBottom] = useState(true)
-  const unread = useUnread(messages, session.you?.id, atBottom)
+  const unread = useUnread(shown, session.you?.id, atBottom)
   const mentions = props.state.mentionsUnread
   useEffect(() => {
     document.title = tabTitle(roomName, unread, mentions)
@@ -67,7 +84,10 @@ export function ChatView(props: {
   const typingLine = typingText(typing, session.you?.id)
 
   return (
-    <section className={showMembers ? 'chat with-members' : 'chat'} aria-label={`Room ${roomName}`}>
+    <section
+      className={showMembers ? 'chat with-members' : 'chat'}
+      aria-label={dm ? `Direct messages with ${title} in ${roomName}` : `Room ${roomName}`}
+    >
       <header className="chat-header">
         <button
           type="button"
@@ -79,7 +99,10 @@ export function ChatView(props: {
           <Icon name="back" />
         </button>
         <div className="chat-title">
-          <h1>{roomName}</h1>
+          <h1>
+            {title}
+            {dm ? <span className="dm-label"> · direct message</span> : null}
+          </h1>
           <p className="connection-details">
             <span className={`status-dot ${status}`} aria-hidden="true" />
             <span>{STATUS_LABEL[status]}</span>
@@ -136,7 +159,7 @@ export function ChatView(props: {
             ) : null}
             <MessageList
               items={items}
-              roomKey={session.room?.id ?? 'none'}
+              roomKey={`${roomId ?? 'none'}:${open}`}
               scrollToEndSignal={sentSignal}
               onAtBottom={setAtBottom}
               window={props.state.window}
@@ -154,14 +177,16 @@ export function ChatView(props: {
               ) : null}
             </div>
             <Composer
-              roomName={roomName}
+              key={open}
+              roomName={title}
+              {...(dm ? { to: open } : {})}
               blockedReason={composerBlockedReason(session)}
               onSent={() => {
                 setSentSignal((n) => n + 1)
                 setSentAt(Date.now())
               }}
               attachRef={attach}
-              canAttach={files.context.access !== undefined}
+              canAttach={files.context.access !== undefined && !dm}
               onFiles={files.send}
               members={members}
               youId={session.you?.id}
@@ -169,10 +194,30 @@ export function ChatView(props: {
           </div>
           {files.lightbox ? <Lightbox file={files.lightbox} onClose={files.closeLightbox} /> : null}
         </FilesContext>
-        <MemberList id="members-panel" hidden={!showMembers} members={members} you={session.you} />
+        <MemberList
+          id="members-panel"
+          hidden={!showMembers}
+          members={members}
+          you={session.you}
+          onMessage={(id) => {
+            if (roomId !== undefined) dispatch({ type: 'openConversation', roomId, key: id })
+            // Over the messages on narrow windows: out of the way of the conversation just opened.
+            if (!window.matchMedia('(min-width: 900px)').matches) setShowMembers(false)
+          }}
+        />
       </div>
     </section>
   )
+}
+
+/** Another conversation opened (from the sidebar or the member list): the reader is there to write. */
+function useFocusComposerOn(open: string) {
+  const prev = useRef(open)
+  useEffect(() => {
+    if (open === prev.current) return
+    prev.current = open
+    document.querySelector<HTMLElement>('.chat textarea:enabled')?.focus()
+  }, [open])
 }
 
 /**

@@ -34,6 +34,8 @@ export function Composer(props: {
   /** Who can be mentioned (the reader is left out). */
   members: readonly Member[]
   youId?: string
+  /** A direct message to this member id (the conversation with them is shown). */
+  to?: string
 }) {
   const beacon = useBridge()
   const [text, setText] = useState('')
@@ -95,7 +97,8 @@ export function Composer(props: {
     props.onSent()
     for (const [i, part] of parts.entries()) {
       const mentions = mentionIds(part, sentPicked)
-      const r = await beacon.send(part, mentions.length > 0 ? { mentions } : undefined)
+      const options = { ...(props.to !== undefined ? { to: props.to } : {}), ...(mentions.length > 0 ? { mentions } : {}) }
+      const r = await beacon.send(part, Object.keys(options).length > 0 ? options : undefined)
       if (!r.ok) {
         // What was not sent goes back into the composer (unless the user started a new draft).
         const unsent = parts.slice(i).join('\n\n')

@@ -1,10 +1,18 @@
-// Who is in the room: you first, then by name; two members with one name are told apart by a tag.
+// Who is in the room: you first, then by name; two members with one name are told apart by a tag. Each
+// other member has a "Message" button that opens a direct conversation with them.
 import { useId } from 'react'
 import type { Member } from '../../shared/protocol.ts'
-import { identities } from '../state/identity.ts'
+import { identities, whoLabel } from '../state/identity.ts'
 import { Avatar } from './Avatar.tsx'
 
-export function MemberList(props: { members: readonly Member[]; you?: Member; id?: string; hidden?: boolean }) {
+export function MemberList(props: {
+  members: readonly Member[]
+  you?: Member
+  id?: string
+  hidden?: boolean
+  /** Open the direct conversation with this member id. */
+  onMessage?: (id: string) => void
+}) {
   const titleId = useId()
   const youId = props.you?.id
   const sorted = [...props.members].sort((a, b) => (a.id === youId ? -1 : b.id === youId ? 1 : a.name.localeCompare(b.name)))
@@ -24,6 +32,17 @@ export function MemberList(props: { members: readonly Member[]; you?: Member; id
               <span className="member-name">{who.name}</span>
               {who.tag ? <span className="member-tag">· {who.tag}</span> : null}
               {self ? <span className="you-badge">you</span> : null}
+              {!self && props.onMessage ? (
+                <button
+                  type="button"
+                  className="button small ghost member-message"
+                  aria-label={`Message ${whoLabel(who)}`}
+                  title={`A direct message to ${whoLabel(who)}, in this room`}
+                  onClick={() => props.onMessage?.(m.id)}
+                >
+                  Message
+                </button>
+              ) : null}
             </li>
           )
         })}

@@ -1,7 +1,17 @@
-// The rooms on the network (and, in the browser build, the room that served the page).
+// The rooms on the network (and, in the browser build, the room that served the page). Under the room
+// joined, once it has direct messages: its conversations (the room, then each partner) with unread counts.
 import { useId } from 'react'
 import type { RoomListing } from '../../shared/bridge.ts'
+import type { ConversationItem } from '../state/conversations.ts'
+import { whoLabel } from '../state/identity.ts'
 import { Icon } from './Icon.tsx'
+
+/** The joined room's conversations, the one shown, and how to show another. */
+export interface ConversationsNav {
+  items: readonly ConversationItem[]
+  open: string
+  onSelect: (key: string) => void
+}
 
 export function RoomList(props: {
   rooms: readonly RoomListing[]
@@ -11,6 +21,7 @@ export function RoomList(props: {
   onJoin: (room: RoomListing) => void
   /** Back to the room already joined (phone-sized windows show the list instead of it). */
   onOpen: () => void
+  conversations?: ConversationsNav
 }) {
   const headingId = useId()
   return (
@@ -27,6 +38,7 @@ export function RoomList(props: {
             current={room.id === props.currentRoomId}
             onJoin={() => props.onJoin(room)}
             onOpen={props.onOpen}
+            {...(room.id === props.currentRoomId && props.conversations ? { conversations: props.conversations } : {})}
           />
         ))}
         {props.rooms.length === 0 ? (
@@ -44,14 +56,14 @@ export function RoomList(props: {
   )
 }
 
-function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => void; onOpen: () => void }) {
+function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => void; onOpen: () => void; conversations?: ConversationsNav }) {
   const { room } = props
   const nameId = useId()
   const metaId = useId()
   const members = room.members === 1 ? '1 member' : `${room.members} members`
   return (
     <li
-      className={props.current ? 'room current' : 'room'}
+      className={props.current ? (props.conversations ? 'room current with-conversations' : 'room current') : 'room'}
       aria-labelledby={`${nameId} ${metaId}`}
       aria-current={props.current ? 'true' : undefined}
     >
@@ -82,6 +94,47 @@ function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => voi
           Join
         </button>
       )}
+      {props.conversations ? <Conversations nav={props.conversations} roomName={room.name} /> : null}
     </li>
+  )
+}
+
+function Conversations({ nav, roomName }: { nav: ConversationsNav; roomName: string }) {
+  // Only a room with direct messages has more than one conversation to tell apart.
+  if (nav.items.length < 2) return null
+  return (
+    <ul className="conversation-list" aria-label={`Conversations in ${roomName}`}>
+      {nav.items.map((c) => (
+        <li key={c.key}>
+          <button
+            type="button"
+            className="conversation"
+            aria-current={c.key === nav.open ? 'true' : undefined}
+            onClick={() => nav.onSelect(c.key)}
+          >
+            <span className="conversation-name">
+              {c.who ? (
+                <>
+                  {whoLabel(c.who)}
+                  <span className="sr-only">, direct messages</span>
+                </>
+              ) : (
+                <>
+                  <span aria-hidden="true"># </span>
+                  {roomName}
+                </>
+              )}
+            </span>
+            {c.unread > 0 ? (
+              <span className="unread-badge">
+                <span className="sr-only">, </span>
+                {c.unread}
+                <span className="sr-only"> unread</span>
+              </span>
+            ) : null}
+          </button>
+        </li>
+      ))}
+    </ul>
   )
 }

@@ -5,6 +5,7 @@ import type {
   Capabilities,
   DownloadState,
   HostingState,
+  NotificationSettings,
   Profile,
   SessionState,
   Snapshot,
@@ -12,7 +13,9 @@ import type {
 } from '../../shared/bridge.ts'
 import { appendLive, appendPage, prependPage } from '../../shared/message-window.ts'
 import type { ChatMessage, Member } from '../../shared/protocol.ts'
+import { raiseReadPosition, type ReadPositions } from '../../shared/read-positions.ts'
 import type { OutboxEntry } from '../../shared/room-client.ts'
+import { conversationOf, markOpenSeen, openConversation, type ConversationsState } from './conversations.ts'
 import { mentionsYou } from './mentions.ts'
 import { mergeMessages, type MessagesState } from './messages.ts'
 import { applyRoomEvent, sortRooms, type RoomsState } from './rooms.ts'
@@ -40,6 +43,12 @@ export interface AppState {
   reading: boolean
   /** Messages that mention the reader, arrived while they were not reading (the tab title, later the sidebar's badge). */
   mentionsUnread: number
+  /** Per room id, the last seq the reader has seen there (kept by the app across restarts; only raised). */
+  readUpTo: ReadPositions
+  /** Do-not-disturb and each room's notification level (the settings dialog, the room's menu). */
+  notifications: NotificationSettings
+  /** Per room id: its conversations (the room and its direct messages), which one is shown, what was seen. */
+  conversations: ConversationsState
 }
 
 export const initialState: AppState = {
@@ -58,6 +67,9 @@ export const initialState: AppState = {
   downloads: [],
   reading: true,
   mentionsUnread: 0,
+  readUpTo: {},
+  conversations: {},
+  notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
 }
 
 export type AppAction =
@@ -74,9 +86,27 @@ export type AppAction =
   | { type: 'profile'; profile: Profile }
   | { type: 'downloads'; downloads: DownloadState[] }
   | { type: 'reading'; reading: boolean }
+  | { type: 'read'; roomId: string; seq: number }
+  | { type: 'notifications'; notifications: NotificationSettings }
+  /** A clicked notification: show the conversation its message is in (a DM's, or the room's). */
+  | { type: 'openMessage'; roomId: string; seq: number }
+  | { type: 'openConversation'; roomId: string; key: string }
   | UploadsAction
 
 export function appReducer(state: AppState, action: AppAction): AppState {
+  const next =
+    action.type === 'openConversation'
+      ? { ...state, conversations: openConversation(state.conversations, action.roomId, action.key) }
+      : reduce(state, action)
+  // What the reader looks at while reading is seen, in the conversation shown.
+  const roomId = next.session.room?.id
+  if (!next.reading || roomId === undefined) return next
+  if (next.messages === state.messages && next.reading === state.reading && next.conversations === state.conversations) return next
+  const conversations = markOpenSeen(next.conversations, roomId, next.messages, next.session.you?.id)
+  return conversations === next.conversations ? next : { ...next, conversations }
+}
+
+function reduce(state: AppState, action: Exclude<AppAction, { type: 'openConversation' }>): AppState {
   switch (action.type) {
     case 'snapshot': {
       const s = action.snapshot
@@ -96,6 +126,9 @@ export function appReducer(state: AppState, action: AppAction): AppState {
         downloads: s.downloads,
         reading: state.reading,
         mentionsUnread: 0,
+        readUpTo: laterOf(state.readUpTo, s.readUpTo),
+        conversations: state.conversations,
+        notifications: s.notifications,
       }
     }
     case 'rooms':
@@ -148,14 +181,32 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return { ...state, profile: action.profile }
     case 'downloads':
       return { ...state, downloads: action.downloads }
+    case 'notifications':
+      return { ...state, notifications: action.notifications }
+    case 'openMessage': {
+      const m = state.messages.find((x) => x.seq === action.seq)
+      if (action.roomId !== state.session.room?.id || !m) return state
+      return { ...state, conversations: openConversation(state.conversations, action.roomId, conversationOf(m, state.session.you?.id)) }
+    }
     case 'reading':
       if (action.reading === state.reading) return state
       return { ...state, reading: action.reading, mentionsUnread: action.reading ? 0 : state.mentionsUnread }
+    case 'read': {
+      const readUpTo = raiseReadPosition(state.readUpTo, action.roomId, action.seq)
+      return readUpTo === state.readUpTo ? state : { ...state, readUpTo }
+    }
     case 'uploadAdd':
     case 'uploadUpdate':
     case 'uploadRemove':
       return { ...state, uploads: applyUpload(state.uploads, action) }
   }
+}
+
+/** The read positions of both: a snapshot may be older than what this page has already seen. */
+function laterOf(mine: ReadPositions, theirs: ReadPositions): ReadPositions {
+  let out = theirs
+  for (const [roomId, seq] of Object.entries(mine)) out = raiseReadPosition(out, roomId, seq)
+  return out
 }
 
 /** Messages newer than those held that mention the reader, counted only while they are not reading. */
