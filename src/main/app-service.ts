@@ -13,6 +13,7 @@ import type {
   Capabilities,
   DownloadState,
   HostingState,
+  NotificationSettings,
   Profile,
   SessionState,
   ShareInfo,
@@ -35,6 +36,8 @@ import { fromLocalHistory, recordSession } from './local-history/record.ts'
 import { LocalHistory } from './local-history/store.ts'
 import { resolveTarget, type JoinTarget } from './join.ts'
 import { lanAddress } from './lan-address.ts'
+import { Notifier, type NotificationPorts } from './notifications/notifier.ts'
+import type { RoomInfo } from './notifications/policy.ts'
 import { RoomList } from './room-list.ts'
 import { externalUrl } from './security/urls.ts'
 import type { RoomServer } from './server/room-server.ts'
@@ -79,10 +82,13 @@ export interface AppServiceOptions {
   downloadRetry?: { baseMs: number; maxMs: number; attempts: number }
   /** Messages kept per room in this device's history; LIMITS.localHistoryPerRoom by default (tests shrink it). */
   localHistoryPerRoom?: number
+  /** Desktop notifications and the badge (Electron's in the app, a recorder in the harness); none by default. */
+  notifications?: NotificationPorts
 }
 
 interface Joined {
   session: RoomSession
+  room: RoomInfo
   address: RoomAddress
   /** The host's HTTP origin (file routes are on the room's port). */
   http: string
@@ -98,6 +104,7 @@ const NO_FILE_PORTS: DownloadPorts = { showInFolder: () => {}, openPath: () => {
 type ServiceEvents = { [K in keyof BridgeEvents]: BridgeEvents[K] }
 
 const NO_WINDOW: WindowState = { start: false, end: true }
+const NO_NOTIFICATIONS: NotificationPorts = { show: () => {}, badge: () => {}, lookingAt: () => false }
 
 export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers {
   readonly settings: Settings
@@ -107,6 +114,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   #joined: Joined | undefined
   #downloads: Downloads
   #history: LocalHistory
+  #notifier: Notifier
   /** The last session state: kept after a refused join so the UI can say why. */
   #state: SessionState = { connection: { status: 'closed' } }
   #disposed = false
@@ -125,6 +133,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       ...(opts.downloadRetry ? { retry: opts.downloadRetry } : {}),
     })
     this.#downloads.on('downloads', (d) => this.emit('downloads', d))
+    this.#notifier = new Notifier(opts.notifications ?? NO_NOTIFICATIONS, () => this.settings.notifications)
     this.#history = new LocalHistory(joinPath(opts.userDataDir, 'history.db'), {
       ...(opts.localHistoryPerRoom ? { perRoom: opts.localHistoryPerRoom } : {}),
     })
@@ -168,6 +177,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       window: room?.window ?? NO_WINDOW,
       outbox: room?.outbox ?? [],
       downloads: this.#downloads.list,
+      notifications: this.settings.notifications,
     }
   }
 
@@ -180,6 +190,21 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     if (patch.name !== undefined) this.#joined?.session.rename(profile.name)
     this.emit('profile', profile)
     return profile
+  }
+
+  setNotifications(patch: Partial<NotificationSettings>): NotificationSettings {
+    return this.settings.setNotifications(patch)
+  }
+
+  /** A notification was clicked (index.ts): the window shows that room at that message. */
+  notificationClicked(notice: { roomId: string; seq: number }): void {
+    this.#notifier.seen(notice.roomId)
+    this.emit('openMessage', { roomId: notice.roomId, seq: notice.seq })
+  }
+
+  /** The user is looking at the room (the window got focus showing it): its mentions leave the badge. */
+  roomSeen(roomId: string): void {
+    this.#notifier.seen(roomId)
   }
 
   async hostRoom(req: { name: string; password?: string }): Promise<HostingState> {
@@ -358,10 +383,11 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       ...(this.#opts.heartbeatTimeoutMs ? { heartbeatTimeoutMs: this.#opts.heartbeatTimeoutMs } : {}),
       ...fromLocalHistory(this.#history, room.id),
     })
-    const joined: Joined = { session, address, http: `http://${formatAddress(address.address, address.port)}`, off: [] }
+    const joined: Joined = { session, room, address, http: `http://${formatAddress(address.address, address.port)}`, off: [] }
     this.#joined = joined
     joined.off.push(session.client.on('welcome', (w) => (joined.fileToken = w.files?.token)))
     joined.off.push(recordSession(this.#history, session))
+    joined.off.push(session.on('message', (m) => this.#notifier.message(m, joined.room, session.state.you?.id)))
     for (const event of SESSION_EVENTS) {
       joined.off.push(
         session.on(event, (payload) => {
@@ -394,6 +420,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       return
     }
     this.#joined = undefined
+    this.#notifier.seen(j.room.id)
     j.session.close() // reports the room gone (session, members, history, outbox) before we stop listening
     j.off.forEach((off) => off())
   }

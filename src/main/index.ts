@@ -1,15 +1,16 @@
 // The Electron main process: thin wiring of electron-free parts (app-service.ts, ipc.ts, security/*,
-// app/attention.ts) to Electron's APIs, following Electron's security checklist point by point.
+// notifications/, app/stop-hosting.ts) to Electron's APIs, following Electron's security checklist point by point.
 import { app, BrowserWindow, dialog, ipcMain, net, Notification, protocol, session, shell, type WebContents } from 'electron'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { CONTENT_SECURITY_POLICY } from '../shared/csp.ts'
 import { AppService } from './app-service.ts'
-import { Attention, stopHostingQuestion } from './app/attention.ts'
+import { stopHostingQuestion } from './app/stop-hosting.ts'
 import { createDiscovery } from './discovery-port.ts'
 import { isRoomFilesPath } from './files/proxy.ts'
 import { bindBridge } from './ipc.ts'
+import type { NotificationPorts } from './notifications/notifier.ts'
 import { APP_BASE, APP_SCHEME, resolveAppFile } from './security/app-protocol.ts'
 import { contentType, existingFile } from './server/static-files.ts'
 import { permissionAllowed } from './security/permissions.ts'
@@ -39,10 +40,31 @@ let win: BrowserWindow | undefined
 let service: AppService | undefined
 let quitConfirmed = false
 
-const attention = new Attention((n) => {
-  app.setBadgeCount(n)
-  if (process.platform === 'win32' && win && n > 0) win.flashFrame(true)
-})
+/** Shown notifications by tag (one per room): the next one from a room closes the previous. */
+const shownNotifications = new Map<string, Notification>()
+
+const notificationPorts: NotificationPorts = {
+  show(notice) {
+    if (!Notification.isSupported()) return
+    shownNotifications.get(notice.tag)?.close()
+    const n = new Notification({ title: notice.title, body: notice.body, silent: false })
+    shownNotifications.set(notice.tag, n)
+    n.on('click', () => {
+      focusWindow()
+      service?.notificationClicked({ roomId: notice.roomId, seq: notice.seq })
+    })
+    n.on('close', () => {
+      if (shownNotifications.get(notice.tag) === n) shownNotifications.delete(notice.tag)
+    })
+    n.show()
+  },
+  badge(count) {
+    app.setBadgeCount(count)
+    if (process.platform === 'win32' && win && count > 0 && !win.isFocused()) win.flashFrame(true)
+  },
+  // One room at a time: a focused window shows the joined room.
+  lookingAt: (roomId) => (win?.isFocused() ?? false) && service?.session.room?.id === roomId,
+}
 
 /** Opening a saved file that may run code: asked natively, Cancel by default. */
 async function confirmOpen(name: string): Promise<boolean> {
@@ -149,7 +171,11 @@ function createWindow(): BrowserWindow {
   const problems = applied ? webPreferencesViolations(applied) : []
   if (problems.length) throw new Error(`refusing to open a window that is not hardened: ${problems.join(', ')}`)
   w.once('ready-to-show', () => w.show())
-  w.on('focus', () => attention.clear())
+  w.on('focus', () => {
+    const room = service?.session.room?.id
+    if (room) service?.roomSeen(room)
+    if (process.platform === 'win32') w.flashFrame(false)
+  })
   w.on('closed', () => {
     if (win === w) win = undefined
   })
@@ -205,6 +231,7 @@ void app.whenReady().then(() => {
     openExternal: (url) => shell.openExternal(url),
     confirmStopHosting: (others) => confirmStop(others, false),
     downloadsDir: app.getPath('downloads'),
+    notifications: notificationPorts,
     files: {
       showInFolder: (path) => shell.showItemInFolder(path),
       openPath: async (path) => {
@@ -219,16 +246,6 @@ void app.whenReady().then(() => {
     origin,
     targets: () => (win && !win.isDestroyed() ? [win.webContents] : []),
     log: (m, e) => console.error(`beacon: ${m}`, e ?? ''),
-  })
-  svc.on('message', (m) => {
-    const notice = attention.message(m, svc.session.you?.id, svc.session.room?.name, win?.isFocused() ?? false)
-    if (!notice || !Notification.isSupported()) return
-    const n = new Notification({ title: notice.title, body: notice.body, silent: false })
-    n.on('click', () => focusWindow()) // there is one room at a time: focusing the window shows it
-    n.show()
-  })
-  svc.on('session', (s) => {
-    if (s.connection.status === 'closed') attention.clear()
   })
   win = createWindow()
 })

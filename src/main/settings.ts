@@ -4,14 +4,24 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { Theme, type Profile } from '../shared/bridge.ts'
+import { NotificationLevel, Theme, type NotificationSettings, type Profile } from '../shared/bridge.ts'
 import { ClientId } from '../shared/protocol.ts'
+
+const NO_NOTIFICATION_SETTINGS: NotificationSettings = { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false }
 
 const Stored = z.object({
   clientId: ClientId,
   profile: z.object({ name: z.string().max(64).catch(''), theme: Theme.catch('system') }).catch({ name: '', theme: 'system' }),
   /** Last port each hosted room listened on, so members reconnect to the same address after a restart. */
   ports: z.record(z.string(), z.number().int().min(1).max(65535)).catch({}),
+  /** Do-not-disturb, each room's notification level, previews in password rooms (src/main/notifications). */
+  notifications: z
+    .object({
+      doNotDisturb: z.boolean().catch(false),
+      rooms: z.record(z.string(), NotificationLevel).catch({}),
+      previewsInPasswordRooms: z.boolean().catch(false),
+    })
+    .catch(() => ({ ...NO_NOTIFICATION_SETTINGS, rooms: {} })),
 })
 export type StoredSettings = z.infer<typeof Stored>
 
@@ -30,7 +40,12 @@ export class Settings {
     try {
       return Stored.parse(JSON.parse(readFileSync(file, 'utf8')))
     } catch {
-      return { clientId: randomUUID(), profile: { name: '', theme: 'system' }, ports: {} }
+      return {
+        clientId: randomUUID(),
+        profile: { name: '', theme: 'system' },
+        ports: {},
+        notifications: { ...NO_NOTIFICATION_SETTINGS, rooms: {} },
+      }
     }
   }
 
@@ -46,6 +61,25 @@ export class Settings {
     this.#data.profile = { ...this.#data.profile, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
     this.#save()
     return this.profile
+  }
+
+  get notifications(): NotificationSettings {
+    const n = this.#data.notifications
+    return { ...n, rooms: { ...n.rooms } }
+  }
+
+  /** Merge a change; a room set back to `all` (the default) is forgotten. */
+  setNotifications(patch: Partial<NotificationSettings>): NotificationSettings {
+    const n = this.#data.notifications
+    if (patch.doNotDisturb !== undefined) n.doNotDisturb = patch.doNotDisturb
+    if (patch.previewsInPasswordRooms !== undefined) n.previewsInPasswordRooms = patch.previewsInPasswordRooms
+    for (const [id, level] of Object.entries(patch.rooms ?? {})) {
+      // A computed key in a literal is an own property even for "__proto__" (room ids come from the network).
+      if (level === 'all') delete n.rooms[id]
+      else n.rooms = { ...n.rooms, [id]: level }
+    }
+    this.#save()
+    return this.notifications
   }
 
   portOf(roomKey: string): number | undefined {

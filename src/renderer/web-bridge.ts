@@ -14,6 +14,7 @@ import {
   type BridgeHandlers,
   type BridgeMethod,
   type Capabilities,
+  type NotificationSettings,
   type Profile,
   type Result,
   type RoomListing,
@@ -25,6 +26,7 @@ import { FILES_PATH } from '../shared/files.ts'
 import { LIMITS, RoomSummary, WS_PATH, type ChatMessage } from '../shared/protocol.ts'
 import { randomId } from '../shared/platform.ts'
 import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
+import { createTone, soundsTone } from './sound.ts'
 import { TransportChooser } from '../shared/transports/chooser.ts'
 import type { EventSourceCtor, FetchLike } from '../shared/transports/http-socket.ts'
 import type { WebSocketCtor } from '../shared/room-client.ts'
@@ -37,6 +39,7 @@ const KEY = {
   theme: 'beacon.theme',
   client: 'beacon.client',
   transport: 'beacon.transport',
+  notifications: 'beacon.notifications',
   room: (id: string) => `beacon.room.${id}`,
 }
 
@@ -102,6 +105,14 @@ export function createWebBridge(win: Window = window): BeaconBridge {
   let clientId = read<string>(KEY.client)
   if (!clientId) write(KEY.client, (clientId = `web-${randomId(12)}`))
   const profile: Profile = { name: read<string>(KEY.name) ?? '', theme: read<Profile['theme']>(KEY.theme) ?? 'system' }
+  // The browser has no desktop notifications; these settings quiet its tone (sound.ts) and are kept like the theme.
+  const stored = read<Partial<NotificationSettings>>(KEY.notifications)
+  const notifications: NotificationSettings = {
+    doNotDisturb: stored?.doNotDisturb === true,
+    rooms: typeof stored?.rooms === 'object' && stored.rooms !== null ? { ...stored.rooms } : {},
+    previewsInPasswordRooms: stored?.previewsInPasswordRooms === true,
+  }
+  const tone = createTone(win)
   let room: RoomListing | undefined
   let session: RoomSession | undefined
   let offs: (() => void)[] = []
@@ -168,9 +179,20 @@ export function createWebBridge(win: Window = window): BeaconBridge {
         window: held?.window ?? { start: false, end: true },
         outbox: held?.outbox ?? [],
         downloads: [],
+        notifications: { ...notifications, rooms: { ...notifications.rooms } },
       }
     },
     getProfile: () => ({ ...profile }),
+    setNotifications(patch) {
+      if (patch.doNotDisturb !== undefined) notifications.doNotDisturb = patch.doNotDisturb
+      if (patch.previewsInPasswordRooms !== undefined) notifications.previewsInPasswordRooms = patch.previewsInPasswordRooms
+      for (const [id, level] of Object.entries(patch.rooms ?? {})) {
+        if (level === 'all') delete notifications.rooms[id]
+        else notifications.rooms = { ...notifications.rooms, [id]: level }
+      }
+      write(KEY.notifications, notifications)
+      return { ...notifications, rooms: { ...notifications.rooms } }
+    },
     setProfile(patch) {
       if (patch.name !== undefined) write(KEY.name, (profile.name = patch.name))
       if (patch.theme !== undefined) write(KEY.theme, (profile.theme = patch.theme))
@@ -207,6 +229,9 @@ export function createWebBridge(win: Window = window): BeaconBridge {
       session = s
       offs = SESSION_EVENTS.map((event) => s.on(event, (payload) => events.emit(event, payload as never)))
       offs.push(
+        s.on('message', (m) => {
+          if (win.document.hidden && soundsTone(m, s.state.you?.id, s.roomId, notifications)) tone()
+        }),
         s.on('members', (ms) => {
           if (room && room.members !== ms.length) events.emit('rooms', { kind: 'update', room: (room = { ...room, members: ms.length }) })
         }),

@@ -25,6 +25,8 @@ export interface BridgeEvents {
   error: { code: ErrorCode; message: string }
   /** The desktop app's downloads, all of them, whenever one changes (progress at most a few times a second). */
   downloads: DownloadState[]
+  /** A clicked notification: show this room at this message. */
+  openMessage: { roomId: string; seq: number }
 }
 export type BridgeEvent = keyof BridgeEvents
 /** Every event, once: forwarders (ipc.ts, preload, harness) iterate it, so none can miss one. */
@@ -40,6 +42,7 @@ export const BRIDGE_EVENTS = {
   profile: 'name and theme',
   error: 'something the user should hear about',
   downloads: 'files being saved or saved',
+  openMessage: 'a notification was clicked',
 } as const satisfies Record<BridgeEvent, string>
 export const BRIDGE_EVENT_NAMES = Object.keys(BRIDGE_EVENTS) as BridgeEvent[]
 /** A listener for every event: what the UI's subscription is typed as, so it cannot skip one. */

@@ -111,6 +111,18 @@ export interface ShareInfo {
   webUrl: string
 }
 
+/** A room's notifications: every message, only mentions of you and direct messages to you, or none. */
+export const NotificationLevel = z.enum(['all', 'mentions', 'nothing'])
+export type NotificationLevel = z.infer<typeof NotificationLevel>
+export interface NotificationSettings {
+  /** Silences every notification, mentions and direct messages too. */
+  doNotDisturb: boolean
+  /** Per room id; a room not listed is `all`. */
+  rooms: Record<string, NotificationLevel>
+  /** Show the message's text in notifications from password-protected rooms (otherwise "New message"). */
+  previewsInPasswordRooms: boolean
+}
+
 export interface Snapshot {
   profile: Profile
   capabilities: Capabilities
@@ -122,6 +134,7 @@ export interface Snapshot {
   window: WindowState
   outbox: OutboxEntry[]
   downloads: DownloadState[]
+  notifications: NotificationSettings
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } }
@@ -132,6 +145,18 @@ const JoinOptions = z.object({ password: Password.optional() }).strict()
 /** A message's extras (the host checks the ids): a direct message's recipient, the member ids it mentions. */
 const SendOptions = z
   .object({ to: z.string().max(64).optional(), mentions: z.array(z.string().max(64)).max(LIMITS.maxMentions).optional() })
+  .strict()
+
+/** A change to the notification settings: the rooms listed get their level, the others keep theirs. */
+const NotificationPatch = z
+  .object({
+    doNotDisturb: z.boolean().optional(),
+    rooms: z
+      .record(z.string().min(1).max(64), NotificationLevel)
+      .refine((r) => Object.keys(r).length <= LIMITS.notificationRoomsPerPatch, 'too many rooms')
+      .optional(),
+    previewsInPasswordRooms: z.boolean().optional(),
+  })
   .strict()
 
 /** Every method: its argument schema (a tuple) and, as a type, what it resolves to. */
@@ -159,6 +184,7 @@ export const BRIDGE_METHODS = {
   setTyping: z.tuple([]),
   shareInfo: z.tuple([]),
   openExternal: z.tuple([z.string().max(2048)]),
+  setNotifications: z.tuple([NotificationPatch]),
 } as const
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -189,6 +215,7 @@ export interface BridgeResults {
   setTyping: null
   shareInfo: ShareInfo
   openExternal: null
+  setNotifications: NotificationSettings
 }
 
 export { BRIDGE_EVENT_NAMES, BRIDGE_EVENTS, type BridgeEvent, type BridgeEvents, type BridgeListeners } from './bridge-events.ts'

@@ -100,6 +100,8 @@ export const LIMITS = {
   downloadsListed: 100,
   /** Messages the desktop app keeps per room in its own history (userData/history.db); the oldest go first. */
   localHistoryPerRoom: 50_000,
+  /** Rooms one setNotifications call may set (the settings dialog and the room menu set one or a few). */
+  notificationRoomsPerPatch: 64,
 } as const
 
 export const CLOSE = {

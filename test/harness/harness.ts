@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { AppService, type AppServiceOptions, type DiscoveryPort } from '../../src/main/app-service.ts'
 import { dispatch } from '../../src/main/bridge-dispatch.ts'
+import type { Notice } from '../../src/main/notifications/policy.ts'
 import { isTrustedSender } from '../../src/main/security/ipc-sender.ts'
 import { appOrigin, type AppOrigin } from '../../src/main/security/urls.ts'
 import type { Theme } from '../../src/shared/bridge.ts'
@@ -91,6 +92,15 @@ export interface FileCalls {
   answer: boolean
 }
 
+/** The harness's stand-in for Electron's Notification and badge: what main showed, and whether the window is looked at. */
+export interface NotificationCalls {
+  shown: Notice[]
+  /** Every badge count main set, in order. */
+  badges: number[]
+  /** The room the user is looking at (a focused window showing it); none by default: the window is in the background. */
+  lookingAt: string | undefined
+}
+
 export class DesktopInstance {
   readonly service: AppService
   readonly page: Page
@@ -106,6 +116,7 @@ export class DesktopInstance {
   readonly downloadsDir: string
   /** What main did with saved files instead of the shell and dialogs: revealed, asked about (name, answer), opened. */
   readonly files: FileCalls
+  readonly notifications: NotificationCalls
   #server: StaticServer
   #pipe: EventPipe
   #ownDir: boolean
@@ -122,6 +133,7 @@ export class DesktopInstance {
     refused: string[]
     downloadsDir: string
     files: FileCalls
+    notifications: NotificationCalls
   }) {
     this.service = p.service
     this.page = p.page
@@ -136,6 +148,7 @@ export class DesktopInstance {
     this.refusedCalls = p.refused
     this.downloadsDir = p.downloadsDir
     this.files = p.files
+    this.notifications = p.notifications
   }
 
   static async start(browser: Browser, opts: InstanceOptions = {}): Promise<DesktopInstance> {
@@ -145,6 +158,7 @@ export class DesktopInstance {
     const refused: string[] = []
     const downloadsDir = opts.service?.downloadsDir ?? join(userDataDir, 'Downloads')
     const files: FileCalls = { shown: [], confirmed: [], opened: [], answer: false }
+    const notifications: NotificationCalls = { shown: [], badges: [], lookingAt: undefined }
     const service = new AppService({
       userDataDir,
       discovery: opts.discovery,
@@ -157,6 +171,11 @@ export class DesktopInstance {
           return files.answer
         },
         openPath: (path) => void files.opened.push(path),
+      },
+      notifications: {
+        show: (notice) => void notifications.shown.push(notice),
+        badge: (count) => void notifications.badges.push(count),
+        lookingAt: (roomId) => notifications.lookingAt === roomId,
       },
       ...opts.service,
     }).start()
@@ -199,6 +218,7 @@ export class DesktopInstance {
       refused,
       downloadsDir,
       files,
+      notifications,
     })
     await page.goto(server.url)
     return instance

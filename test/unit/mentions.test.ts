@@ -171,6 +171,7 @@ describe('mentions of the reader in the app state', () => {
     window: { start: true, end: true },
     outbox: [],
     downloads: [],
+    notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
   }
   const live = (st: AppState, m: ChatMessage) => appReducer(st, { type: 'message', message: m, now: m.ts })
 

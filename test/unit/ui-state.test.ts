@@ -240,6 +240,7 @@ describe('app state', () => {
     window: { start: true, end: true },
     outbox: [],
     downloads: [],
+    notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
   }
   it('starts from the snapshot', () => {
     const st = appReducer(initialState, { type: 'snapshot', snapshot })
@@ -484,5 +485,6 @@ function snapshotOf(): Snapshot {
     window: { start: false, end: true },
     outbox: [],
     downloads: [],
+    notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
   }
 }

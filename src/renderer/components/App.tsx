@@ -254,7 +254,9 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
         {dialog?.kind === 'invite' ? (
           <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} />
         ) : null}
-        {dialog?.kind === 'settings' ? <SettingsDialog profile={profile} onClose={closeDialog} /> : null}
+        {dialog?.kind === 'settings' ? (
+          <SettingsDialog profile={profile} notifications={state.notifications} onClose={closeDialog} />
+        ) : null}
       </Fragment>
     </main>
   )

@@ -18,6 +18,7 @@ import { Icon } from './Icon.tsx'
 import { Lightbox } from './Lightbox.tsx'
 import { MemberList } from './MemberList.tsx'
 import { MessageList } from './MessageList.tsx'
+import { RoomNotifications } from './RoomNotifications.tsx'
 
 const STATUS_LABEL = {
   open: 'Connected',
@@ -130,6 +131,7 @@ export function ChatView(props: {
             <Icon name="users" />
             <span className="label-wide">People</span>
           </button>
+          {session.room ? <RoomNotifications roomId={session.room.id} settings={props.state.notifications} /> : null}
           {session.room ? (
             <button type="button" className="button ghost" onClick={props.onInvite}>
               <Icon name="link" />

@@ -21,6 +21,8 @@ const PATHS = {
   folder: 'M3 6h6l2 2h10v11H3z',
   open: 'M14 4h6v6M20 4l-9 9M18 14v6H4V6h6',
   upload: 'M12 20V9M7 14l5-5 5 5M5 4h14',
+  bell: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 21h4',
+  bellOff: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 21h4M3 3l18 18',
 } as const
 
 export type IconName = keyof typeof PATHS

@@ -1,6 +1,7 @@
-// Settings: the display name and the theme (System follows the OS; Light and Dark override it).
+// Settings: the display name, the theme (System follows the OS; Light and Dark override it) and notifications
+// (do not disturb; whether notifications from password-protected rooms show the message's text).
 import { useState } from 'react'
-import type { Profile, Theme } from '../../shared/bridge.ts'
+import type { NotificationSettings, Profile, Theme } from '../../shared/bridge.ts'
 import { LIMITS } from '../../shared/limits.ts'
 import { errorText } from '../state/connection.ts'
 import { useBridge, useDispatch } from '../state/use-app.ts'
@@ -13,7 +14,7 @@ const THEMES: { value: Theme; label: string }[] = [
   { value: 'dark', label: 'Dark' },
 ]
 
-export function SettingsDialog(props: { profile: Profile; onClose: () => void }) {
+export function SettingsDialog(props: { profile: Profile; notifications: NotificationSettings; onClose: () => void }) {
   const beacon = useBridge()
   const dispatch = useDispatch()
   const setProfile = async (patch: Partial<Profile>) => {
@@ -25,6 +26,10 @@ export function SettingsDialog(props: { profile: Profile; onClose: () => void })
   const [error, setError] = useState<string>()
   // Shown at once; the app's answer (the profile event) follows.
   const [theme, setTheme] = useState<Theme>(props.profile.theme)
+  const setNotifications = async (patch: Partial<NotificationSettings>) => {
+    const r = await beacon.setNotifications(patch)
+    if (r.ok) dispatch({ type: 'notifications', notifications: r.value })
+  }
 
   const saveName = async () => {
     const n = name.trim()
@@ -68,6 +73,33 @@ export function SettingsDialog(props: { profile: Profile; onClose: () => void })
               </label>
             ))}
           </div>
+        </fieldset>
+        <fieldset className="field notify-settings">
+          <legend>Notifications</legend>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={props.notifications.doNotDisturb}
+              aria-describedby="dnd-hint"
+              onChange={(e) => void setNotifications({ doNotDisturb: e.target.checked })}
+            />
+            <span>Do not disturb</span>
+          </label>
+          <span id="dnd-hint" className="field-hint">
+            No notifications at all, not even for mentions and direct messages. Each room’s own choice is in its header.
+          </span>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={props.notifications.previewsInPasswordRooms}
+              aria-describedby="previews-hint"
+              onChange={(e) => void setNotifications({ previewsInPasswordRooms: e.target.checked })}
+            />
+            <span>Show message text from password-protected rooms</span>
+          </label>
+          <span id="previews-hint" className="field-hint">
+            Otherwise their notifications only say who wrote, so the text does not show on a locked screen.
+          </span>
         </fieldset>
         <div className="modal-actions">
           <button type="button" className="button" onClick={props.onClose}>

@@ -47,6 +47,7 @@ export function useAppState(
       hosting: (hosting) => dispatch({ type: 'hosting', hosting }),
       profile: (profile) => dispatch({ type: 'profile', profile }),
       downloads: (downloads) => dispatch({ type: 'downloads', downloads }),
+      openMessage: (at) => dispatch({ type: 'openMessage', ...at }),
       error: (e) => reportError.current(e),
     }
     const subscribe = <E extends BridgeEvent>(event: E) => bridge.on(event, listeners[event])
