@@ -112,18 +112,10 @@ function Conversations({ nav, roomName }: { nav: ConversationsNav; roomName: str
             aria-current={c.key === nav.open ? 'true' : undefined}
             onClick={() => nav.onSelect(c.key)}
           >
+            {/* Named by what it shows, read as "Ann, direct messages, 2 unread". */}
             <span className="conversation-name">
-              {c.who ? (
-                <>
-                  {whoLabel(c.who)}
-                  <span className="sr-only">, direct messages</span>
-                </>
-              ) : (
-                <>
-                  <span aria-hidden="true"># </span>
-                  {roomName}
-                </>
-              )}
+              {c.who ? whoLabel(c.who) : <span aria-hidden="true"># </span>}
+              {c.who ? <span className="sr-only">, direct messages</span> : roomName}
             </span>
             {c.unread > 0 ? (
               <span className="unread-badge">
