@@ -26,9 +26,14 @@ export function SettingsDialog(props: { profile: Profile; notifications: Notific
   const [error, setError] = useState<string>()
   // Shown at once; the app's answer (the profile event) follows.
   const [theme, setTheme] = useState<Theme>(props.profile.theme)
+  // Shown at once, like the theme; the app's answer then replaces it (and the app state gets it).
+  const [notify, setNotify] = useState(props.notifications)
   const setNotifications = async (patch: Partial<NotificationSettings>) => {
+    setNotify((n) => ({ ...n, ...patch }))
     const r = await beacon.setNotifications(patch)
-    if (r.ok) dispatch({ type: 'notifications', notifications: r.value })
+    if (!r.ok) return setNotify(props.notifications)
+    setNotify(r.value)
+    dispatch({ type: 'notifications', notifications: r.value })
   }
 
   const saveName = async () => {
@@ -79,7 +84,7 @@ export function SettingsDialog(props: { profile: Profile; notifications: Notific
           <label className="check">
             <input
               type="checkbox"
-              checked={props.notifications.doNotDisturb}
+              checked={notify.doNotDisturb}
               aria-describedby="dnd-hint"
               onChange={(e) => void setNotifications({ doNotDisturb: e.target.checked })}
             />
@@ -91,7 +96,7 @@ export function SettingsDialog(props: { profile: Profile; notifications: Notific
           <label className="check">
             <input
               type="checkbox"
-              checked={props.notifications.previewsInPasswordRooms}
+              checked={notify.previewsInPasswordRooms}
               aria-describedby="previews-hint"
               onChange={(e) => void setNotifications({ previewsInPasswordRooms: e.target.checked })}
             />
