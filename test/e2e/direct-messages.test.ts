@@ -10,7 +10,7 @@ import { resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
-import { startHost } from '../integration/transports-lib.ts'
+import { nodeClient, startHost } from '../integration/transports-lib.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
@@ -52,6 +52,10 @@ async function axeViolations(page: Page): Promise<string[]> {
 describe('direct messages in the browser client', { skip: chromiumMissing() }, () => {
   let host: Awaited<ReturnType<typeof startHost>>
   let browser: Browser
+  /** Ann and Bo, from the first test (the second goes on with them). */
+  let ann: { page: Page; id: string }
+  let bo: { page: Page; id: string }
+  const closeAfter: Array<() => void> = []
 
   before(async () => {
     execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts', '--outDir', resolve(WEB_ROOT), '--emptyOutDir'], {
@@ -63,9 +67,12 @@ describe('direct messages in the browser client', { skip: chromiumMissing() }, (
     browser = await launchChromium()
   })
   after(async () => {
+    for (const close of closeAfter) close()
     await browser?.close()
     await host?.stop()
   })
+
+  const conversationsOf = (p: Page) => p.getByRole('list', { name: /^Conversations in / })
 
   /** A member in their own browser context (own client id), joined and connected. */
   async function open(name: string): Promise<{ page: Page; id: string }> {
@@ -80,11 +87,10 @@ describe('direct messages in the browser client', { skip: chromiumMissing() }, (
   }
 
   it('Ann writes to Bo alone: Bo sees the conversation appear unread, reads it and replies; Cy and the room see nothing', async () => {
-    const ann = await open('Ann')
-    const bo = await open('Bo')
+    ann = await open('Ann')
+    bo = await open('Bo')
     const cy = await open('Cy')
     await expect(ann.page.getByText('3 members', { exact: true })).toBeVisible(WAIT)
-    const conversationsOf = (p: Page) => p.getByRole('list', { name: /^Conversations in / })
     const log = (p: Page) => p.getByRole('log')
 
     // A room message first, which every room view keeps showing.
@@ -176,5 +182,33 @@ describe('direct messages in the browser client', { skip: chromiumMissing() }, (
     await expect(conversationsOf(bo.page)).toBeHidden()
     await bo.page.screenshot({ path: `${SHOTS}/dm-bo-phone-conversation.png` })
     assert.deepEqual(await axeViolations(bo.page), [], 'axe: the conversation, phone')
+  })
+
+  it('does not tell the room that Ann is typing while she writes to Bo', async () => {
+    // A member in Node records what the room is told, in the order the host sends it.
+    const { client: dee } = nodeClient(host.server.url, 'Dee', 'node-dee')
+    closeAfter.push(() => dee.close())
+    const told: string[] = []
+    dee.on('typing', (m) => told.push(`typing:${m.id}`))
+    dee.on('message', (m) => told.push(`message:${m.text}`))
+    await expect(ann.page.getByText('4 members', { exact: true })).toBeVisible(WAIT)
+
+    // Ann, in her conversation with Bo, types and sends; Bo has it, then writes to the room.
+    await expect(ann.page.getByRole('heading', { level: 1, name: 'Bo · direct message' })).toBeVisible()
+    const box = ann.page.getByRole('textbox', { name: 'Message' })
+    await box.pressSequentially('Is Dee coming?')
+    await box.press('Enter')
+    await expect(bo.page.getByRole('log').getByText('Is Dee coming?')).toBeVisible(WAIT)
+    await bo.page.evaluate(() => (window as unknown as { beacon: BeaconBridge }).beacon.send('Room: all set'))
+    // The host handled Ann's keys before Bo's message: had they been announced, Dee would have heard it first.
+    await expect.poll(() => told.includes('message:Room: all set'), WAIT).toBe(true)
+    assert.deepEqual(told, ['message:Room: all set'])
+
+    // In the room's conversation, typing is announced again (so the check above could have seen it).
+    await conversationsOf(ann.page)
+      .getByRole('button', { name: /Transports/ })
+      .click()
+    await ann.page.getByRole('textbox', { name: 'Message' }).pressSequentially('ok')
+    await expect.poll(() => told.includes(`typing:${ann.id}`), WAIT).toBe(true)
   })
 })

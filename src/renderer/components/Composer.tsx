@@ -126,6 +126,8 @@ export function Composer(props: {
   const attach: Attach = (files) => {
     if (files.length === 0) return
     if (disabled) return setError(props.blockedReason)
+    // Files go to the whole room (a direct message carries none): say where to send them instead.
+    if (props.to !== undefined) return setError('Files go to the whole room: send them from the room’s conversation.')
     if (!props.canAttach) return setError('This room does not take files.')
     // The draft becomes the first file's caption when it fits in one message; a longer one stays a draft.
     const caption = parts.length === 1 ? parts[0] : undefined
@@ -199,7 +201,8 @@ export function Composer(props: {
               // A new "@" opens the list again after Escape closed another one.
               if (mentionQuery(e.target.value, e.target.selectionStart)?.start !== dismissedAt) setDismissedAt(undefined)
               setError(undefined)
-              if (e.target.value !== '') typing()
+              // A direct message is not announced to the room: the others would see who is writing to whom.
+              if (e.target.value !== '' && props.to === undefined) typing()
             }}
             onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
             onBlur={() => setDismissedAt(query?.start)}
