@@ -156,7 +156,13 @@ export function ChatView(props: {
             {drop.over ? (
               <div className="drop-zone" aria-hidden="true">
                 <Icon name="upload" size={28} />
-                <p>{files.context.access ? `Drop files to send them to ${roomName}` : 'This room does not take files'}</p>
+                <p>
+                  {dm
+                    ? `Files go to the whole room: drop them in # ${roomName}`
+                    : files.context.access
+                      ? `Drop files to send them to ${roomName}`
+                      : 'This room does not take files'}
+                </p>
               </div>
             ) : null}
             <MessageList
