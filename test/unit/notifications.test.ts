@@ -3,6 +3,9 @@ import { describe, it } from 'node:test'
 import { stopHostingQuestion } from '../../src/main/app/stop-hosting.ts'
 import { Notifier } from '../../src/main/notifications/notifier.ts'
 import { BadgeCount, noticeFor, notifies, PREVIEW_CHARS, type Notice } from '../../src/main/notifications/policy.ts'
+import { soundsTone } from '../../src/renderer/sound.ts'
+import { appReducer, initialState } from '../../src/renderer/state/app.ts'
+import { ROOM_CONVERSATION } from '../../src/renderer/state/conversations.ts'
 import type { NotificationLevel, NotificationSettings } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
@@ -129,5 +132,47 @@ describe('stopping a room people are in', () => {
     assert.match(stopHostingQuestion(1, false).detail, /^1 person is still in it/)
     assert.match(stopHostingQuestion(3, true).detail, /^3 people are/)
     assert.equal(stopHostingQuestion(3, true).confirm, 'Quit')
+  })
+})
+
+describe('the browser client’s tone', () => {
+  it('sounds for a mention of you or a DM to you, unless do-not-disturb or the room is set to nothing', () => {
+    const mention = msg('bob', '@ME', { mentions: ['me'] })
+    const dm = msg('bob', 'psst', { to: 'me' })
+    assert.equal(soundsTone(mention, 'me', 'r1', settings()), true)
+    assert.equal(soundsTone(dm, 'me', 'r1', settings('mentions')), true)
+    assert.equal(soundsTone(msg('bob'), 'me', 'r1', settings()), false)
+    assert.equal(soundsTone(msg('me', '@ME', { mentions: ['me'] }), 'me', 'r1', settings()), false)
+    assert.equal(soundsTone(dm, 'me', 'r1', settings('nothing')), false)
+    assert.equal(soundsTone(mention, 'me', 'r1', settings('all', { doNotDisturb: true })), false)
+  })
+})
+
+describe('notifications in the window’s state', () => {
+  const you = { id: 'me', name: 'ME' }
+  const joined = appReducer(initialState, {
+    type: 'session',
+    session: { connection: { status: 'open' }, room: { id: 'r1', name: 'Lunch' }, you },
+  })
+  const withMessages = appReducer(joined, {
+    type: 'history',
+    event: { messages: [msg('bob', 'hi', {}, 1), msg('bob', 'psst', { to: 'me' }, 2)], reset: true, start: true, end: true },
+  })
+
+  it('takes the settings the app answered', () => {
+    const s = appReducer(initialState, { type: 'notifications', notifications: settings('nothing') })
+    assert.deepEqual(s.notifications.rooms, { r1: 'nothing' })
+  })
+
+  it('a clicked notification of a DM shows that conversation; of a room message, the room', () => {
+    const dm = appReducer(withMessages, { type: 'openMessage', roomId: 'r1', seq: 2 })
+    assert.equal(dm.conversations['r1']?.open, 'bob')
+    const room = appReducer(dm, { type: 'openMessage', roomId: 'r1', seq: 1 })
+    assert.equal(room.conversations['r1']?.open, ROOM_CONVERSATION)
+  })
+
+  it('ignores a click for another room or a message no longer held', () => {
+    assert.equal(appReducer(withMessages, { type: 'openMessage', roomId: 'r2', seq: 2 }), withMessages)
+    assert.equal(appReducer(withMessages, { type: 'openMessage', roomId: 'r1', seq: 99 }), withMessages)
   })
 })
