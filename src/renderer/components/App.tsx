@@ -255,7 +255,12 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
           <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} />
         ) : null}
         {dialog?.kind === 'settings' ? (
-          <SettingsDialog profile={profile} notifications={state.notifications} onClose={closeDialog} />
+          <SettingsDialog
+            profile={profile}
+            notifications={state.notifications}
+            desktopNotifications={capabilities.notifications}
+            onClose={closeDialog}
+          />
         ) : null}
       </Fragment>
     </main>

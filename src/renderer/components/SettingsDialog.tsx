@@ -14,7 +14,13 @@ const THEMES: { value: Theme; label: string }[] = [
   { value: 'dark', label: 'Dark' },
 ]
 
-export function SettingsDialog(props: { profile: Profile; notifications: NotificationSettings; onClose: () => void }) {
+export function SettingsDialog(props: {
+  profile: Profile
+  notifications: NotificationSettings
+  /** The desktop app shows notifications; the browser client only plays a tone for mentions and DMs. */
+  desktopNotifications: boolean
+  onClose: () => void
+}) {
   const beacon = useBridge()
   const dispatch = useDispatch()
   const setProfile = async (patch: Partial<Profile>) => {
@@ -91,20 +97,26 @@ export function SettingsDialog(props: { profile: Profile; notifications: Notific
             <span>Do not disturb</span>
           </label>
           <span id="dnd-hint" className="field-hint">
-            No notifications at all, not even for mentions and direct messages. Each room’s own choice is in its header.
+            {props.desktopNotifications
+              ? 'No notifications at all, not even for mentions and direct messages. Each room’s own choice is in its header.'
+              : 'No tone when you are mentioned or get a direct message while this tab is in the background.'}
           </span>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={notify.previewsInPasswordRooms}
-              aria-describedby="previews-hint"
-              onChange={(e) => void setNotifications({ previewsInPasswordRooms: e.target.checked })}
-            />
-            <span>Show message text from password-protected rooms</span>
-          </label>
-          <span id="previews-hint" className="field-hint">
-            Otherwise their notifications only say who wrote, so the text does not show on a locked screen.
-          </span>
+          {props.desktopNotifications ? (
+            <>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={notify.previewsInPasswordRooms}
+                  aria-describedby="previews-hint"
+                  onChange={(e) => void setNotifications({ previewsInPasswordRooms: e.target.checked })}
+                />
+                <span>Show message text from password-protected rooms</span>
+              </label>
+              <span id="previews-hint" className="field-hint">
+                Otherwise their notifications only say who wrote, so the text does not show on a locked screen.
+              </span>
+            </>
+          ) : null}
         </fieldset>
         <div className="modal-actions">
           <button type="button" className="button" onClick={props.onClose}>
