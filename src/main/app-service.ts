@@ -176,6 +176,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       messages: room?.messages ?? [],
       window: room?.window ?? NO_WINDOW,
       outbox: room?.outbox ?? [],
+      readUpTo: this.settings.readUpTo,
       downloads: this.#downloads.list,
       notifications: this.settings.notifications,
     }
@@ -302,6 +303,12 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   setTyping(): null {
     this.#joined?.session.typing()
+    return null
+  }
+
+  /** The renderer saw `roomId` up to `seq` (it debounces): kept in settings.json for the next start. */
+  markRead(roomId: string, seq: number): null {
+    this.settings.markRead(roomId, seq)
     return null
   }
 

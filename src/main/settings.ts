@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { NotificationLevel, Theme, type NotificationSettings, type Profile } from '../shared/bridge.ts'
 import { ClientId } from '../shared/protocol.ts'
+import { raiseReadPosition, type ReadPositions } from '../shared/read-positions.ts'
 
 const NO_NOTIFICATION_SETTINGS: NotificationSettings = { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false }
 
@@ -14,6 +15,8 @@ const Stored = z.object({
   profile: z.object({ name: z.string().max(64).catch(''), theme: Theme.catch('system') }).catch({ name: '', theme: 'system' }),
   /** Last port each hosted room listened on, so members reconnect to the same address after a restart. */
   ports: z.record(z.string(), z.number().int().min(1).max(65535)).catch({}),
+  /** Per room id, the last seq the user has seen there (src/shared/read-positions.ts). */
+  readUpTo: z.record(z.string(), z.number().int().nonnegative()).catch({}),
   /** Do-not-disturb, each room's notification level, previews in password rooms (src/main/notifications). */
   notifications: z
     .object({
@@ -44,6 +47,7 @@ export class Settings {
         clientId: randomUUID(),
         profile: { name: '', theme: 'system' },
         ports: {},
+        readUpTo: {},
         notifications: { ...NO_NOTIFICATION_SETTINGS, rooms: {} },
       }
     }
@@ -80,6 +84,19 @@ export class Settings {
     }
     this.#save()
     return this.notifications
+  }
+
+  /** Per room id, the last seq seen there. */
+  get readUpTo(): ReadPositions {
+    return { ...this.#data.readUpTo }
+  }
+
+  /** The user has seen `roomId` up to `seq`; written only when that raises the position. */
+  markRead(roomId: string, seq: number): void {
+    const next = raiseReadPosition(this.#data.readUpTo, roomId, seq)
+    if (next === this.#data.readUpTo) return
+    this.#data.readUpTo = next
+    this.#save()
   }
 
   portOf(roomKey: string): number | undefined {

@@ -25,6 +25,7 @@ import { BeaconError } from '../shared/errors.ts'
 import { FILES_PATH } from '../shared/files.ts'
 import { LIMITS, RoomSummary, WS_PATH, type ChatMessage } from '../shared/protocol.ts'
 import { randomId } from '../shared/platform.ts'
+import { raiseReadPosition, type ReadPositions } from '../shared/read-positions.ts'
 import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
 import { createTone, soundsTone } from './sound.ts'
 import { TransportChooser } from '../shared/transports/chooser.ts'
@@ -38,6 +39,8 @@ const KEY = {
   name: 'beacon.name',
   theme: 'beacon.theme',
   client: 'beacon.client',
+  /** Per room id, the last seq seen there (src/shared/read-positions.ts). */
+  read: 'beacon.read',
   transport: 'beacon.transport',
   notifications: 'beacon.notifications',
   room: (id: string) => `beacon.room.${id}`,
@@ -76,6 +79,12 @@ function withoutThumbs(messages: ChatMessage[]): ChatMessage[] {
   })
 }
 
+/** The read positions as stored, keeping only what could be one (storage is the user's to edit). */
+function readPositions(stored: unknown): ReadPositions {
+  if (typeof stored !== 'object' || stored === null) return {}
+  return Object.fromEntries(Object.entries(stored).filter(([, seq]) => Number.isSafeInteger(seq) && (seq as number) >= 0))
+}
+
 const SAVED_BY_BROWSER = 'The browser saves files itself: use the Download link.'
 
 /** Whether a typed target names the room of this page: its id, or this host's address. */
@@ -101,6 +110,7 @@ export function createWebBridge(win: Window = window): BeaconBridge {
     },
   })
   const wsUrl = `${win.location.protocol === 'https:' ? 'wss' : 'ws'}://${win.location.host}${WS_PATH}`
+  let readUpTo = readPositions(read<unknown>(KEY.read))
 
   let clientId = read<string>(KEY.client)
   if (!clientId) write(KEY.client, (clientId = `web-${randomId(12)}`))
@@ -178,6 +188,7 @@ export function createWebBridge(win: Window = window): BeaconBridge {
         messages: held?.messages ?? [],
         window: held?.window ?? { start: false, end: true },
         outbox: held?.outbox ?? [],
+        readUpTo: { ...readUpTo },
         downloads: [],
         notifications: { ...notifications, rooms: { ...notifications.rooms } },
       }
@@ -278,6 +289,11 @@ export function createWebBridge(win: Window = window): BeaconBridge {
     loadNewer: () => current().loadNewer(),
     setTyping() {
       session?.typing()
+      return null
+    },
+    markRead(roomId, seq) {
+      const next = raiseReadPosition(readUpTo, roomId, seq)
+      if (next !== readUpTo) write(KEY.read, (readUpTo = next))
       return null
     },
     shareInfo: () => ({ address: win.location.host, webUrl: `${win.location.origin}/` }),

@@ -135,6 +135,8 @@ export interface Snapshot {
   outbox: OutboxEntry[]
   downloads: DownloadState[]
   notifications: NotificationSettings
+  /** Per room id: the last seq the user has seen there (the "New messages" line goes after it). */
+  readUpTo: Record<string, number>
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } }
@@ -185,6 +187,8 @@ export const BRIDGE_METHODS = {
   shareInfo: z.tuple([]),
   openExternal: z.tuple([z.string().max(2048)]),
   setNotifications: z.tuple([NotificationPatch]),
+  /** The user has seen a room (its id) up to this seq: remembered across restarts, only ever raised. */
+  markRead: z.tuple([z.string().max(64), z.number().int().nonnegative()]),
 } as const
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -216,6 +220,7 @@ export interface BridgeResults {
   shareInfo: ShareInfo
   openExternal: null
   setNotifications: NotificationSettings
+  markRead: null
 }
 
 export { BRIDGE_EVENT_NAMES, BRIDGE_EVENTS, type BridgeEvent, type BridgeEvents, type BridgeListeners } from './bridge-events.ts'

@@ -102,6 +102,8 @@ export const LIMITS = {
   localHistoryPerRoom: 50_000,
   /** Rooms one setNotifications call may set (the settings dialog and the room menu set one or a few). */
   notificationRoomsPerPatch: 64,
+  /** Rooms whose read position is remembered (settings.json, the browser's localStorage); the least recently read go first. */
+  readPositionsKept: 1000,
 } as const
 
 export const CLOSE = {

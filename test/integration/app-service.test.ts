@@ -1,12 +1,15 @@
-// The desktop app's service in plain Node: what survives a restart, and asking before closing a room.
+// The desktop app's service in plain Node: what survives a restart (the read position per room too), and asking
+// before closing a room.
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { AppService } from '../../src/main/app-service.ts'
+import { dispatch } from '../../src/main/bridge-dispatch.ts'
 import { roomDirName } from '../../src/main/room-dir.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
+import { dividerOf } from '../../src/renderer/state/read-position.ts'
 
 const dirs: string[] = []
 function userData(): string {
@@ -154,4 +157,43 @@ describe('the desktop app service', () => {
     assert.throws(() => ana.retry('no-such-id'), { code: 'bad_argument' })
     await ana.dispose()
   })
+
+  it('remembers where Bo stopped reading across a restart, so the "New messages" line lands before what Ana wrote since', async () => {
+    const ana = app(userData(), { lanAddress: () => '127.0.0.1' })
+    ana.setProfile({ name: 'Ana' })
+    const boDir = userData()
+    let bo = app(boDir)
+    bo.setProfile({ name: 'Bo' })
+    const room = (await ana.hostRoom({ name: 'Lunch' })).room!.id
+    await bo.joinRoom(ana.shareInfo().address)
+    const seen = nextMessage(bo, 'read 3')
+    for (const n of [1, 2, 3]) ana.send(`read ${n}`)
+    const read = await seen
+    // Through the bridge's checks, as the renderer calls it: a later, lower write does not move it back.
+    assert.deepEqual(await dispatch(bo, 'markRead', [room, read.seq], { trusted: true }), { ok: true, value: null })
+    assert.deepEqual(await dispatch(bo, 'markRead', [room, 1], { trusted: true }), { ok: true, value: null })
+    assert.deepEqual(bo.getSnapshot().readUpTo, { [room]: read.seq })
+    await bo.dispose()
+
+    // Bo is away; Ana writes on.
+    const last = nextMessage(ana, 'new 5')
+    for (const n of [1, 2, 3, 4, 5]) ana.send(`new ${n}`)
+    await last
+
+    bo = app(boDir)
+    assert.deepEqual(bo.getSnapshot().readUpTo, { [room]: read.seq }, 'read from settings.json at start')
+    await bo.joinRoom(ana.shareInfo().address)
+    await until(() => bo.getSnapshot().messages.some((m) => m.text === 'new 5'))
+    const s = bo.getSnapshot()
+    const divider = dividerOf(s.messages, s.readUpTo[room], s.session.you?.id, s.window.start)
+    assert.equal(divider.kind === 'before' && s.messages.find((m) => m.id === divider.id)?.text, 'new 1')
+    await bo.dispose()
+    await ana.dispose()
+  })
 })
+
+/** Resolves once `check` holds (the room's catch-up arrives after the join resolves). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25))
+  assert.ok(check())
+}

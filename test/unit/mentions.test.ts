@@ -170,6 +170,7 @@ describe('mentions of the reader in the app state', () => {
     messages: [msg(1, ann, 'hi')],
     window: { start: true, end: true },
     outbox: [],
+    readUpTo: {},
     downloads: [],
     notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
   }

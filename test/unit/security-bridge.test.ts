@@ -50,6 +50,7 @@ const BAD: Record<BridgeMethod, unknown[][]> = {
   setTyping: [[{}]],
   shareInfo: [[0]],
   openExternal: [[], [123], ['x'.repeat(3000)]],
+  markRead: [[], ['r'], [1, 2], ['r', -1], ['r', 1.5], ['r', '7'], ['x'.repeat(65), 1], ['r', 1, 'extra']],
 }
 
 describe('bridge calls checked in main', () => {

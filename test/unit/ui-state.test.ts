@@ -239,6 +239,7 @@ describe('app state', () => {
     messages: [msg(2), msg(1)],
     window: { start: true, end: true },
     outbox: [],
+    readUpTo: {},
     downloads: [],
     notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
   }
@@ -484,6 +485,7 @@ function snapshotOf(): Snapshot {
     messages: [],
     window: { start: false, end: true },
     outbox: [],
+    readUpTo: {},
     downloads: [],
     notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
   }

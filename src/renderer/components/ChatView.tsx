@@ -19,6 +19,7 @@ import { Lightbox } from './Lightbox.tsx'
 import { MemberList } from './MemberList.tsx'
 import { MessageList } from './MessageList.tsx'
 import { RoomNotifications } from './RoomNotifications.tsx'
+import { useReadPosition } from './use-read-position.ts'
 
 const STATUS_LABEL = {
   open: 'Connected',
@@ -74,6 +75,13 @@ export function ChatView(props: {
   const attach = useRef<Attach>(null)
   const drop = useDropZone((list) => attach.current?.(list))
   const [atBottom, setAtBottom] = useState(true)
+  const read = useReadPosition({
+    roomId: session.room?.id,
+    messages,
+    youId: session.you?.id,
+    readUpTo: session.room ? props.state.readUpTo[session.room.id] : undefined,
+    start: props.state.window.start,
+  })
   const unread = useUnread(shown, session.you?.id, atBottom)
   const mentions = props.state.mentionsUnread
   useEffect(() => {
@@ -171,6 +179,8 @@ export function ChatView(props: {
               scrollToEndSignal={sentSignal}
               onAtBottom={setAtBottom}
               window={props.state.window}
+              divider={read.divider}
+              onSeen={read.onSeen}
             />
             <div className="typing-line" aria-live="polite">
               {typingLine ? (

@@ -1,11 +1,14 @@
 // The message list: virtualized (react-virtuoso), so a room of 10,000 messages opens at the bottom and
 // scrolls smoothly. It sticks to the bottom when new messages arrive while the reader is there, and
 // offers "Jump to latest" otherwise. Scrolling to the top loads older pages (the reader's place is kept
-// through `firstItemIndex`) down to "Beginning of the room".
-import { forwardRef, memo, useCallback, useEffect, useRef, useState, type HTMLAttributes } from 'react'
-import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso'
+// through `firstItemIndex`) down to "Beginning of the room". A "New messages" line stands before the first
+// unread message, and "Jump to first unread" (or Escape) takes the reader there while it is above the view,
+// loading older pages until it is held.
+import { forwardRef, memo, useCallback, useEffect, useMemo, useRef, useState, type HTMLAttributes } from 'react'
+import { Virtuoso, type ListRange, type VirtuosoHandle } from 'react-virtuoso'
 import { dayLabel, fullTimeLabel, timeLabel } from '../state/format.ts'
 import { whoLabel } from '../state/identity.ts'
+import type { Divider } from '../state/read-position.ts'
 import { FIRST_ITEM_INDEX, nextFirstItemIndex } from '../state/scrollback.ts'
 import type { TimelineItem } from '../state/timeline.ts'
 import type { WindowState } from '../../shared/bridge.ts'
@@ -23,9 +26,15 @@ type MessageItem = Extract<TimelineItem, { kind: 'message' }>
 const Scroller = forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement>>(function Scroller(props, ref) {
   return <div {...props} ref={ref} role="log" aria-label="Messages" tabIndex={0} className="message-scroller" />
 })
+/** What every row and the header need besides their item. */
+interface ListContext {
+  held: WindowState
+  /** The message the "New messages" line stands before. */
+  dividerId: string | undefined
+}
 /** The top of the list: the room's beginning, or where older messages appear as they load. */
-function Header({ context }: { context?: WindowState }) {
-  return <p className="history-start muted">{context?.start ? 'Beginning of the room' : 'Loading earlier messages…'}</p>
+function Header({ context }: { context?: ListContext }) {
+  return <p className="history-start muted">{context?.held.start ? 'Beginning of the room' : 'Loading earlier messages…'}</p>
 }
 const components = { Scroller, Header }
 // Stable props: Virtuoso re-applies a changed initialTopMostItemIndex, which would yank the reader to the end.
@@ -40,8 +49,12 @@ export function MessageList(props: {
   onAtBottom?: (atBottom: boolean) => void
   /** Whether the room's beginning and its latest message are among the messages held. */
   window: WindowState
+  /** Where the "New messages" line goes. */
+  divider?: Divider
+  /** Told the keys of the items in view, last first, whenever they change. */
+  onSeen?: (keys: readonly string[]) => void
 }) {
-  const { items, onAtBottom: reportAtBottom, window: held } = props
+  const { items, onAtBottom: reportAtBottom, window: held, divider = NO_DIVIDER, onSeen } = props
   const ref = useRef<VirtuosoHandle>(null)
   const beacon = useBridge()
   // Older pages go in front: move the first index by as many items, so the reader stays where they were.
@@ -71,15 +84,24 @@ export function MessageList(props: {
     reportAtBottom?.(following)
   }, [following, reportAtBottom])
 
+  const scroller = useRef<HTMLElement>(null)
+  // Virtuoso's word that the list is at its end (its last item in view, give or take the bottom margin).
+  const atBottom = useRef(true)
+  // What is in view is measured after the list moved or changed, once per frame.
+  const measureSoon = useRef(() => {})
   const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
     if (!(el instanceof HTMLElement)) return
+    scroller.current = el
     const mark = () => {
       lastUserScroll.current = Date.now()
     }
     for (const type of ['wheel', 'keydown', 'pointerdown', 'touchmove'] as const) el.addEventListener(type, mark, { passive: true })
+    el.addEventListener('scroll', () => measureSoon.current(), { passive: true })
   }, [])
 
   const onAtBottom = useCallback((bottom: boolean) => {
+    atBottom.current = bottom
+    measureSoon.current()
     if (bottom) {
       stick.current = true
       setLeftAt(undefined)
@@ -110,6 +132,83 @@ export function MessageList(props: {
     ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'auto' })
   }
 
+  const dividerId = divider.kind === 'before' ? divider.id : undefined
+  const dividerAt = dividerId === undefined ? -1 : items.findIndex((i) => i.kind === 'message' && i.id === dividerId)
+  // The line the reader has had in view by their own scrolling (or a jump): they know where the new messages
+  // start, so no more offer to jump there. Coming into the room, the list passes over it on its way to the latest.
+  const [shownLine, setShownLine] = useState<string>()
+
+  // The items in view (indexes count from `first.index`), for the read position and "Jump to first unread".
+  // Measured in the page: Virtuoso's own range counts the items rendered beyond the view too.
+  const [range, setRange] = useState<ListRange>()
+  const latest = useRef({ items, firstIndex: first.index, dividerId })
+  useEffect(() => {
+    latest.current = { items, firstIndex: first.index, dividerId }
+  })
+  const measure = useCallback(() => {
+    const el = scroller.current
+    const { items: list, firstIndex, dividerId } = latest.current
+    const r = el ? inView(el, atBottom.current ? firstIndex + list.length - 1 : undefined) : undefined
+    setRange((old) => (old?.startIndex === r?.startIndex && old?.endIndex === r?.endIndex ? old : r))
+    if (!r) return
+    const from = Math.max(0, r.startIndex - firstIndex)
+    const to = Math.min(list.length - 1, r.endIndex - firstIndex)
+    const keys: string[] = []
+    for (let i = to; i >= from; i--) keys.push(list[i]!.key)
+    onSeen?.(keys)
+    if (dividerId !== undefined && keys.includes(`m:${dividerId}`) && Date.now() - lastUserScroll.current < 1500) setShownLine(dividerId)
+  }, [onSeen])
+  useEffect(() => {
+    let frame = 0
+    measureSoon.current = () => {
+      cancelAnimationFrame(frame)
+      frame = requestAnimationFrame(measure)
+    }
+    return () => cancelAnimationFrame(frame)
+  }, [measure])
+  const onRange = useCallback(() => measureSoon.current(), [])
+  const unreadAbove =
+    divider.kind === 'older' ||
+    (dividerAt >= 0 && shownLine !== dividerId && range !== undefined && first.index + dividerAt < range.startIndex)
+  // "Jump to first unread": asked for (seeking) until the line is held and scrolled to, loading older pages
+  // one at a time meanwhile; each page that arrives runs the effect again.
+  const seeking = useRef(false)
+  const [seekAsked, setSeekAsked] = useState(0)
+  // Scrolling right after a page went in front can be undone by Virtuoso keeping the reader's place: scroll
+  // again at each change of the view until the line is in it (a few times at most).
+  const tries = useRef(0)
+  const jumpToUnread = useCallback(() => {
+    seeking.current = true
+    tries.current = 0
+    setSeekAsked((n) => n + 1)
+  }, [])
+  const loading = useRef(false)
+  const lineAt = dividerAt >= 0 ? first.index + dividerAt : undefined
+  const lineInView = lineAt !== undefined && range !== undefined && lineAt >= range.startIndex && lineAt <= range.endIndex
+  useEffect(() => {
+    if (!seeking.current) return
+    if (divider.kind === 'before' && dividerAt >= 0) {
+      if (lineInView || tries.current++ >= SEEK_TRIES) {
+        seeking.current = false
+        return
+      }
+      // Counts as the reader's own move away from the bottom: the list stops following new messages.
+      stick.current = false
+      lastUserScroll.current = Date.now()
+      const frame = requestAnimationFrame(() => ref.current?.scrollToIndex({ index: dividerAt, align: 'start', behavior: 'auto' }))
+      return () => cancelAnimationFrame(frame)
+    } else if (divider.kind === 'older' && !held.start) {
+      if (loading.current) return
+      loading.current = true
+      void beacon.loadOlder().then((r) => {
+        loading.current = false
+        if (!r.ok) seeking.current = false
+      })
+    } else seeking.current = false
+  }, [seekAsked, divider, dividerAt, held.start, beacon, lineInView, range])
+  useEscape(unreadAbove, jumpToUnread)
+  const context = useMemo(() => ({ held, dividerId }), [held, dividerId])
+
   if (items.length === 0) {
     return (
       <div className="message-scroller message-empty" role="log" aria-label="Messages" tabIndex={0}>
@@ -124,7 +223,7 @@ export function MessageList(props: {
         ref={ref}
         data={items}
         firstItemIndex={first.index}
-        context={held}
+        context={context}
         startReached={loadOlder}
         endReached={loadNewer}
         components={components}
@@ -137,7 +236,15 @@ export function MessageList(props: {
         atBottomThreshold={48}
         increaseViewportBy={OVERSCAN}
         itemContent={renderItem}
+        rangeChanged={onRange}
+        totalListHeightChanged={onRange}
       />
+      {unreadAbove ? (
+        <button type="button" className="jump-unread button small" onClick={jumpToUnread} aria-keyshortcuts="Escape">
+          <Icon name="up" size={14} />
+          Jump to first unread
+        </button>
+      ) : null}
       {!following ? (
         <button type="button" className="jump-latest button small" onClick={jump}>
           <Icon name="down" size={14} />
@@ -158,15 +265,69 @@ function countAfter(items: readonly TimelineItem[], key: string): number {
   return 0
 }
 
+const NO_DIVIDER: Divider = { kind: 'none' }
+/** Scrolls "Jump to first unread" makes before it gives up (each after the view changed). */
+const SEEK_TRIES = 5
+/** How much of an item must be in view to count as seen: about a line of text. */
+const SEEN_PX = 20
+
+/**
+ * The items of the list in `scroller`'s view, by Virtuoso's index: from the first that shows at all to the last
+ * whose first SEEN_PX are in view (its first line: a message is read once that was in view), or `last` when the
+ * list is at its end.
+ */
+function inView(scroller: HTMLElement, last?: number): ListRange | undefined {
+  const view = scroller.getBoundingClientRect()
+  let startIndex = Infinity
+  let endIndex = -Infinity
+  for (const el of scroller.querySelectorAll<HTMLElement>('[data-item-index]')) {
+    const box = el.getBoundingClientRect()
+    if (box.bottom <= view.top || box.top >= view.bottom) continue
+    const index = Number(el.dataset.itemIndex)
+    startIndex = Math.min(startIndex, index)
+    if (box.top + Math.min(box.height, SEEN_PX) <= view.bottom) endIndex = Math.max(endIndex, index)
+  }
+  if (last !== undefined) endIndex = last
+  return endIndex >= startIndex ? { startIndex, endIndex } : undefined
+}
+
+/** Escape (not taken by anything else, and not in a dialog) calls `action` while `active`. */
+function useEscape(active: boolean, action: () => void) {
+  useEffect(() => {
+    if (!active) return
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return
+      if (e.target instanceof Element && e.target.closest('[role="dialog"], [role="alertdialog"], dialog')) return
+      e.preventDefault()
+      action()
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [active, action])
+}
+
 const itemKey = (_: number, item: TimelineItem) => item.key
-const renderItem = (_: number, item: TimelineItem) =>
+const renderItem = (_: number, item: TimelineItem, context: ListContext) =>
   item.kind === 'day' ? (
     <DaySeparator ts={item.ts} />
   ) : item.kind === 'upload' ? (
     <UploadRow upload={item.upload} />
+  ) : item.id === context.dividerId ? (
+    <>
+      <NewMessagesLine />
+      <MessageRow item={item} />
+    </>
   ) : (
     <MessageRow item={item} />
   )
+
+function NewMessagesLine() {
+  return (
+    <div className="new-messages" role="separator" aria-label="New messages">
+      <span>New messages</span>
+    </div>
+  )
+}
 
 function DaySeparator({ ts }: { ts: number }) {
   const label = dayLabel(ts)

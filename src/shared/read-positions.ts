@@ -1,0 +1,22 @@
+// The read position per room id: the last seq the user has seen there. Only ever raised (a late or repeated
+// write cannot move it back), and bounded: the rooms read least recently are forgotten first. Shared by the
+// desktop app's settings.json and the browser client's localStorage. Pure.
+import { LIMITS } from './limits.ts'
+
+export type ReadPositions = Record<string, number>
+
+/** `positions` with `roomId` raised to `seq` (the same object when that is no change), at most `keep` rooms. */
+export function raiseReadPosition(
+  positions: ReadPositions,
+  roomId: string,
+  seq: number,
+  keep: number = LIMITS.readPositionsKept,
+): ReadPositions {
+  const had = Object.hasOwn(positions, roomId) ? positions[roomId] : undefined
+  if (had !== undefined && had >= seq) return positions
+  // Re-inserted last, so the record's order is least recently read first.
+  const entries = Object.entries(positions).filter(([id]) => id !== roomId)
+  entries.push([roomId, seq])
+  // Object.fromEntries defines own properties, so a room id like "__proto__" is a key like any other.
+  return Object.fromEntries(entries.slice(Math.max(0, entries.length - keep)))
+}

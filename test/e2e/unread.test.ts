@@ -1,0 +1,202 @@
+// "New messages" in the browser client, in Debian's Chromium against a real host: Bo reads the room, goes
+// away (closes his tab), Ann writes 30 messages, Bo comes back: the line stands before the first of them,
+// "Jump to first unread" (a click, or Escape) takes him there, and what he saw is his read position, kept in
+// localStorage over a reload. When this browser lost the room's cached messages (storage full) but kept the
+// read position, the first unread is among the older pages: jumping loads them. axe finds nothing with the
+// button shown nor with the line in view, light and dark.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { chromiumMissing, launchChromium } from '../harness/harness.ts'
+import { nodeClient, startHost, until } from '../integration/transports-lib.ts'
+import type { BeaconBridge } from '../../src/shared/bridge.ts'
+import type { ChatMessage } from '../../src/shared/protocol.ts'
+import type { RoomClient } from '../../src/shared/room-client.ts'
+
+const WEB_ROOT = 'out/web'
+const SHOTS = 'test-results'
+const WAIT = { timeout: 15_000 }
+const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
+
+type Snap = { messages: ChatMessage[]; readUpTo: Record<string, number>; session: { connection: { status: string } } }
+
+async function snapshot(page: Page): Promise<Snap> {
+  return page.evaluate(async () => {
+    const r = await (window as unknown as { beacon: BeaconBridge }).beacon.getSnapshot()
+    if (!r.ok) throw new Error(r.error.message)
+    return r.value as unknown as Snap
+  })
+}
+
+/** The read position this browser keeps for the room (what survives a reload). */
+const storedReadUpTo = (page: Page, roomId: string) =>
+  page.evaluate((id) => (JSON.parse(localStorage.getItem('beacon.read') ?? '{}') as Record<string, number>)[id], roomId)
+
+/** axe-core on the page as it is, in the light and the dark theme (a screenshot of each), then back to the system's. */
+async function expectNoAxeFindings(page: Page, shot: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE)
+  for (const theme of ['light', 'dark'] as const) {
+    await setTheme(page, theme)
+    await page.screenshot({ path: `${SHOTS}/${shot}-${theme}.png` })
+    const found = await page.evaluate(async () => {
+      type Violation = { id: string; nodes: { target: string[] }[] }
+      const r = await (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe.run()
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+    })
+    assert.deepEqual(found, [], `axe, ${shot}, ${theme}`)
+  }
+  await setTheme(page, 'system')
+}
+
+/** Bo's theme, as the settings dialog sets it; the colours' transitions run to their end. */
+async function setTheme(page: Page, theme: 'light' | 'dark' | 'system'): Promise<void> {
+  await page.evaluate(async (t) => {
+    await (window as unknown as { beacon: BeaconBridge }).beacon.setProfile({ theme: t })
+  }, theme)
+  // Bo's context is light, so "system" is light.
+  await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme === 'system' ? 'light' : theme)
+  await page.evaluate(() => document.getAnimations().forEach((a) => a.finish()))
+}
+
+describe('"New messages" and the read position in the browser client', { skip: chromiumMissing() }, () => {
+  let host: Awaited<ReturnType<typeof startHost>>
+  let browser: Browser
+  let bo: BrowserContext
+  const members: RoomClient[] = []
+
+  before(async () => {
+    if (!existsSync(`${WEB_ROOT}/index.html`))
+      execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
+    mkdirSync(SHOTS, { recursive: true })
+    host = await startHost({ webRoot: WEB_ROOT })
+    browser = await launchChromium()
+    bo = await browser.newContext({ viewport: { width: 1100, height: 700 } })
+  })
+  after(async () => {
+    for (const m of members) m.close()
+    await browser?.close()
+    await host?.stop()
+  })
+
+  /** A member in Node, connected; `say` sends texts and resolves once the host has them all. */
+  async function member(name: string) {
+    const m = nodeClient(host.server.url, name, `node-${name}`)
+    members.push(m.client)
+    await until(() => m.client.state.status === 'open', `${name} connected`)
+    const say = async (texts: string[]) => {
+      for (const t of texts) m.client.send(t)
+      await until(() => texts.every((t) => m.messages.some((x) => x.text === t)), `${name}'s messages stored`, 30_000)
+    }
+    return { ...m, say }
+  }
+
+  /** Bo's tab (his browser keeps the name, his client id and the room in localStorage), in the room. */
+  async function openBo(): Promise<Page> {
+    const page = await bo.newPage()
+    page.on('console', (m) => {
+      if (m.text().startsWith('DBG')) console.log(m.text())
+    })
+    await page.goto(host.server.webUrl)
+    const name = page.getByLabel('Display name')
+    const box = page.getByRole('textbox', { name: 'Message' })
+    await expect(name.or(box)).toBeVisible(WAIT)
+    if (await name.isVisible()) {
+      await name.fill('Bo')
+      await page.getByRole('button', { name: 'Continue' }).click()
+    }
+    await expect(box).toBeEnabled(WAIT)
+    await expect.poll(async () => (await snapshot(page)).session.connection.status, WAIT).toBe('open')
+    return page
+  }
+
+  const line = (page: Page) => page.locator('.new-messages')
+  /** The message right after the line. */
+  const afterLine = (page: Page) => page.locator('.new-messages + .message .message-text')
+  const jumpButton = (page: Page) => page.getByRole('button', { name: 'Jump to first unread' })
+  const seqOf = (page: Page, text: string) => snapshot(page).then((s) => s.messages.find((m) => m.text === text)?.seq)
+
+  it('puts the line before the first of the 30 messages Ann wrote while Bo was away; Escape and the button jump there; a reload keeps the position', async () => {
+    const roomId = host.server.room.id
+    const ann = await member('Ann')
+    let page = await openBo()
+    const before = ['before 1', 'before 2', 'before 3']
+    await ann.say(before)
+    await expect(page.getByText('before 3')).toBeVisible(WAIT)
+    // What Bo saw is his read position, written (after a short delay) where the next visit finds it.
+    const lastSeen = await seqOf(page, 'before 3')
+    await expect.poll(() => storedReadUpTo(page, roomId), WAIT).toBe(lastSeen)
+    await expect(line(page)).toHaveCount(0) // the first visit: nothing is "new" to a reader who never left
+    await page.close()
+
+    const news = Array.from({ length: 30 }, (_, i) => `new ${i + 1}`)
+    await ann.say(news)
+
+    page = await openBo()
+    await expect(page.getByText('new 30')).toBeVisible(WAIT)
+    // The list opens at the latest message: the line is far above, and the way up is offered.
+    await expect(jumpButton(page)).toBeVisible(WAIT)
+    await expectNoAxeFindings(page, 'unread-jump')
+    await page.keyboard.press('Escape')
+    await expect(afterLine(page)).toHaveText('new 1', WAIT)
+    await expect(line(page)).toBeInViewport()
+    await expect(line(page)).toHaveAccessibleName('New messages')
+    await expect(jumpButton(page)).toHaveCount(0)
+    await expect(line(page)).toHaveCount(1)
+    await expectNoAxeFindings(page, 'unread-line')
+
+    // The latest message was in view when the room opened: that is where Bo has read to.
+    const latest = await seqOf(page, 'new 30')
+    await expect.poll(() => storedReadUpTo(page, roomId), WAIT).toBe(latest)
+
+    // The button, by mouse: back to the latest, then up to the line again.
+    await page.getByRole('log', { name: 'Messages' }).evaluate((el) => el.scrollTo({ top: el.scrollHeight }))
+    await expect(jumpButton(page)).toBeHidden(WAIT) // once the line was in view, there is no more offer to jump
+    await expect(page.getByText('new 30')).toBeInViewport(WAIT)
+
+    // A reload keeps the read position: everything was read, so no line and no button.
+    await page.reload()
+    await expect(page.getByRole('textbox', { name: 'Message' })).toBeEnabled(WAIT)
+    await expect(page.getByText('new 30')).toBeVisible(WAIT)
+    assert.equal((await snapshot(page)).readUpTo[roomId], latest)
+    await expect(line(page)).toHaveCount(0)
+    await expect(jumpButton(page)).toHaveCount(0)
+    await page.close()
+
+    // Away again: the next three are new, the line stands before the first of them, in view (no button).
+    await ann.say(['later 1', 'later 2', 'later 3'])
+    page = await openBo()
+    await expect(afterLine(page)).toHaveText('later 1', WAIT)
+    await expect(line(page)).toBeInViewport()
+    await expect(jumpButton(page)).toHaveCount(0)
+    await page.close()
+  })
+
+  it('jumps to a first unread that is among the older pages, loading them', async () => {
+    const roomId = host.server.room.id
+    const ann = await member('Ann2')
+    let page = await openBo()
+    await ann.say(['seen'])
+    const seen = await seqOf(page, 'seen')
+    await expect.poll(() => storedReadUpTo(page, roomId), WAIT).toBe(seen)
+    await page.close()
+
+    // More than a page arrives while Bo is away (four members share the writing: each one is paced).
+    await ann.say(['old 1'])
+    const others = await Promise.all(['Cy', 'Dee', 'Eve', 'Fay'].map(member))
+    await Promise.all(others.map((o, k) => o.say(Array.from({ length: 30 }, (_, i) => `${o.client.name} ${k}-${i}`))))
+
+    // This browser lost the room's cached messages (storage was full) but kept the read position: the room opens
+    // with its latest page only, and the first unread is older than that.
+    await bo.addInitScript((id) => localStorage.removeItem(`beacon.room.${id}`), roomId)
+    page = await openBo()
+    await expect.poll(async () => (await snapshot(page)).messages.some((m) => m.text === 'old 1'), { timeout: 2000 }).toBe(false)
+    await expect(jumpButton(page)).toBeVisible(WAIT)
+    await jumpButton(page).click()
+    await expect(afterLine(page)).toHaveText('old 1', WAIT)
+    await expect(line(page)).toBeInViewport()
+    await expect(jumpButton(page)).toHaveCount(0)
+    await page.close()
+  })
+})
