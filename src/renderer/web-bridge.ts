@@ -1,9 +1,9 @@
 // The browser build's BeaconBridge: the same UI as the desktop app, over the same RoomSession, on whichever
 // transport works from this browser (TransportChooser: WebSocket, else SSE + POST, else long polling).
 // It joins the room of the host that served the page, and only that one (other hosts refuse a page from
-// elsewhere anyway). The display name, a client id, the theme and, per room, the resume position and the
-// latest messages are kept in localStorage, so a reload comes back as the same member, shows what it
-// showed, and gets exactly what it missed — no duplicates. Files go to and come from the host's own
+// elsewhere anyway). The display name, a client id, the theme and, per room, the resume position, the
+// latest messages and the read position are kept in localStorage, so a reload comes back as the same member,
+// shows what it showed, gets exactly what it missed — no duplicates — and knows what is new. Files go to and come from the host's own
 // /api/files routes; the browser saves downloads itself, so the app's download methods are refused here.
 import {
   parseArgs,

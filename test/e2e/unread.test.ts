@@ -3,13 +3,18 @@
 // "Jump to first unread" (a click, or Escape) takes him there, and what he saw is his read position, kept in
 // localStorage over a reload. When this browser lost the room's cached messages (storage full) but kept the
 // read position, the first unread is among the older pages: jumping loads them. axe finds nothing with the
-// button shown nor with the line in view, light and dark.
+// button shown nor with the line in view, light and dark. The desktop app (the harness: the real AppService and
+// renderer) keeps the position in settings.json: after Bo's app restarts and resumes the room, the line stands
+// before what Ann wrote meanwhile.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
-import { chromiumMissing, launchChromium } from '../harness/harness.ts'
+import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
+import { rendererBuilt } from '../harness/static-server.ts'
 import { nodeClient, startHost, until } from '../integration/transports-lib.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
@@ -29,6 +34,8 @@ async function snapshot(page: Page): Promise<Snap> {
     return r.value as unknown as Snap
   })
 }
+
+const jumpButton = (page: Page) => page.getByRole('button', { name: 'Jump to first unread' })
 
 /** The read position this browser keeps for the room (what survives a reload). */
 const storedReadUpTo = (page: Page, roomId: string) =>
@@ -114,7 +121,6 @@ describe('"New messages" and the read position in the browser client', { skip: c
   const line = (page: Page) => page.locator('.new-messages')
   /** The message right after the line. */
   const afterLine = (page: Page) => page.locator('.new-messages + .message .message-text')
-  const jumpButton = (page: Page) => page.getByRole('button', { name: 'Jump to first unread' })
   const seqOf = (page: Page, text: string) => snapshot(page).then((s) => s.messages.find((m) => m.text === text)?.seq)
 
   it('puts the line before the first of the 30 messages Ann wrote while Bo was away; Escape and the button jump there; a reload keeps the position', async () => {
@@ -200,3 +206,74 @@ describe('"New messages" and the read position in the browser client', { skip: c
     await page.close()
   })
 })
+
+describe(
+  '"New messages" after the desktop app restarts',
+  {
+    skip: chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first'),
+  },
+  () => {
+    let host: Awaited<ReturnType<typeof startHost>>
+    let browser: Browser
+    const boData = mkdtempSync(join(tmpdir(), 'beacon-unread-bo-'))
+    const open = new Set<DesktopInstance>()
+    let ann: RoomClient | undefined
+
+    before(async () => {
+      host = await startHost()
+      browser = await launchChromium()
+    })
+    after(async () => {
+      ann?.close()
+      await Promise.all([...open].map((i) => i.close()))
+      await browser?.close()
+      await host?.stop()
+      rmSync(boData, { recursive: true, force: true })
+    })
+
+    /** Bo's app on his user-data folder, in the room (joined by its address, as "Join by address…" does). */
+    async function startBo(): Promise<DesktopInstance> {
+      const bo = await DesktopInstance.start(browser, { name: 'Bo', userDataDir: boData, service: { listen: '127.0.0.1' } })
+      open.add(bo)
+      const joined = await bo.page.evaluate(async (address) => {
+        const r = await (window as unknown as { beacon: BeaconBridge }).beacon.joinRoom(address)
+        return r.ok
+      }, `127.0.0.1:${host.server.port}`)
+      assert.equal(joined, true)
+      await expect(bo.page.getByRole('textbox', { name: 'Message' })).toBeEnabled(WAIT)
+      return bo
+    }
+
+    it('keeps where Bo stopped reading in settings.json, and puts the line before what Ann wrote while his app was closed', async () => {
+      const roomId = host.server.room.id
+      const a = nodeClient(host.server.url, 'Ann', 'node-desk-ann')
+      ann = a.client
+      await until(() => a.client.state.status === 'open', 'Ann connected')
+      const say = async (texts: string[]) => {
+        for (const t of texts) a.client.send(t)
+        await until(() => texts.every((t) => a.messages.some((m) => m.text === t)), 'Ann’s messages stored', 30_000)
+      }
+      let bo = await startBo()
+      await say(['desk 1', 'desk 2', 'desk 3'])
+      await expect(bo.page.getByText('desk 3')).toBeVisible(WAIT)
+      const seen = a.messages.find((m) => m.text === 'desk 3')!.seq
+      await expect
+        .poll(
+          () =>
+            (JSON.parse(readFileSync(join(boData, 'settings.json'), 'utf8')) as { readUpTo?: Record<string, number> }).readUpTo?.[roomId],
+          WAIT,
+        )
+        .toBe(seen)
+      await bo.close()
+      open.delete(bo)
+
+      await say(Array.from({ length: 30 }, (_, i) => `desk new ${i + 1}`))
+      bo = await startBo()
+      await expect(bo.page.getByText('desk new 30')).toBeVisible(WAIT)
+      await expect(jumpButton(bo.page)).toBeVisible(WAIT)
+      await bo.page.keyboard.press('Escape')
+      await expect(bo.page.locator('.new-messages + .message .message-text')).toHaveText('desk new 1', WAIT)
+      await expect(bo.page.locator('.new-messages')).toBeInViewport()
+    })
+  },
+)
