@@ -1,7 +1,7 @@
 // Accessibility of every screen, checked by axe-core in Chromium: first run, the room list (empty and with
 // rooms), the host, join-by-address, password, invite and settings dialogs, a room with messages, its
 // member list, the connection banner, mentions (the member list offered after "@", a message that mentions
-// the reader), files (an upload in progress, an image message, a file card, a saved
+// the reader), "New messages" (the jump button, the line), files (an upload in progress, an image message, a file card, a saved
 // download, the image lightbox), and the browser client — each in the light and the dark theme, at
 // desktop (1280×800) and phone (390×844) size. One browser; each screen is checked in its page as it is.
 // Rooms are listed by an in-process directory standing in for mDNS (the rooms themselves are real hosts on
@@ -262,7 +262,21 @@ describe('accessibility of every screen (axe-core)', { skip }, () => {
       if (!(await list.isVisible())) await box.focus()
       await expect(list.getByRole('option', { name: 'Bo' })).toBeVisible(WAIT)
     })
-    assertNoViolations(4 * COMBOS.length)
+
+    // Pat away (tab closed) while Bo writes 40 messages; back, "New messages" is far above: the jump button, then the line.
+    await box.fill('')
+    await page.close()
+    for (let i = 1; i <= 40; i++) bo.send(`watered bed ${i}`)
+    const back = await context.newPage()
+    await back.goto(server.webUrl)
+    await expect(back.getByText('watered bed 40')).toBeVisible({ timeout: 30_000 })
+    const jump = back.getByRole('button', { name: 'Jump to first unread' })
+    await expect(jump).toBeVisible(WAIT)
+    await audit(back, 'web-unread-jump')
+    await back.keyboard.press('Escape')
+    await expect(back.locator('.new-messages')).toBeInViewport(WAIT)
+    await audit(back, 'web-unread-line')
+    assertNoViolations(6 * COMBOS.length)
   })
 
   it('finds no violations on the file screens (upload in progress, image, file card, download, lightbox), light and dark, desktop and phone', async () => {
