@@ -75,9 +75,10 @@ export function ChatView(props: {
   const attach = useRef<Attach>(null)
   const drop = useDropZone((list) => attach.current?.(list))
   const [atBottom, setAtBottom] = useState(true)
+  // The read position is the room's: a direct conversation neither shows the line nor moves it.
   const read = useReadPosition({
     roomId: session.room?.id,
-    messages,
+    messages: dm ? [] : shown,
     youId: session.you?.id,
     readUpTo: session.room ? props.state.readUpTo[session.room.id] : undefined,
     start: props.state.window.start,
@@ -179,8 +180,7 @@ export function ChatView(props: {
               scrollToEndSignal={sentSignal}
               onAtBottom={setAtBottom}
               window={props.state.window}
-              divider={read.divider}
-              onSeen={read.onSeen}
+              {...(dm ? {} : { divider: read.divider, onSeen: read.onSeen })}
             />
             <div className="typing-line" aria-live="polite">
               {typingLine ? (
