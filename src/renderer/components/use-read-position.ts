@@ -43,7 +43,8 @@ export function useReadPosition(p: {
     (keys: readonly string[]) => {
       const { roomId, messages, readUpTo, looking } = latest.current
       if (!looking || roomId === undefined) return
-      const seq = keys.map((k) => seqOfKey(messages, k)).find((s) => s !== undefined)
+      let seq: number | undefined
+      for (const key of keys) if ((seq = seqOfKey(messages, key)) !== undefined) break
       const next = readAfterSeeing(readUpTo, seq)
       if (next === undefined || next === readUpTo) return
       latest.current.readUpTo = next // several reports before the next render raise it once
