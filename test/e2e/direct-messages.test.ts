@@ -4,32 +4,22 @@
 // the sidebar; no one's room view shows a direct message. axe finds nothing on the conversation screens,
 // light and dark, wide and phone-sized, and on a phone the sidebar (the back arrow) leads to them.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
+import { axeFindings, bridgeSnapshot, joinWebClient } from '../helpers/web-page.ts'
 import { nodeClient, startHost } from '../integration/transports-lib.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
-// Built fresh into a folder of its own: the shared out/web may be older than the UI under test.
-const WEB_ROOT = 'out/web-dm'
+const WEB_ROOT = 'out/web'
+const skip = chromiumMissing() ?? (existsSync(`${WEB_ROOT}/index.html`) ? undefined : 'no web build in out/web: run `npm run build` first')
 const SHOTS = 'test-results'
 const WAIT = { timeout: 15_000 }
-const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
 const PHONE = { width: 390, height: 780 }
 
-type Snap = { messages: ChatMessage[]; session: { you?: { id: string }; connection: { status: string } } }
-
-async function snapshot(page: Page): Promise<Snap> {
-  return page.evaluate(async () => {
-    const r = await (window as unknown as { beacon: BeaconBridge }).beacon.getSnapshot()
-    if (!r.ok) throw new Error(r.error.message)
-    return r.value as unknown as Snap
-  })
-}
+const snapshot = (page: Page) => bridgeSnapshot<{ messages: ChatMessage[] }>(page)
 
 /** axe's violations on the page as painted, in both themes. */
 async function axeViolations(page: Page): Promise<string[]> {
@@ -38,18 +28,13 @@ async function axeViolations(page: Page): Promise<string[]> {
     await page.emulateMedia({ colorScheme: theme })
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme)
     await page.waitForTimeout(250) // colour transitions: axe reads colours as painted
-    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE)
-    const v = await page.evaluate(async () => {
-      const w = window as unknown as { axe: { run(d: Document): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }
-      return (await w.axe.run(document)).violations.map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-    })
-    found.push(...v.map((x) => `[${theme}] ${x}`))
+    found.push(...(await axeFindings(page)).map((x) => `[${theme}] ${x}`))
   }
   await page.emulateMedia({ colorScheme: 'light' })
   return found
 }
 
-describe('direct messages in the browser client', { skip: chromiumMissing() }, () => {
+describe('direct messages in the browser client', { skip }, () => {
   let host: Awaited<ReturnType<typeof startHost>>
   let browser: Browser
   /** Ann and Bo, from the first test (the second goes on with them). */
@@ -58,10 +43,6 @@ describe('direct messages in the browser client', { skip: chromiumMissing() }, (
   const closeAfter: Array<() => void> = []
 
   before(async () => {
-    execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts', '--outDir', resolve(WEB_ROOT), '--emptyOutDir'], {
-      stdio: 'ignore',
-      timeout: 180_000,
-    })
     mkdirSync(SHOTS, { recursive: true })
     host = await startHost({ webRoot: WEB_ROOT })
     browser = await launchChromium()
@@ -74,17 +55,7 @@ describe('direct messages in the browser client', { skip: chromiumMissing() }, (
 
   const conversationsOf = (p: Page) => p.getByRole('list', { name: /^Conversations in / })
 
-  /** A member in their own browser context (own client id), joined and connected. */
-  async function open(name: string): Promise<{ page: Page; id: string }> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 700 } })
-    const page = await context.newPage()
-    await page.goto(host.server.webUrl)
-    await page.getByLabel('Display name').fill(name, WAIT)
-    await page.getByRole('button', { name: 'Continue' }).click()
-    await expect(page.getByRole('textbox', { name: 'Message' })).toBeEnabled(WAIT)
-    await expect.poll(async () => (await snapshot(page)).session.connection.status, WAIT).toBe('open')
-    return { page, id: (await snapshot(page)).session.you!.id }
-  }
+  const open = (name: string) => joinWebClient(browser, host.server.webUrl, name)
 
   it('Ann writes to Bo alone: Bo sees the conversation appear unread, reads it and replies; Cy and the room see nothing', async () => {
     ann = await open('Ann')

@@ -10,24 +10,16 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
+import { bridgeSnapshot, joinWebClient } from '../helpers/web-page.ts'
 import { nodeClient, startHost } from '../integration/transports-lib.ts'
 import { memberTag } from '../../src/renderer/state/identity.ts'
-import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
 const WEB_ROOT = 'out/web'
 const SHOTS = 'test-results'
 const WAIT = { timeout: 15_000 }
 
-type Snap = { messages: ChatMessage[]; session: { you?: { id: string }; connection: { status: string } } }
-
-async function snapshot(page: Page): Promise<Snap> {
-  return page.evaluate(async () => {
-    const r = await (window as unknown as { beacon: BeaconBridge }).beacon.getSnapshot()
-    if (!r.ok) throw new Error(r.error.message)
-    return r.value as unknown as Snap
-  })
-}
+const snapshot = (page: Page) => bridgeSnapshot<{ messages: ChatMessage[] }>(page)
 
 describe('mentions in the browser client', { skip: chromiumMissing() }, () => {
   let host: Awaited<ReturnType<typeof startHost>>
@@ -49,17 +41,7 @@ describe('mentions in the browser client', { skip: chromiumMissing() }, () => {
     await host?.stop()
   })
 
-  /** A member in their own browser context (own client id), joined and connected. */
-  async function open(name: string): Promise<{ page: Page; id: string }> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 700 } })
-    const page = await context.newPage()
-    await page.goto(host.server.webUrl)
-    await page.getByLabel('Display name').fill(name, WAIT)
-    await page.getByRole('button', { name: 'Continue' }).click()
-    await expect(page.getByRole('textbox', { name: 'Message' })).toBeEnabled(WAIT)
-    await expect.poll(async () => (await snapshot(page)).session.connection.status, WAIT).toBe('open')
-    return { page, id: (await snapshot(page)).session.you!.id }
-  }
+  const open = (name: string) => joinWebClient(browser, host.server.webUrl, name)
 
   it('offers the members after "@", picks Bo by keyboard, and highlights the message for Bo only', async () => {
     const ann = await open('Ann')

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { Client, type IMessage } from '@stomp/stompjs'
 import { History } from '../../src/main/server/history.ts'
 import type { Transport } from '../../src/main/server/outbound.ts'
 import { Room, type Peer } from '../../src/main/server/room.ts'
@@ -14,7 +13,7 @@ import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 import { connectRSocket, request, RoomStream } from './rsocket-lib.ts'
-import { join, postJson, SseReader, until } from './transports-lib.ts'
+import { join, postJson, SseReader, stompMember, until } from './transports-lib.ts'
 
 const texts = (ms: readonly { text: string }[]): string[] => ms.map((m) => m.text)
 const seqs = (ms: readonly { seq: number }[]): number[] => ms.map((m) => m.seq)
@@ -183,19 +182,7 @@ describe('direct messages on the other transports', () => {
         }
       }
     })().catch(() => {}) // ended by stopPolling
-    const stompGot: IMessage[] = []
-    const stomp = new Client({
-      brokerURL: h.url,
-      connectHeaders: { login: 'Stu' },
-      reconnectDelay: 0,
-      heartbeatIncoming: 0,
-      heartbeatOutgoing: 0,
-    })
-    await new Promise<void>((resolve) => {
-      stomp.onConnect = () => resolve()
-      stomp.activate()
-    })
-    stomp.subscribe('/topic/room', (m) => stompGot.push(m))
+    const { client: stomp, got: stompGot } = await stompMember(h.url, 'Stu')
     const rs = await connectRSocket(`ws://127.0.0.1:${h.server.port}/rsocket`)
     const stream = new RoomStream(rs, { name: 'Rita', client: 'rita' }, 1000)
     await until(() => stream.welcome, 'the RSocket welcome')

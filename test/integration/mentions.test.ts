@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
-import { Client, type IMessage } from '@stomp/stompjs'
 import { LIMITS } from '../../src/shared/limits.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 import { connectRSocket, request, RoomStream } from './rsocket-lib.ts'
-import { until } from './transports-lib.ts'
+import { stompMember, until } from './transports-lib.ts'
 
 describe('mentions', () => {
   const hosts: TestHost[] = []
@@ -70,19 +69,7 @@ describe('mentions', () => {
     hosts.push(h)
     const ann = await member(h, 'Ann', 'ann')
     const annId = ann.welcome!.you.id
-    const got: IMessage[] = []
-    const stomp = new Client({
-      brokerURL: h.url,
-      connectHeaders: { login: 'Stu' },
-      reconnectDelay: 0,
-      heartbeatIncoming: 0,
-      heartbeatOutgoing: 0,
-    })
-    await new Promise<void>((resolve) => {
-      stomp.onConnect = () => resolve()
-      stomp.activate()
-    })
-    stomp.subscribe('/topic/room', (m) => got.push(m))
+    const { client: stomp, got } = await stompMember(h.url, 'Stu')
     await ann.until(() => ann.of('joined').length > 0, 'Stu joined')
     const stuId = ann.of('joined')[0]!.member.id
     stomp.publish({ destination: '/topic/room', body: 'hi Ann', headers: { 'beacon-to': annId, 'beacon-mentions': `${annId},${annId}` } })

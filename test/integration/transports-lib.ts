@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { request, type ClientRequest, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
+import { Client, type IMessage } from '@stomp/stompjs'
 import { WebSocket } from 'ws'
 import { RoomServer, type RoomServerOptions } from '../../src/main/server/room-server.ts'
 import { RoomClient, type RoomClientOptions, type WebSocketCtor } from '../../src/shared/room-client.ts'
@@ -288,4 +289,16 @@ export function beaconMember(
       })
     })
   })
+}
+
+/** A STOMP member (stompjs, no heart-beats, no reconnect) connected and subscribed to the room; `got` fills as MESSAGEs come. */
+export async function stompMember(url: string, login: string): Promise<{ client: Client; got: IMessage[] }> {
+  const got: IMessage[] = []
+  const client = new Client({ brokerURL: url, connectHeaders: { login }, reconnectDelay: 0, heartbeatIncoming: 0, heartbeatOutgoing: 0 })
+  await new Promise<void>((resolve) => {
+    client.onConnect = () => resolve()
+    client.activate()
+  })
+  client.subscribe('/topic/room', (m) => got.push(m))
+  return { client, got }
 }
