@@ -5,8 +5,8 @@
 // SHA-256 intact, reveals one, and is asked before a script opens. A 200 MB upload from a member whose
 // connection is cut halfway goes on from where the host is.
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -14,7 +14,7 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import { chromiumMissing, DesktopInstance, launchChromium, type InstanceOptions } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
-import { dataTransfer, paste, sha256OfPath } from '../helpers/page-files.ts'
+import { dataTransfer, paste, sha256OfPath, writeRandomFile } from '../helpers/page-files.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
@@ -140,15 +140,7 @@ describe('files in the desktop app', { skip }, () => {
 
     const path = join(temp, 'big.bin')
     const size = 200 * MB
-    const chunk = randomBytes(MB)
-    const hash = createHash('sha256')
-    writeFileSync(path, '')
-    for (let i = 0; i < size / MB; i++) {
-      chunk.writeUInt32LE(i, 0) // every MiB different
-      writeFileSync(path, chunk, { flag: 'a' })
-      hash.update(chunk)
-    }
-    const expected = hash.digest('hex')
+    const expected = writeRandomFile(path, size / MB)
     const hostFiles = join(bo.userDataDir, 'rooms')
 
     const before = proxy.bytesToServer

@@ -15,7 +15,7 @@ import type { FileLimits } from '../../src/main/server/files/limits.ts'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
-import { dataTransfer, paste, sha256OfPath } from '../helpers/page-files.ts'
+import { dataTransfer, paste, sha256OfPath, writeRandomFile } from '../helpers/page-files.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { LIMITS } from '../../src/shared/limits.ts'
 
@@ -241,15 +241,7 @@ describe('files in the browser client', { skip }, () => {
     const h = await host()
     const path = join(temp, 'big.bin')
     const size = 200 * MB
-    const chunk = randomBytes(MB)
-    const hash = createHash('sha256')
-    writeFileSync(path, '')
-    for (let i = 0; i < size / MB; i++) {
-      chunk.writeUInt32LE(i, 0) // every MiB different
-      writeFileSync(path, chunk, { flag: 'a' })
-      hash.update(chunk)
-    }
-    const expected = hash.digest('hex')
+    const expected = writeRandomFile(path, size / MB)
 
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: h.server.port })
     closers.push(() => proxy.close())

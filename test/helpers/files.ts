@@ -135,3 +135,36 @@ export async function eventually(check: () => Promise<boolean>, what: string, ms
     await new Promise((r) => setTimeout(r, 20))
   }
 }
+
+/** A PATCH whose body the test writes by hand: `send` gets the request to write to, and its result resolves on close. */
+export function rawPatch(
+  port: number,
+  token: string,
+  location: string,
+  headers: Record<string, string>,
+  send: (req: ReturnType<typeof request>) => void,
+): Promise<number | 'closed'> {
+  return new Promise((resolve) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'PATCH',
+      path: location,
+      agent: false,
+      headers: {
+        'Tus-Resumable': TUS_VERSION,
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/offset+octet-stream',
+        'Upload-Offset': '0',
+        ...headers,
+      },
+    })
+    req.on('response', (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', () => resolve('closed'))
+    req.on('close', () => resolve('closed'))
+    send(req)
+  })
+}

@@ -1,7 +1,7 @@
 // Files as a person hands them to the chat in a real page: a DataTransfer of File objects (for a drop or a paste)
 // built inside the page, and the SHA-256 of what landed on disk. Shared by the browser-client and desktop tests.
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, writeFileSync } from 'node:fs'
 import type { JSHandle, Locator, Page } from '@playwright/test'
 
 export interface PageFile {
@@ -53,4 +53,17 @@ export async function sha256OfPath(path: string): Promise<string> {
   const h = createHash('sha256')
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
   return h.digest('hex')
+}
+
+/** Write `mib` MiB of random bytes (each MiB different) to `path`, without holding them all; its SHA-256. */
+export function writeRandomFile(path: string, mib: number): string {
+  const chunk = randomBytes(1024 * 1024)
+  const hash = createHash('sha256')
+  writeFileSync(path, '')
+  for (let i = 0; i < mib; i++) {
+    chunk.writeUInt32LE(i, 0)
+    writeFileSync(path, chunk, { flag: 'a' })
+    hash.update(chunk)
+  }
+  return hash.digest('hex')
 }

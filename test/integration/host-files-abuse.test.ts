@@ -19,6 +19,7 @@ import {
   fileRequest,
   metadata,
   patchUpload,
+  rawPatch,
   sha256,
   uploadFile,
   uploadOffset,
@@ -53,39 +54,6 @@ async function room(opts: Parameters<typeof startHost>[0] = {}) {
       await host.dispose()
     },
   }
-}
-
-/** A PATCH whose body the test writes by hand: `send` gets the request to write to, and its result resolves on close. */
-function rawPatch(
-  port: number,
-  token: string,
-  location: string,
-  headers: Record<string, string>,
-  send: (req: ReturnType<typeof request>) => void,
-): Promise<number | 'closed'> {
-  return new Promise((resolve) => {
-    const req = request({
-      host: '127.0.0.1',
-      port,
-      method: 'PATCH',
-      path: location,
-      agent: false,
-      headers: {
-        'Tus-Resumable': '1.0.0',
-        Authorization: `Bearer ${token}`,
-        'Content-Type': 'application/offset+octet-stream',
-        'Upload-Offset': '0',
-        ...headers,
-      },
-    })
-    req.on('response', (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    })
-    req.on('error', () => resolve('closed'))
-    req.on('close', () => resolve('closed'))
-    send(req)
-  })
 }
 
 describe('file routes refuse what they must', () => {

@@ -7,10 +7,19 @@ import { readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { spawnSync } from 'node:child_process'
-import { request } from 'node:http'
 import { UPLOADS_PATH } from '../../src/shared/files.ts'
 import * as tus from 'tus-js-client'
-import { fileRequest, createUpload, downloadFile, fileRef, patchUpload, sha256, uploadFile, uploadOffset } from '../helpers/files.ts'
+import {
+  fileRequest,
+  createUpload,
+  downloadFile,
+  fileRef,
+  patchUpload,
+  rawPatch,
+  sha256,
+  uploadFile,
+  uploadOffset,
+} from '../helpers/files.ts'
 import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { spawnHost } from '../helpers/host-process.ts'
 import { formatBytes, parseByteSize } from '../../src/main/server/files/byte-size.ts'
@@ -83,23 +92,7 @@ describe('files in a room', () => {
     assert.match(location, new RegExp(`^${UPLOADS_PATH}/[0-9a-f]{32}$`))
     let sent = 0
     // Send half the body, then cut the connection.
-    await new Promise<void>((resolve) => {
-      const req = request({
-        host: '127.0.0.1',
-        port,
-        method: 'PATCH',
-        path: location,
-        agent: false,
-        headers: {
-          'Tus-Resumable': '1.0.0',
-          Authorization: `Bearer ${token}`,
-          'Content-Type': 'application/offset+octet-stream',
-          'Upload-Offset': '0',
-          'Content-Length': String(bytes.length),
-        },
-      })
-      req.on('error', () => resolve())
-      req.on('close', () => resolve())
+    await rawPatch(port, token, location, { 'Content-Length': String(bytes.length) }, (req) => {
       const half = bytes.subarray(0, bytes.length / 2)
       sent += half.length
       req.write(half, () => setTimeout(() => req.destroy(), 100))
