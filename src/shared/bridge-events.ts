@@ -4,7 +4,7 @@
 // side handles it.
 import type { ErrorCode } from './errors.ts'
 import type { ChatMessage, Member } from './protocol.ts'
-import type { DownloadState, HostingState, Profile, RoomListing, SessionState, WindowState } from './bridge.ts'
+import type { DownloadState, HostingState, JoinedRoom, Profile, RoomListing, SessionState, WindowState } from './bridge.ts'
 import type { OutboxEntry } from './room-client.ts'
 
 export interface BridgeEvents {
@@ -25,8 +25,10 @@ export interface BridgeEvents {
   error: { code: ErrorCode; message: string }
   /** The desktop app's downloads, all of them, whenever one changes (progress at most a few times a second). */
   downloads: DownloadState[]
-  /** A clicked notification: show this room at this message. */
+  /** A clicked notification: show this room at this message (the app has already made it the room shown). */
   openMessage: { roomId: string; seq: number }
+  /** The rooms the app is in, with their unread and mention counts, whenever one changes. */
+  joined: JoinedRoom[]
 }
 export type BridgeEvent = keyof BridgeEvents
 /** Every event, once: forwarders (ipc.ts, preload, harness) iterate it, so none can miss one. */
@@ -43,6 +45,7 @@ export const BRIDGE_EVENTS = {
   error: 'something the user should hear about',
   downloads: 'files being saved or saved',
   openMessage: 'a notification was clicked',
+  joined: 'the rooms the app is in, and their counts',
 } as const satisfies Record<BridgeEvent, string>
 export const BRIDGE_EVENT_NAMES = Object.keys(BRIDGE_EVENTS) as BridgeEvent[]
 /** A listener for every event: what the UI's subscription is typed as, so it cannot skip one. */

@@ -28,6 +28,8 @@ export interface Capabilities {
   joinByAddress: boolean
   /** Files are saved by the app (Downloads folder, progress, "Show in folder"); the browser client links to them instead. */
   saveFiles: boolean
+  /** In several rooms at once (`joined`, `openRoom`); the browser client is in the one room that served it. */
+  severalRooms: boolean
 }
 /** What the desktop app can do (the browser build has no hosting, no discovery, no joining elsewhere). */
 export const DESKTOP_CAPABILITIES: Capabilities = Object.freeze({
@@ -36,6 +38,7 @@ export const DESKTOP_CAPABILITIES: Capabilities = Object.freeze({
   notifications: true,
   joinByAddress: true,
   saveFiles: true,
+  severalRooms: true,
 })
 
 /** A room as the room list shows it. */
@@ -47,6 +50,29 @@ export interface RoomListing {
   passwordRequired: boolean
   /** `host:port` candidates, best first. */
   addresses: string[]
+}
+
+/**
+ * A room the desktop app is in (the sidebar's "Your rooms"), in the order the user joined them. Each has its own
+ * session; the one shown is `session`, and the room-scoped events (history, message, members, outbox, typing,
+ * session) are about it only.
+ */
+export interface JoinedRoom {
+  id: string
+  name: string
+  /**
+   * `live`: connected; `connecting`: joining or reconnecting; `offline`: the host is gone, its history is this
+   * device's; `password`: rejoining after a restart needs the password again (it is never stored).
+   */
+  status: 'live' | 'connecting' | 'offline' | 'password'
+  /** Room messages from others after the read position, among those held (`unreadMore`: there may be more). */
+  unread: number
+  unreadMore?: true
+  /** Of the messages from others since what was seen: those mentioning you, and direct messages to you. */
+  mentions: number
+  /** This app hosts it. */
+  hosted: boolean
+  passwordRequired: boolean
 }
 
 export interface HostingState {
@@ -135,8 +161,13 @@ export interface Snapshot {
   outbox: OutboxEntry[]
   downloads: DownloadState[]
   notifications: NotificationSettings
-  /** Per room id: the last seq the user has seen there (the "New messages" line goes after it). */
+  /**
+   * Per conversation (readKey: a room id, or a room id and a partner's member id): the last seq the user has seen
+   * there (the "New messages" line goes after it; a DM conversation's unread count counts after it).
+   */
   readUpTo: Record<string, number>
+  /** The rooms the app is in (empty in the browser client); the one shown is `session.room`. */
+  joined: JoinedRoom[]
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } }
@@ -144,6 +175,8 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: Err
 const ProfilePatch = z.object({ name: Name.optional(), theme: Theme.optional() }).strict()
 const HostRequest = z.object({ name: Name, password: Password.optional() }).strict()
 const JoinOptions = z.object({ password: Password.optional() }).strict()
+/** A room's id as the app knows it (from the list, a welcome or this device's history). */
+const RoomId = z.string().min(1).max(64)
 /** A message's extras (the host checks the ids): a direct message's recipient, the member ids it mentions. */
 const SendOptions = z
   .object({ to: z.string().max(64).optional(), mentions: z.array(z.string().max(64)).max(LIMITS.maxMentions).optional() })
@@ -169,12 +202,18 @@ export const BRIDGE_METHODS = {
   hostRoom: z.tuple([HostRequest]),
   stopHosting: z.tuple([]),
   joinRoom: z.tuple([RoomTarget, JoinOptions.optional()]),
-  leaveRoom: z.tuple([]),
+  /** Show a joined room (its history, members and outbox arrive as events, `history` with `reset`). */
+  openRoom: z.tuple([RoomId]),
+  /** Leave a joined room (the one shown by default); another joined room, if any, is shown instead. */
+  leaveRoom: z.tuple([RoomId.optional()]),
   loadOlder: z.tuple([]),
   loadNewer: z.tuple([]),
   send: z.tuple([MessageText, SendOptions.optional()]),
-  /** A file already uploaded to the room's host (the UI uploads through `session.files`), with an optional caption. */
-  sendFile: z.tuple([FileRef, MessageText.optional()]),
+  /**
+   * A file already uploaded to a room's host (the UI uploads through `session.files`), with an optional caption,
+   * sent in the room it was uploaded to (the room shown by default: the user may have switched meanwhile).
+   */
+  sendFile: z.tuple([FileRef, MessageText.optional(), RoomId.optional()]),
   downloadFile: z.tuple([FileRef]),
   cancelDownload: z.tuple([z.string().max(128)]),
   /** Reveal a finished download in the file manager (never opens it). */
@@ -187,8 +226,8 @@ export const BRIDGE_METHODS = {
   shareInfo: z.tuple([]),
   openExternal: z.tuple([z.string().max(2048)]),
   setNotifications: z.tuple([NotificationPatch]),
-  /** The user has seen a room (its id) up to this seq: remembered across restarts, only ever raised. */
-  markRead: z.tuple([z.string().max(64), z.number().int().nonnegative()]),
+  /** The user has seen a conversation (its readKey) up to this seq: remembered across restarts, only ever raised. */
+  markRead: z.tuple([z.string().max(160), z.number().int().nonnegative()]),
 } as const
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -201,6 +240,7 @@ export interface BridgeResults {
   hostRoom: HostingState
   stopHosting: HostingState
   joinRoom: SessionState
+  openRoom: SessionState
   leaveRoom: null
   /** Scrollback: the page before the oldest message held (it arrives as a `history` event too). */
   loadOlder: WindowState

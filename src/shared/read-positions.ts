@@ -20,3 +20,11 @@ export function raiseReadPosition(
   // Object.fromEntries defines own properties, so a room id like "__proto__" is a key like any other.
   return Object.fromEntries(entries.slice(Math.max(0, entries.length - keep)))
 }
+
+/**
+ * The key a conversation's read position is kept under: the room's own is its id (as before direct messages), a
+ * direct conversation's names its room and partner unambiguously.
+ */
+export function readKey(roomId: string, partnerId?: string): string {
+  return partnerId === undefined ? roomId : JSON.stringify([roomId, partnerId])
+}
