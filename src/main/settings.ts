@@ -5,10 +5,22 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { NotificationLevel, Theme, type NotificationSettings, type Profile } from '../shared/bridge.ts'
+import { LIMITS } from '../shared/limits.ts'
 import { ClientId } from '../shared/protocol.ts'
 import { raiseReadPosition, type ReadPositions } from '../shared/read-positions.ts'
 
 const NO_NOTIFICATION_SETTINGS: NotificationSettings = { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false }
+
+/** A room the app is in, enough to rejoin it after a restart (never its password). */
+const JoinedEntry = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().max(200),
+  passwordRequired: z.boolean(),
+  address: z.object({ address: z.string().min(1).max(300), port: z.number().int().min(1).max(65535) }),
+  /** This device's member id in the room (stable per client id), to tell its own messages while the host is gone. */
+  you: z.string().max(64).optional(),
+})
+export type JoinedEntry = z.infer<typeof JoinedEntry>
 
 const Stored = z.object({
   clientId: ClientId,
@@ -25,6 +37,9 @@ const Stored = z.object({
       previewsInPasswordRooms: z.boolean().catch(false),
     })
     .catch(() => ({ ...NO_NOTIFICATION_SETTINGS, rooms: {} })),
+  /** The rooms the app is in, in the order joined, and the one shown: rejoined at the next start. */
+  joined: z.array(JoinedEntry).max(LIMITS.maxJoinedRooms).catch([]),
+  shown: z.string().max(64).optional().catch(undefined),
 })
 export type StoredSettings = z.infer<typeof Stored>
 
@@ -49,6 +64,7 @@ export class Settings {
         ports: {},
         readUpTo: {},
         notifications: { ...NO_NOTIFICATION_SETTINGS, rooms: {} },
+        joined: [],
       }
     }
   }
@@ -96,6 +112,20 @@ export class Settings {
     const next = raiseReadPosition(this.#data.readUpTo, roomId, seq)
     if (next === this.#data.readUpTo) return
     this.#data.readUpTo = next
+    this.#save()
+  }
+
+  get joined(): { rooms: JoinedEntry[]; shown: string | undefined } {
+    return { rooms: this.#data.joined.map((r) => ({ ...r })), shown: this.#data.shown }
+  }
+
+  /** The rooms the app is in now (written only when that changes what a restart would rejoin). */
+  setJoined(rooms: readonly JoinedEntry[], shown: string | undefined): void {
+    const next = { joined: rooms.map((r) => ({ ...r })), shown }
+    if (JSON.stringify(next) === JSON.stringify({ joined: this.#data.joined, shown: this.#data.shown })) return
+    this.#data.joined = next.joined
+    if (shown === undefined) delete this.#data.shown
+    else this.#data.shown = shown
     this.#save()
   }
 

@@ -100,6 +100,10 @@ export const LIMITS = {
   downloadsListed: 100,
   /** Messages the desktop app keeps per room in its own history (userData/history.db); the oldest go first. */
   localHistoryPerRoom: 50_000,
+  /** Rooms the desktop app is in at once (each holds a connection and up to messageWindow messages). */
+  maxJoinedRooms: 32,
+  /** How often at most the joined rooms' unread and mention counts are sent to the window (a busy room changes them per message). */
+  joinedCountsMs: 150,
   /** Rooms one setNotifications call may set (the settings dialog and the room menu set one or a few). */
   notificationRoomsPerPatch: 64,
   /** Rooms whose read position is remembered (settings.json, the browser's localStorage); the least recently read go first. */

@@ -108,6 +108,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   get roomId(): string {
     return this.#room.id
   }
+  /** The messages held, without copying them (the desktop app counts a room's unread from them). */
+  get held(): { messages: readonly ChatMessage[]; start: boolean } {
+    return { messages: this.#window.messages, start: this.#window.start }
+  }
   get snapshot(): SessionSnapshot {
     return {
       session: this.#state,

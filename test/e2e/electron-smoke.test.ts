@@ -81,8 +81,8 @@ describe('the Electron app', { skip }, () => {
     assert.equal(await window.evaluate('typeof require + typeof process'), 'undefinedundefined')
   })
 
-  it("sends /room-files/ to the room's file proxy: not found while in no room, never the renderer's files", async () => {
-    const answer = (await window.evaluate(`fetch('/room-files/uploads').then(async (r) => ({
+  it("sends /room-files/ to the rooms' file proxy: not found for a room the app is not in, never the renderer's files", async () => {
+    const answer = (await window.evaluate(`fetch('/room-files/some-room/uploads').then(async (r) => ({
       status: r.status, nosniff: r.headers.get('x-content-type-options'), body: await r.json() }))`)) as {
       status: number
       nosniff: string | null

@@ -319,7 +319,7 @@ describe("the renderer's /room-files/ proxy", () => {
     const host = await echoHost()
     const body = randomBytes(300_000)
     const res = await proxyRoomFiles(
-      new Request('http://app.local/room-files/uploads?x=1', {
+      new Request('http://app.local/room-files/r%2F1/uploads?x=1', {
         method: 'POST',
         headers: {
           'Tus-Resumable': '1.0.0',
@@ -331,10 +331,10 @@ describe("the renderer's /room-files/ proxy", () => {
         },
         body,
       }),
-      host.origin,
+      (roomId) => (roomId === 'r/1' ? host.origin : undefined),
     )
     assert.equal(res.status, 201)
-    assert.equal(res.headers.get('location'), '/room-files/uploads/u1')
+    assert.equal(res.headers.get('location'), '/room-files/r%2F1/uploads/u1')
     assert.equal(res.headers.get('upload-offset'), String(body.length))
     assert.equal(res.headers.get('tus-resumable'), '1.0.0')
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff')
@@ -352,25 +352,30 @@ describe("the renderer's /room-files/ proxy", () => {
     await host.close()
   })
 
-  it('answers 404 for anything but a file route, and while no room is joined', async () => {
+  it('answers 404 for anything but a file route, and for a room the app is not in', async () => {
     const host = await echoHost()
+    const onlyR1 = (roomId: string) => (roomId === 'r1' ? host.origin : undefined)
     for (const path of [
       '/room-files/',
-      '/room-files/../api/rooms',
-      '/room-files/%2e%2e/x',
-      '/room-files/a/b/c',
-      '/room-files/a%2Fb',
+      '/room-files/r1',
+      '/room-files/r1/',
+      '/room-files/r1/../api/rooms',
+      '/room-files/r1/%2e%2e/x',
+      '/room-files/r1/a/b/c',
+      '/room-files/r1/a%2Fb',
+      '/room-files/%E0%A4%A/abc',
       '/api/files/x',
     ])
-      assert.equal((await proxyRoomFiles(new Request(`http://app.local${path}`), host.origin)).status, 404, path)
-    assert.equal((await proxyRoomFiles(new Request('http://app.local/room-files/abc'), undefined)).status, 404)
+      assert.equal((await proxyRoomFiles(new Request(`http://app.local${path}`), onlyR1)).status, 404, path)
+    assert.equal((await proxyRoomFiles(new Request('http://app.local/room-files/r2/abc'), onlyR1)).status, 404)
+    assert.equal((await proxyRoomFiles(new Request('http://app.local/room-files/r1/abc'), onlyR1)).status, 201)
     await host.close()
   })
 
   it('says the host is unreachable when it does not answer', async () => {
     const gone = await echoHost()
     await gone.close()
-    const res = await proxyRoomFiles(new Request('http://app.local/room-files/abc'), gone.origin)
+    const res = await proxyRoomFiles(new Request('http://app.local/room-files/r1/abc'), () => gone.origin)
     assert.equal(res.status, 503)
     assert.equal(((await res.json()) as { code: string }).code, 'unreachable')
   })
@@ -394,7 +399,7 @@ describe('the app service with a real room host', () => {
     await ana.joinRoom(relay.address)
     const files = ana.session.files
     assert.ok(files, 'the welcome gave a file token')
-    assert.equal(files.base, '/room-files')
+    assert.equal(files.base, `/room-files/${encodeURIComponent(ana.session.room!.id)}`)
 
     const bytes = randomBytes(5 * MB)
     const file = await uploadFile(host.server.port, files.token, bytes, 'minutes.pdf', 'application/pdf')
@@ -423,7 +428,7 @@ describe('the app service with a real room host', () => {
       assert.ok(seen[i]! >= seen[i - 1]!, `progress went back at ${i}: ${seen.join(',')}`)
 
     // The renderer's /room-files/ reaches the same file through the service, Range included; leaving closes it.
-    const url = `http://app.local/room-files/${file.fileId}?t=${files.token}`
+    const url = `http://app.local${files.base}/${file.fileId}?t=${files.token}`
     const whole = await ana.roomFiles(new Request(url))
     assert.equal(whole.status, 200)
     assert.equal(sha(Buffer.from(await whole.arrayBuffer())), file.sha256)

@@ -28,11 +28,12 @@ const BAD: Record<BridgeMethod, unknown[][]> = {
   ],
   stopHosting: [[true]],
   joinRoom: [[], [42], [''], ['x'.repeat(400)], ['room', { password: 1 }], ['room', { sneaky: true }]],
-  leaveRoom: [['now']],
+  openRoom: [[], [42], [''], ['x'.repeat(65)], ['r', 'extra']],
+  leaveRoom: [[42], [''], ['x'.repeat(65)], ['r', 'extra']],
   loadOlder: [['page']],
   loadNewer: [[1]],
   send: [[], [42], [''], ['x'.repeat(4001)], [{ text: 'hi' }], [['hi']]],
-  sendFile: [[], ['plan.png'], [{ ...REF, sha256: 'A'.repeat(64) }], [{ ...REF, size: -1 }], [{ ...REF, mime: 'png' }], [REF, 42]],
+  sendFile: [[], ['plan.png'], [{ ...REF, sha256: 'A'.repeat(64) }], [{ ...REF, size: -1 }], [{ ...REF, mime: 'png' }], [REF, 42], [REF, 'hi', 7], [REF, 'hi', '']],
   downloadFile: [[], [{}], [{ ...REF, fileId: '../../etc/passwd' }], [{ ...REF, size: 1.5 }]],
   cancelDownload: [[], [1], ['x'.repeat(129)]],
   showDownload: [[], [null], ['x'.repeat(129)]],
@@ -50,7 +51,7 @@ const BAD: Record<BridgeMethod, unknown[][]> = {
   setTyping: [[{}]],
   shareInfo: [[0]],
   openExternal: [[], [123], ['x'.repeat(3000)]],
-  markRead: [[], ['r'], [1, 2], ['r', -1], ['r', 1.5], ['r', '7'], ['x'.repeat(65), 1], ['r', 1, 'extra']],
+  markRead: [[], ['r'], [1, 2], ['r', -1], ['r', 1.5], ['r', '7'], ['x'.repeat(161), 1], ['r', 1, 'extra']],
 }
 
 describe('bridge calls checked in main', () => {

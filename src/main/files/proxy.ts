@@ -1,4 +1,4 @@
-// The renderer's same-origin file routes: `/room-files/<rest>` is forwarded to the joined room host's
+// The renderer's same-origin file routes: `/room-files/<room id>/<rest>` is forwarded to that joined room's host's
 // `/api/files/<rest>` (docs/PROTOCOL-FILES.md), so the app's CSP stays 'self' and the UI's file code is the
 // browser client's. Only the file protocol passes: its paths, its headers both ways, nothing else of the host
 // and no other host; bodies stream (a 2 GiB upload is never held in memory). Web Request/Response in and
@@ -6,8 +6,17 @@
 import { FILES_PATH } from '../../shared/files.ts'
 import { ERRORS, type ErrorCode } from '../../shared/errors.ts'
 
-/** Where the renderer reaches the room's file routes (RoomSession's `filesBase` in the app). */
+/** Where the renderer reaches the rooms' file routes. */
 export const ROOM_FILES_PATH = '/room-files'
+
+/**
+ * One room's file routes (RoomSession's `filesBase` in the app): each joined room has its own, so an upload
+ * started in one room keeps going to that room's host while the user looks at another.
+ */
+export const roomFilesBase = (roomId: string): string => `${ROOM_FILES_PATH}/${encodeURIComponent(roomId)}`
+
+/** `<room id, percent-encoded>/<rest>`. */
+const ROOM_AND_REST = /^([^/]{1,200})\/(.*)$/s
 
 /** `uploads`, `uploads/<id>` or `<fileId>`: plain segments only, so no encoding or dot segment reaches the host. */
 const REST = /^[A-Za-z0-9_-]{1,128}(?:\/[A-Za-z0-9_-]{1,128})?$/
@@ -41,14 +50,18 @@ const NO_BODY = new Set([101, 103, 204, 205, 304])
 export const isRoomFilesPath = (pathname: string): boolean => pathname.startsWith(`${ROOM_FILES_PATH}/`)
 
 /**
- * Answer one request for `/room-files/...`. `host` is the joined room's HTTP origin (`http://host:port`), or
- * undefined when no room is joined (404).
+ * Answer one request for `/room-files/<room id>/...`. `hostOf` gives a joined room's HTTP origin
+ * (`http://host:port`), or undefined when the app is not in that room (404).
  */
-export async function proxyRoomFiles(request: Request, host: string | undefined): Promise<Response> {
+export async function proxyRoomFiles(request: Request, hostOf: (roomId: string) => string | undefined): Promise<Response> {
   const url = new URL(request.url)
-  const rest = url.pathname.slice(ROOM_FILES_PATH.length + 1)
-  if (!isRoomFilesPath(url.pathname) || !REST.test(rest)) return fail('file_not_found', 'No such file route')
-  if (host === undefined) return fail('not_connected', 'You are not in a room', 404)
+  const parts = ROOM_AND_REST.exec(url.pathname.slice(ROOM_FILES_PATH.length + 1))
+  const roomSegment = parts?.[1] ?? ''
+  const rest = parts?.[2] ?? ''
+  const roomId = parts ? decoded(roomSegment) : undefined
+  if (!isRoomFilesPath(url.pathname) || roomId === undefined || !REST.test(rest)) return fail('file_not_found', 'No such file route')
+  const host = hostOf(roomId)
+  if (host === undefined) return fail('not_connected', 'You are not in that room', 404)
   if (!METHODS.has(request.method)) return fail('bad_argument', 'Method not allowed', 405)
   const target = new URL(`${FILES_PATH}/${rest}${url.search}`, host)
   const headers = new Headers({ 'accept-encoding': 'identity' })
@@ -79,11 +92,19 @@ export async function proxyRoomFiles(request: Request, host: string | undefined)
   if (location !== null) {
     const path = new URL(location, target)
     if (path.origin === target.origin && path.pathname.startsWith(`${FILES_PATH}/`))
-      out.set('location', `${ROOM_FILES_PATH}${path.pathname.slice(FILES_PATH.length)}${path.search}`)
+      out.set('location', `${ROOM_FILES_PATH}/${roomSegment}${path.pathname.slice(FILES_PATH.length)}${path.search}`)
   }
   const body = NO_BODY.has(answer.status) || request.method === 'HEAD' ? null : answer.body
   if (body === null) await answer.body?.cancel().catch(() => {})
   return new Response(body, { status: answer.status, statusText: answer.statusText, headers: out })
+}
+
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
 }
 
 function fail(code: ErrorCode, message: string, status: number = ERRORS[code].status): Response {
