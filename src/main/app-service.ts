@@ -244,7 +244,9 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     if (already?.kind === 'joined' && already.session.state.connection.status !== 'closed') return this.openRoom(target)
     const server = this.#hosting.server
     const hosted = server ? { id: server.room.id, port: server.port } : undefined
-    const found = await resolveTarget(target, this.#list, this.#history, hosted)
+    // A room restored without its password: where it was, unless the list knows where it is now.
+    const where = already?.kind === 'locked' && !this.#list.get(target) ? already.entry.address : undefined
+    const found = await resolveTarget(where ? formatAddress(where.address, where.port) : target, this.#list, this.#history, hosted)
     const same = this.#rooms.get(found.room.id)
     if (same?.kind === 'joined' && same.session.state.connection.status !== 'closed') return this.openRoom(found.room.id)
     if (found.room.passwordRequired && opts?.password === undefined)
@@ -412,7 +414,8 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   /** The session of `roomId`, or of the room shown. */
   #session(roomId?: string): RoomSession {
     const e = roomId === undefined ? this.#shown : this.#rooms.get(roomId)
-    if (e?.kind !== 'joined') throw new BeaconError('not_connected', roomId === undefined ? 'You are not in a room' : 'You are not in that room')
+    if (e?.kind !== 'joined')
+      throw new BeaconError('not_connected', roomId === undefined ? 'You are not in a room' : 'You are not in that room')
     return e.session
   }
 

@@ -1,0 +1,271 @@
+// The desktop app in several rooms at once, in plain Node with real hosts on loopback: each joined room keeps its
+// own connection, the sidebar's counts follow what arrives in the rooms not shown, switching replaces what the
+// window shows in one ordered burst, hosting keeps the others, and a restart rejoins them with their read positions.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { AppService } from '../../src/main/app-service.ts'
+import type { JoinedRoom } from '../../src/shared/bridge.ts'
+import type { BridgeEvent } from '../../src/shared/bridge-events.ts'
+import { readKey } from '../../src/shared/read-positions.ts'
+import { metadata } from '../helpers/files.ts'
+import { startHost, type TestHost } from '../helpers/host.ts'
+import { Member } from '../helpers/member.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+const cleanup: Array<() => Promise<void> | void> = []
+after(async () => {
+  for (const c of cleanup.reverse()) await c()
+})
+
+function userData(): string {
+  const d = mkdtempSync(join(tmpdir(), 'beacon-rooms-'))
+  cleanup.push(() => rmSync(d, { recursive: true, force: true }))
+  return d
+}
+
+async function host(name: string, password?: string): Promise<TestHost & { address: string }> {
+  const h = await startHost({ name, ...(password ? { password } : {}) })
+  cleanup.push(() => h.dispose())
+  return { ...h, address: `127.0.0.1:${h.server.port}` }
+}
+
+async function member(h: TestHost, name: string, password?: string): Promise<Member> {
+  const m = await Member.join(h.url, name, `${name}-client`, password ? { password } : {})
+  cleanup.push(() => m.leave())
+  return m
+}
+
+function app(dir: string): AppService {
+  const s = new AppService({ userDataDir: dir, listen: '127.0.0.1', backoff: { baseMs: 50, maxMs: 300 } })
+  s.setProfile({ name: 'Ana' })
+  return s
+}
+
+const row = (s: AppService, id: string): JoinedRoom => {
+  const r = s.getSnapshot().joined.find((j) => j.id === id)
+  assert.ok(r, `${id} is among the joined rooms`)
+  return r
+}
+
+/** Until the `joined` event says so (it is what the sidebar shows). */
+function untilJoined(s: AppService, pred: (rooms: JoinedRoom[]) => boolean, what: string): Promise<void> {
+  let last: JoinedRoom[] = []
+  const off = s.on('joined', (rooms) => (last = rooms))
+  return waitFor(() => pred(last), `${what}: ${JSON.stringify(last)}`).finally(off)
+}
+
+describe('the desktop app in several rooms', () => {
+  it('stays in three rooms hosted by two others, counting unread and mentions in the rooms not shown', async () => {
+    const lunch = await host('Lunch')
+    const games = await host('Games')
+    const ana = app(userData())
+    cleanup.push(() => ana.dispose())
+    const bob = await member(lunch, 'Bob')
+    const cy = await member(games, 'Cy')
+
+    await ana.joinRoom(lunch.address)
+    const lunchId = ana.session.room!.id
+    const youInLunch = ana.session.you!.id
+    await ana.joinRoom(games.address)
+    const gamesId = ana.session.room!.id
+    assert.equal(row(ana, lunchId).status, 'live', 'the first room stays joined')
+    assert.deepEqual(
+      ana.getSnapshot().joined.map((j) => j.name),
+      ['Lunch', 'Games'],
+    )
+
+    // Messages in Lunch while Games is shown: counted there, never sent to the window as Games' messages.
+    const shownTexts: string[] = []
+    ana.on('message', (m) => shownTexts.push(m.text))
+    bob.client.send('one')
+    bob.client.send('two')
+    bob.client.send(`@Ana three`, { mentions: [youInLunch] })
+    bob.client.send('a word', { to: youInLunch })
+    await untilJoined(ana, (rs) => rs.find((r) => r.id === lunchId)?.unread === 3, 'three room messages unread in Lunch')
+    assert.deepEqual(row(ana, lunchId), { ...row(ana, lunchId), unread: 3, mentions: 2 }, 'a mention and a DM')
+    assert.equal(row(ana, gamesId).unread, 0)
+    assert.deepEqual(shownTexts, [], 'the window shows Games only')
+
+    // Switching: the shown room's state first, then its messages replace the window's, then members and outbox.
+    const order: BridgeEvent[] = []
+    const off = ana.onAny((e) => order.push(e))
+    ana.openRoom(lunchId)
+    off()
+    assert.deepEqual(order.slice(0, 4), ['session', 'history', 'members', 'outbox'])
+    assert.equal(ana.session.room!.id, lunchId)
+    assert.deepEqual(
+      ana.getSnapshot().messages.map((m) => m.text),
+      ['one', 'two', '@Ana three', 'a word'],
+    )
+
+    // Read in the window: the room's position and the DM conversation's each clear their part.
+    const seqs = ana.getSnapshot().messages.map((m) => m.seq)
+    ana.markRead(lunchId, seqs[2]!)
+    await untilJoined(ana, (rs) => rs.find((r) => r.id === lunchId)?.unread === 0, 'Lunch read')
+    assert.equal(row(ana, lunchId).mentions, 1, 'the DM is still unseen in its conversation')
+    ana.markRead(readKey(lunchId, bob.client.you!.id), seqs[3]!)
+    await untilJoined(ana, (rs) => rs.find((r) => r.id === lunchId)?.mentions === 0, 'the DM seen')
+
+    // A third room on the second host; a message in Games while Lunch is shown.
+    const games2 = await startHost({ name: 'Chess', dataDir: mkdtempSync(join(tmpdir(), 'beacon-chess-')) })
+    cleanup.push(() => games2.dispose())
+    await ana.joinRoom(`127.0.0.1:${games2.server.port}`)
+    cy.client.send('your move')
+    await untilJoined(ana, (rs) => rs.find((r) => r.id === gamesId)?.unread === 1, 'one unread in Games')
+    assert.deepEqual(
+      ana.getSnapshot().joined.map((j) => [j.name, j.status]),
+      [
+        ['Lunch', 'live'],
+        ['Games', 'live'],
+        ['Chess', 'live'],
+      ],
+    )
+
+    // Joining a room the app is in just shows it: no second connection.
+    const gamesMembers = games.server.room.memberCount
+    await ana.joinRoom(games.address)
+    assert.equal(ana.session.room!.id, gamesId)
+    assert.equal(games.server.room.memberCount, gamesMembers)
+  })
+
+  it('hosting a room keeps the others, and stopping it leaves only that one', async () => {
+    const lunch = await host('Lunch')
+    const games = await host('Games')
+    const ana = app(userData())
+    cleanup.push(() => ana.dispose())
+    await ana.joinRoom(lunch.address)
+    await ana.joinRoom(games.address)
+    await ana.hostRoom({ name: 'Ana’s room' })
+    const rooms = ana.getSnapshot().joined
+    assert.deepEqual(
+      rooms.map((r) => [r.name, r.status, r.hosted]),
+      [
+        ['Lunch', 'live', false],
+        ['Games', 'live', false],
+        ['Ana’s room', 'live', true],
+      ],
+    )
+    assert.equal(ana.session.room!.name, 'Ana’s room', 'the hosted room is shown')
+    assert.equal(ana.othersInHostedRoom, 0)
+    await ana.stopHosting()
+    assert.deepEqual(
+      ana.getSnapshot().joined.map((r) => r.name),
+      ['Lunch', 'Games'],
+    )
+    assert.equal(ana.session.room!.name, 'Games', 'the room before it is shown instead')
+    assert.equal(lunch.server.room.memberCount, 1)
+  })
+
+  it('leaves any joined room; leaving the one shown shows the next', async () => {
+    const [a, b, c] = [await host('A'), await host('B'), await host('C')]
+    const ana = app(userData())
+    cleanup.push(() => ana.dispose())
+    for (const h of [a, b, c]) await ana.joinRoom(h.address)
+    const [idA, idB] = ana.getSnapshot().joined.map((r) => r.id)
+    ana.openRoom(idA!)
+    ana.leaveRoom(idB)
+    await waitFor(() => b.server.room.memberCount === 0, 'B is left')
+    assert.equal(ana.session.room!.name, 'A', 'leaving another room does not change the room shown')
+    ana.leaveRoom()
+    assert.equal(ana.session.room!.name, 'C')
+    ana.leaveRoom()
+    assert.equal(ana.session.room, undefined)
+    assert.deepEqual(ana.getSnapshot().joined, [])
+    assert.throws(() => ana.openRoom(idA!), { code: 'not_connected' })
+  })
+
+  it('a refused join shows the room shown before again', async () => {
+    const lunch = await host('Lunch')
+    const vault = await host('Vault', 'secret')
+    const ana = app(userData())
+    cleanup.push(() => ana.dispose())
+    await ana.joinRoom(lunch.address)
+    await assert.rejects(ana.joinRoom(vault.address, { password: 'wrong' }), { code: 'wrong_password' })
+    assert.equal(ana.session.room!.name, 'Lunch')
+    assert.deepEqual(
+      ana.getSnapshot().joined.map((r) => r.name),
+      ['Lunch'],
+    )
+  })
+
+  it("each room's files are reached at its own path, whichever room is shown", async () => {
+    const lunch = await host('Lunch')
+    const games = await host('Games')
+    const ana = app(userData())
+    cleanup.push(() => ana.dispose())
+    await ana.joinRoom(lunch.address)
+    const lunchFiles = ana.session.files!
+    await ana.joinRoom(games.address)
+    const gamesFiles = ana.session.files!
+    assert.notEqual(lunchFiles.base, gamesFiles.base)
+    // A tus creation through each room's path lands on that room's host (its token is valid only there).
+    const create = (base: string, token: string) =>
+      ana.roomFiles(
+        new Request(`http://app.local${base}/uploads`, {
+          method: 'POST',
+          headers: {
+            'Tus-Resumable': '1.0.0',
+            'Upload-Length': '3',
+            'Upload-Metadata': metadata({ name: 'a.txt', type: 'text/plain', sha256: 'a'.repeat(64) }),
+            Authorization: `Bearer ${token}`,
+          },
+        }),
+      )
+    assert.equal((await create(lunchFiles.base, lunchFiles.token)).status, 201, 'Lunch, while Games is shown')
+    assert.equal((await create(gamesFiles.base, gamesFiles.token)).status, 201)
+    assert.equal((await create(lunchFiles.base, gamesFiles.token)).status, 401, "Games' token is not Lunch's")
+  })
+
+  it('a restart rejoins the rooms in order, shows the same one, and keeps what was read', async () => {
+    const lunch = await host('Lunch')
+    const games = await host('Games')
+    const vault = await host('Vault', 'secret')
+    const bob = await member(lunch, 'Bob')
+    const dir = userData()
+    const first = app(dir)
+    await first.joinRoom(lunch.address)
+    const lunchId = first.session.room!.id
+    bob.client.send('before the restart')
+    await waitFor(() => first.getSnapshot().messages.length === 1, 'the message')
+    first.markRead(lunchId, first.getSnapshot().messages[0]!.seq)
+    await first.joinRoom(vault.address, { password: 'secret' })
+    await first.joinRoom(games.address)
+    first.openRoom(lunchId)
+    await first.dispose()
+    await waitFor(() => lunch.server.room.memberCount === 1, 'the app is gone from Lunch')
+    bob.client.send('while the app was closed')
+
+    const second = app(dir).start()
+    cleanup.push(() => second.dispose())
+    assert.deepEqual(
+      second.getSnapshot().joined.map((r) => [r.name, r.status === 'password' ? 'password' : 'rejoining']),
+      [
+        ['Lunch', 'rejoining'],
+        ['Vault', 'password'],
+        ['Games', 'rejoining'],
+      ],
+    )
+    assert.equal(second.session.room?.id, lunchId, 'the room shown last')
+    await untilJoined(second, (rs) => rs.length === 3 && rs.filter((r) => r.status === 'live').length === 2, 'both open rooms live again')
+    await waitFor(() => row(second, lunchId).unread === 1, 'only the message sent while closed is unread')
+    assert.deepEqual(
+      second.getSnapshot().messages.map((m) => m.text),
+      ['before the restart', 'while the app was closed'],
+      'history from this device, resumed without duplicates',
+    )
+
+    // The password is never stored: the room asks for it again.
+    const vaultId = second.getSnapshot().joined[1]!.id
+    assert.throws(() => second.openRoom(vaultId), { code: 'password_required' })
+    await second.joinRoom(vaultId, { password: 'secret' })
+    assert.equal(row(second, vaultId).status, 'live')
+    assert.deepEqual(
+      second.getSnapshot().joined.map((r) => r.name),
+      ['Lunch', 'Vault', 'Games'],
+      'in its place',
+    )
+  })
+})
