@@ -32,7 +32,14 @@ import { TransportChooser } from '../shared/transports/chooser.ts'
 import type { EventSourceCtor, FetchLike } from '../shared/transports/http-socket.ts'
 import type { WebSocketCtor } from '../shared/room-client.ts'
 
-const CAPABILITIES: Capabilities = { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false }
+const CAPABILITIES: Capabilities = {
+  hosting: false,
+  discovery: false,
+  notifications: false,
+  joinByAddress: false,
+  saveFiles: false,
+  severalRooms: false,
+}
 /** Messages kept per room for the next visit (the session holds up to LIMITS.messageWindow meanwhile). */
 const KEPT_MESSAGES = LIMITS.historyPage * 2
 const KEY = {
@@ -173,6 +180,12 @@ export function createWebBridge(win: Window = window): BeaconBridge {
     if (!session) throw new BeaconError('not_connected', 'Join the room first.')
     return session
   }
+  /** The session of room `roomId` (this page's one room), or not_connected: the page is in no other. */
+  const sessionOf = (roomId: string | undefined): RoomSession => {
+    const s = current()
+    if (roomId !== undefined && roomId !== s.roomId) throw new BeaconError('not_connected', 'This page is in one room only.')
+    return s
+  }
 
   const handlers: BridgeHandlers = {
     async getSnapshot(): Promise<Snapshot> {
@@ -191,6 +204,7 @@ export function createWebBridge(win: Window = window): BeaconBridge {
         readUpTo: { ...readUpTo },
         downloads: [],
         notifications: { ...notifications, rooms: { ...notifications.rooms } },
+        joined: [],
       }
     },
     getProfile: () => ({ ...profile }),
@@ -258,12 +272,15 @@ export function createWebBridge(win: Window = window): BeaconBridge {
       })
       return s.state
     },
-    leaveRoom() {
+    // The one room is shown whenever the page is in it.
+    openRoom: (roomId) => sessionOf(roomId).state,
+    leaveRoom(roomId) {
+      if (roomId !== undefined && session) sessionOf(roomId)
       leave()
       return null
     },
     send: (text, opts) => current().send(text, opts),
-    sendFile: (file, caption) => current().sendFile(file, caption),
+    sendFile: (file, caption, roomId) => sessionOf(roomId).sendFile(file, caption),
     // The UI offers <a download> links here instead (capabilities.saveFiles is false).
     downloadFile() {
       throw new BeaconError('bad_argument', SAVED_BY_BROWSER)

@@ -162,7 +162,7 @@ describe('a mention being sent', () => {
 describe('mentions of the reader in the app state', () => {
   const snapshot: Snapshot = {
     profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true, saveFiles: true },
+    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true, saveFiles: true, severalRooms: true },
     rooms: [],
     hosting: { status: 'off' },
     session: { connection: { status: 'open' }, room: { id: 'r', name: 'Lunch' }, you: bo },
@@ -173,6 +173,7 @@ describe('mentions of the reader in the app state', () => {
     readUpTo: {},
     downloads: [],
     notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
+    joined: [],
   }
   const live = (st: AppState, m: ChatMessage) => appReducer(st, { type: 'message', message: m, now: m.ts })
 

@@ -119,9 +119,9 @@ describe('read positions in the app state', () => {
   const snapshotOf = (): Snapshot => service!.getSnapshot()
 
   it('rise per room as the reader reads, and a snapshot does not take back what this page already read', () => {
-    let st = appReducer(initialState, { type: 'read', roomId: 'r1', seq: 9 })
-    st = appReducer(st, { type: 'read', roomId: 'r2', seq: 3 })
-    assert.equal(appReducer(st, { type: 'read', roomId: 'r1', seq: 4 }), st, 'lower: no change at all')
+    let st = appReducer(initialState, { type: 'read', key: 'r1', seq: 9 })
+    st = appReducer(st, { type: 'read', key: 'r2', seq: 3 })
+    assert.equal(appReducer(st, { type: 'read', key: 'r1', seq: 4 }), st, 'lower: no change at all')
     const snapshot = appReducer(initialState, { type: 'snapshot', snapshot: { ...snapshotOf(), readUpTo: { r1: 5, r3: 8 } } })
     assert.deepEqual(snapshot.readUpTo, { r1: 5, r3: 8 })
     const merged = appReducer(st, { type: 'snapshot', snapshot: { ...snapshotOf(), readUpTo: { r1: 5, r3: 8 } } })

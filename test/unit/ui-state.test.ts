@@ -231,7 +231,7 @@ describe('connection banner', () => {
 describe('app state', () => {
   const snapshot: Snapshot = {
     profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true, saveFiles: true },
+    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true, saveFiles: true, severalRooms: true },
     rooms: [room('2', 'B'), room('1', 'A')],
     hosting: { status: 'off' },
     session: { connection: { status: 'open' }, room: { id: 'r', name: 'Lunch' }, you: bo },
@@ -242,6 +242,7 @@ describe('app state', () => {
     readUpTo: {},
     downloads: [],
     notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
+    joined: [],
   }
   it('starts from the snapshot', () => {
     const st = appReducer(initialState, { type: 'snapshot', snapshot })
@@ -388,6 +389,7 @@ describe('files', () => {
   const file: FileRef = { fileId: 'f'.repeat(64), sha256: 'f'.repeat(64), name: 'plan.png', size: 48_213, mime: 'image/png' }
   const upload = (id: string, extra: Partial<UploadItem> = {}): UploadItem => ({
     id,
+    roomId: 'r',
     name: `${id}.bin`,
     size: 10,
     mime: 'application/octet-stream',
@@ -477,7 +479,7 @@ describe('files', () => {
 function snapshotOf(): Snapshot {
   return {
     profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false },
+    capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false, severalRooms: false },
     rooms: [],
     hosting: { status: 'off' },
     session: { connection: { status: 'closed' } },
@@ -488,5 +490,6 @@ function snapshotOf(): Snapshot {
     readUpTo: {},
     downloads: [],
     notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
+    joined: [],
   }
 }

@@ -1,10 +1,12 @@
-// The app shell: first run, then the room list beside the current room, plus the dialogs.
+// The app shell: first run, then the room list beside the current room, plus the dialogs. The desktop app is in
+// several rooms at once: the sidebar lists them apart ("Your rooms") and the keyboard moves between them.
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { BeaconBridge, RoomListing } from '../../shared/bridge.ts'
+import type { BeaconBridge, JoinedRoom, RoomListing } from '../../shared/bridge.ts'
 import type { ErrorCode } from '../../shared/errors.ts'
 import { inRoom, type AppState } from '../state/app.ts'
 import { errorText } from '../state/connection.ts'
 import { listConversations, roomConversations } from '../state/conversations.ts'
+import { switchKey, type SwitcherItem } from '../state/switching.ts'
 import { resolveTheme } from '../state/theme.ts'
 import { BridgeContext, DispatchContext, useAppState, useDispatch } from '../state/use-app.ts'
 import { Avatar } from './Avatar.tsx'
@@ -14,9 +16,13 @@ import { HostDialog } from './HostDialog.tsx'
 import { Icon } from './Icon.tsx'
 import { InviteDialog } from './InviteDialog.tsx'
 import { JoinDialog, type JoinTarget } from './JoinDialog.tsx'
+import { JoinedRooms } from './JoinedRooms.tsx'
+import { newRoomMemory, RoomMemoryContext } from './memory-context.ts'
+import { QuickSwitcher } from './QuickSwitcher.tsx'
 import { RoomList, type ConversationsNav } from './RoomList.tsx'
 import { SettingsDialog } from './SettingsDialog.tsx'
 import { Toasts, type ToastItem } from './Toasts.tsx'
+import { useFileSender } from './use-file-sender.ts'
 
 type DialogState =
   | { kind: 'host' }
@@ -24,6 +30,7 @@ type DialogState =
   | { kind: 'join-password'; room: JoinTarget; error?: ErrorCode }
   | { kind: 'invite' }
   | { kind: 'settings' }
+  | { kind: 'switcher' }
   | undefined
 
 /** Errors the UI already shows where they happen (join dialog, banner, a message's failed state). */
@@ -50,27 +57,30 @@ export function App({ bridge }: { bridge: BeaconBridge }) {
   )
   const [state, dispatch, loadError] = useAppState(bridge, onBridgeError)
   useTheme(state)
+  const [memory] = useState(newRoomMemory)
 
   return (
     <BridgeContext.Provider value={bridge}>
       <DispatchContext.Provider value={dispatch}>
-        {loadError ? (
-          <main className="first-run">
-            <div className="card first-run-card" role="alert">
-              <h1>Beacon could not start</h1>
-              <p>{loadError}</p>
-            </div>
-          </main>
-        ) : !state.loaded ? (
-          <main className="first-run" aria-busy="true">
-            <p className="muted">Starting Beacon…</p>
-          </main>
-        ) : state.profile.name === '' ? (
-          <FirstRun />
-        ) : (
-          <Shell state={state} bridge={bridge} toast={toast} />
-        )}
-        <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
+        <RoomMemoryContext value={memory}>
+          {loadError ? (
+            <main className="first-run">
+              <div className="card first-run-card" role="alert">
+                <h1>Beacon could not start</h1>
+                <p>{loadError}</p>
+              </div>
+            </main>
+          ) : !state.loaded ? (
+            <main className="first-run" aria-busy="true">
+              <p className="muted">Starting Beacon…</p>
+            </main>
+          ) : state.profile.name === '' ? (
+            <FirstRun />
+          ) : (
+            <Shell state={state} bridge={bridge} toast={toast} />
+          )}
+          <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
+        </RoomMemoryContext>
       </DispatchContext.Provider>
     </BridgeContext.Provider>
   )
@@ -127,11 +137,36 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [capabilities.discovery, rooms, session])
 
-  const leave = async () => {
-    setTarget(undefined)
-    const r = await bridge.leaveRoom()
+  const leave = async (roomId?: string) => {
+    if (roomId === undefined || roomId === session.room?.id) setTarget(undefined)
+    const r = await bridge.leaveRoom(roomId)
     if (!r.ok) return toast(errorText(r.error.code, r.error.message))
   }
+
+  // A joined room: shown at once (its history is on this device); one rejoined after a restart needs its password.
+  const openRoom = async (room: JoinedRoom) => {
+    setBrowsing(false)
+    if (room.id === session.room?.id) return
+    const t = { target: room.id, name: room.name }
+    if (room.status === 'password') return openDialog({ kind: 'join-password', room: t })
+    const r = await bridge.openRoom(room.id)
+    if (r.ok) return setTarget(t)
+    if (PASSWORD_CODES.has(r.error.code))
+      openDialog({ kind: 'join-password', room: t, ...(r.error.code !== 'password_required' ? { error: r.error.code } : {}) })
+    else toast(errorText(r.error.code, r.error.message))
+  }
+  const pick = (item: SwitcherItem) => {
+    setDialog(undefined)
+    if (item.kind === 'joined') void openRoom(item.room)
+    else void join(item.room)
+  }
+  useSwitchKeys(
+    capabilities.severalRooms && dialog === undefined,
+    state.joined,
+    (room) => void openRoom(room),
+    () => openDialog({ kind: 'switcher' }),
+  )
+  const sender = useFileSender(state)
 
   const stopHosting = async () => {
     const r = await bridge.stopHosting()
@@ -150,7 +185,11 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   }
 
   const conversations = useConversationsNav(state, () => setBrowsing(false))
-  const hostingElsewhere = hosting.status === 'on' && hosting.room !== undefined && hosting.room.id !== session.room?.id
+  const several = capabilities.severalRooms
+  // In several rooms, the hosted one is among them (and says so); the card is for the one-room browser layout.
+  const hostingElsewhere = !several && hosting.status === 'on' && hosting.room !== undefined && hosting.room.id !== session.room?.id
+  const joinedIds = useMemo(() => new Set(state.joined.map((r) => r.id)), [state.joined])
+  const networkRooms = useMemo(() => (several ? rooms.filter((r) => !joinedIds.has(r.id)) : rooms), [several, rooms, joinedIds])
 
   return (
     // One main landmark around both panes: on a phone only one of them shows, and either is the page.
@@ -182,6 +221,17 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
               Join by address…
             </button>
           ) : null}
+          {several ? (
+            <button
+              type="button"
+              className="button ghost switch-rooms"
+              aria-keyshortcuts={`${MODIFIER.aria}+K`}
+              onClick={() => openDialog({ kind: 'switcher' })}
+            >
+              Switch room…
+              <kbd aria-hidden="true">{MODIFIER.label}K</kbd>
+            </button>
+          ) : null}
         </div>
         {hostingElsewhere ? (
           <div className="hosting-card">
@@ -195,14 +245,25 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
             </button>
           </div>
         ) : null}
+        {several ? (
+          <JoinedRooms
+            joined={state.joined}
+            shownId={showChat ? session.room?.id : undefined}
+            modifier={MODIFIER.aria}
+            onOpen={(r) => void openRoom(r)}
+            onLeave={(r) => void leave(r.id)}
+            {...(showChat && conversations ? { conversations } : {})}
+          />
+        ) : null}
         <RoomList
-          rooms={rooms}
-          currentRoomId={showChat ? session.room?.id : undefined}
+          rooms={networkRooms}
+          currentRoomId={showChat && !several ? session.room?.id : undefined}
           discovery={capabilities.discovery}
           hosting={capabilities.hosting}
           onJoin={(r) => void join(r)}
           onOpen={() => setBrowsing(false)}
-          {...(showChat && conversations ? { conversations } : {})}
+          othersJoined={networkRooms.length < rooms.length}
+          {...(showChat && conversations && !several ? { conversations } : {})}
         />
         <footer className="sidebar-footer">
           <button type="button" className="profile-chip" onClick={() => openDialog({ kind: 'settings' })} title="Settings">
@@ -218,6 +279,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
           <ChatView
             state={state}
             fallbackName={target?.name ?? 'Room'}
+            sender={sender}
             onLeave={() => void leave()}
             onInvite={() => openDialog({ kind: 'invite' })}
             onStopHosting={() => void stopHosting()}
@@ -254,6 +316,9 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
         {dialog?.kind === 'invite' ? (
           <InviteDialog roomName={session.room?.name ?? target?.name ?? 'the room'} onClose={closeDialog} />
         ) : null}
+        {dialog?.kind === 'switcher' ? (
+          <QuickSwitcher joined={state.joined} rooms={rooms} shownId={session.room?.id} onPick={pick} onClose={closeDialog} />
+        ) : null}
         {dialog?.kind === 'settings' ? (
           <SettingsDialog
             profile={profile}
@@ -267,14 +332,49 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   )
 }
 
+/** The keyboard's modifier for switching rooms: ⌘ on a Mac (when the platform says so), Ctrl elsewhere. */
+const MAC = /mac|iphone|ipad/i.test(
+  (navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData?.platform ?? navigator.platform,
+)
+const MODIFIER = MAC ? { aria: 'Meta', label: '⌘' } : { aria: 'Control', label: 'Ctrl+' }
+
+/** Ctrl+1…9 show the nth joined room, Ctrl+K opens the quick switcher (⌘ on a Mac), while `active`. */
+function useSwitchKeys(active: boolean, joined: readonly JoinedRoom[], open: (room: JoinedRoom) => void, switcher: () => void) {
+  const latest = useRef({ joined, open, switcher })
+  useEffect(() => {
+    latest.current = { joined, open, switcher }
+  })
+  useEffect(() => {
+    if (!active) return
+    const onKey = (e: KeyboardEvent) => {
+      const k = e.defaultPrevented ? undefined : switchKey(e, MAC)
+      if (!k) return
+      const { joined, open, switcher } = latest.current
+      if (k.kind === 'switcher') switcher()
+      else if (joined[k.index]) open(joined[k.index]!)
+      else return
+      e.preventDefault()
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [active])
+}
+
 /** The joined room's conversations for the sidebar; picking one shows it (on a phone, instead of the list). */
 function useConversationsNav(state: AppState, show: () => void): ConversationsNav | undefined {
   const dispatch = useDispatch()
   const roomId = state.session.room?.id
   const rc = roomConversations(state.conversations, roomId)
   const items = useMemo(
-    () => listConversations(state.messages, rc, state.session.you, state.members),
-    [state.messages, rc, state.session.you, state.members],
+    () =>
+      listConversations(
+        state.messages,
+        rc,
+        state.session.you,
+        state.members,
+        roomId !== undefined ? { roomId, readUpTo: state.readUpTo } : undefined,
+      ),
+    [state.messages, rc, state.session.you, state.members, roomId, state.readUpTo],
   )
   if (roomId === undefined) return undefined
   return {

@@ -2,14 +2,22 @@
 // and the member list. Files dropped anywhere on the messages or the composer are sent to the room.
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { FileRef } from '../../shared/protocol.ts'
-import { FileSender } from '../files/send-files.ts'
+import type { FileSender } from '../files/send-files.ts'
 import type { AppState } from '../state/app.ts'
 import { composerBlockedReason } from '../state/connection.ts'
-import { listConversations, messagesOf, ROOM_CONVERSATION, roomConversations } from '../state/conversations.ts'
+import {
+  conversationOf,
+  conversationReadKey,
+  listConversations,
+  messagesOf,
+  ROOM_CONVERSATION,
+  roomConversations,
+} from '../state/conversations.ts'
+import { draftKey } from '../state/drafts.ts'
 import { whoLabel } from '../state/identity.ts'
 import { buildTimeline } from '../state/timeline.ts'
 import { typingText } from '../state/typing.ts'
-import { tabTitle, unreadCount } from '../state/unread.ts'
+import { tabTitle, titleMentions, unreadCount } from '../state/unread.ts'
 import { useBridge, useDispatch } from '../state/use-app.ts'
 import { Composer, type Attach } from './Composer.tsx'
 import { ConnectionBanner } from './ConnectionBanner.tsx'
@@ -31,6 +39,8 @@ const STATUS_LABEL = {
 
 export function ChatView(props: {
   state: AppState
+  /** The window's uploads (they go on while another room is shown). */
+  sender: FileSender
   fallbackName: string
   onLeave: () => void
   onInvite: () => void
@@ -39,7 +49,7 @@ export function ChatView(props: {
   /** Phone-sized windows: show the room list (and settings) without leaving the room. */
   onShowRooms: () => void
 }) {
-  const { session, messages, outbox, members, typing, hosting, uploads } = props.state
+  const { session, messages, outbox, members, typing, hosting } = props.state
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 900px)').matches)
   // The panel sits beside the messages on wide windows and over them on narrow ones: follow the width.
   useEffect(() => {
@@ -55,8 +65,11 @@ export function ChatView(props: {
   // The conversation shown: the room (no direct messages), or the direct messages with one member.
   const youId = session.you?.id
   const roomId = session.room?.id
-  const open = roomConversations(props.state.conversations, roomId).open
+  const rc = roomConversations(props.state.conversations, roomId)
+  const open = rc.open
   const dm = open !== ROOM_CONVERSATION
+  // Only this room's uploads: those started in another room go on there, out of sight.
+  const uploads = useMemo(() => props.state.uploads.filter((u) => u.roomId === roomId), [props.state.uploads, roomId])
   const shown = useMemo(() => messagesOf(messages, open, youId), [messages, open, youId])
   const shownOutbox = useMemo(() => messagesOf(outbox, open, youId), [outbox, open, youId])
   const partner = useMemo(
@@ -69,8 +82,9 @@ export function ChatView(props: {
     () => buildTimeline({ messages: shown, outbox: shownOutbox, you: session.you, members, now: sentAt, uploads: dm ? [] : uploads }),
     [shown, shownOutbox, session.you, members, sentAt, uploads, dm],
   )
-  const files = useFiles(props.state)
+  const files = useFiles(props.state, props.sender)
   const dispatch = useDispatch()
+  const beacon = useBridge()
   useFocusComposerOn(open)
   const attach = useRef<Attach>(null)
   const drop = useDropZone((list) => attach.current?.(list))
@@ -84,7 +98,19 @@ export function ChatView(props: {
     start: props.state.window.start,
   })
   const unread = useUnread(shown, session.you?.id, atBottom)
-  const mentions = props.state.mentionsUnread
+  const mentions = titleMentions(props.state.capabilities.severalRooms, props.state.joined, props.state.mentionsUnread)
+  // A direct conversation seen is remembered as the room's own position is (its read key), so its messages are not
+  // unread again after a restart, and the app's mention count leaves them out.
+  const dmSeen = dm ? rc.seen[open] : undefined
+  const readUpTo = props.state.readUpTo
+  useEffect(() => {
+    if (roomId === undefined || dmSeen === undefined) return
+    const key = conversationReadKey(roomId, open)
+    if ((readUpTo[key] ?? -1) >= dmSeen) return
+    dispatch({ type: 'read', key, seq: dmSeen })
+    void beacon.markRead(key, dmSeen)
+  }, [roomId, open, dmSeen, readUpTo, dispatch, beacon])
+  const target = useMessageTarget(props.state, open)
   useEffect(() => {
     document.title = tabTitle(roomName, unread, mentions)
   }, [roomName, unread, mentions])
@@ -175,8 +201,11 @@ export function ChatView(props: {
               </div>
             ) : null}
             <MessageList
+              key={`${roomId ?? 'none'}:${open}`}
               items={items}
               roomKey={`${roomId ?? 'none'}:${open}`}
+              waiting={props.state.awaitingHistory}
+              {...(target ? { target } : {})}
               scrollToEndSignal={sentSignal}
               onAtBottom={setAtBottom}
               window={props.state.window}
@@ -195,7 +224,8 @@ export function ChatView(props: {
               ) : null}
             </div>
             <Composer
-              key={open}
+              key={`${roomId ?? 'none'}:${open}`}
+              draftKey={draftKey(roomId ?? '', open)}
               roomName={title}
               {...(dm ? { to: open } : {})}
               blockedReason={composerBlockedReason(session)}
@@ -262,22 +292,43 @@ function useUnread(messages: AppState['messages'], youId: string | undefined, at
 }
 
 /**
- * The room's files: the uploads this page runs (cancelled when the room is left), the lightbox, and what the
- * message list's files need (FilesContext).
+ * A message to bring into view (a clicked notification): its conversation is opened, older pages are loaded
+ * until it is held, then the message list scrolls to it and says when it did (`done`). A message that cannot be
+ * found is given up on.
  */
-function useFiles(state: AppState) {
-  const beacon = useBridge()
+function useMessageTarget(state: AppState, open: string): { id: string; done: () => void } | undefined {
   const dispatch = useDispatch()
-  const access = state.session.files
-  const sender = useMemo(
-    () => new FileSender({ dispatch, sendFile: (file, caption) => beacon.sendFile(file, caption) }),
-    [beacon, dispatch],
-  )
-  // The token may change with a reconnect: uploads under way use the latest.
-  useEffect(() => sender.setAccess(access), [sender, access])
+  const beacon = useBridge()
   const roomId = state.session.room?.id
-  // Leaving the room (or switching to another) stops its uploads: the host deletes what it received.
-  useEffect(() => () => sender.cancelAll(), [sender, roomId])
+  const target = state.target?.roomId === roomId ? state.target : undefined
+  const m = target ? state.messages.find((x) => x.seq === target.seq) : undefined
+  const conversation = m ? conversationOf(m, state.session.you?.id) : undefined
+  const firstSeq = state.messages[0]?.seq
+  const start = state.window.start
+  const waiting = state.awaitingHistory
+  useEffect(() => {
+    if (!target || roomId === undefined || conversation !== undefined || waiting) return
+    // Only older pages can hold it (each page that arrives runs this again).
+    if (start || (firstSeq !== undefined && target.seq > firstSeq)) return dispatch({ type: 'targetDone', n: target.n })
+    void beacon.loadOlder().then((r) => {
+      if (!r.ok) dispatch({ type: 'targetDone', n: target.n })
+    })
+  }, [target, roomId, conversation, firstSeq, start, waiting, beacon, dispatch])
+  useEffect(() => {
+    if (roomId !== undefined && conversation !== undefined && conversation !== open)
+      dispatch({ type: 'openConversation', roomId, key: conversation })
+  }, [roomId, conversation, open, dispatch])
+  const n = target?.n
+  return useMemo(
+    () => (m && n !== undefined && conversation === open ? { id: m.id, done: () => dispatch({ type: 'targetDone', n }) } : undefined),
+    [m, n, conversation, open, dispatch],
+  )
+}
+
+/** The room's files: what the message list's files need (FilesContext), the lightbox, and sending to this room. */
+function useFiles(state: AppState, sender: FileSender) {
+  const access = state.session.files
+  const roomId = state.session.room?.id
   const [lightbox, setLightbox] = useState<FileRef>()
   const context = useMemo<FilesContextValue>(
     () => ({ access, saveFiles: state.capabilities.saveFiles, downloads: state.downloads, openImage: setLightbox, sender }),
@@ -287,7 +338,7 @@ function useFiles(state: AppState) {
     context,
     lightbox,
     closeLightbox: () => setLightbox(undefined),
-    send: (list: File[], caption?: string) => sender.add(list, caption),
+    send: (list: File[], caption?: string) => (roomId !== undefined ? sender.add(roomId, list, caption) : 'Join the room first.'),
   }
 }
 

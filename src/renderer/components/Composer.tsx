@@ -4,8 +4,9 @@
 // the paperclip, by pasting (a copied image becomes an image message) or by dropping them on the chat; the
 // text in the box, if any, goes with the first of them as its caption. Typing "@" offers the room's members
 // (an ARIA 1.1 combobox around the text box, so the box keeps its textbox role): the picked ones go with the
-// message as `mentions`, as long as their "@Name" is still in it.
-import { useEffect, useId, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'react'
+// message as `mentions`, as long as their "@Name" is still in it. Each conversation keeps its own draft while
+// the reader looks at another one or another room.
+import { use, useEffect, useId, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { LIMITS } from '../../shared/limits.ts'
 import type { Member } from '../../shared/protocol.ts'
 import { pastedFile } from '../files/send-files.ts'
@@ -17,11 +18,14 @@ import { throttle } from '../state/typing.ts'
 import { useBridge } from '../state/use-app.ts'
 import { Avatar } from './Avatar.tsx'
 import { Icon } from './Icon.tsx'
+import { RoomMemoryContext } from './memory-context.ts'
 
 /** Hand files to the composer (a drop on the chat): they are sent with the composer's text as caption. */
 export type Attach = (files: File[]) => void
 
 export function Composer(props: {
+  /** Whose draft this is (drafts.ts): the box starts with it and keeps it up to date. */
+  draftKey: string
   roomName: string
   blockedReason?: string
   onSent: () => void
@@ -38,7 +42,8 @@ export function Composer(props: {
   to?: string
 }) {
   const beacon = useBridge()
-  const [text, setText] = useState('')
+  const { drafts } = use(RoomMemoryContext)
+  const [text, setText] = useState(() => drafts.get(props.draftKey).text)
   const [error, setError] = useState<string>()
   const ref = useRef<HTMLTextAreaElement>(null)
   const picker = useRef<HTMLInputElement>(null)
@@ -47,7 +52,9 @@ export function Composer(props: {
   // Mentions: the caret, the members picked from the list, the chosen suggestion, and the "@" whose list
   // Escape closed (it stays closed until another "@").
   const [caret, setCaret] = useState(0)
-  const [picked, setPicked] = useState<readonly Member[]>([])
+  const [picked, setPicked] = useState<readonly Member[]>(() => drafts.get(props.draftKey).picked)
+  const { draftKey } = props
+  useEffect(() => drafts.set(draftKey, { text, picked }), [drafts, draftKey, text, picked])
   const [active, setActive] = useState(0)
   const [dismissedAt, setDismissedAt] = useState<number>()
   const placeCaret = useRef<number>(undefined)

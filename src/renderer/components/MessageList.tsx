@@ -3,13 +3,15 @@
 // offers "Jump to latest" otherwise. Scrolling to the top loads older pages (the reader's place is kept
 // through `firstItemIndex`) down to "Beginning of the room". A "New messages" line stands before the first
 // unread message, and "Jump to first unread" (or Escape) takes the reader there while it is above the view,
-// loading older pages until it is held.
-import { forwardRef, memo, useCallback, useEffect, useMemo, useRef, useState, type HTMLAttributes } from 'react'
+// loading older pages until it is held. Each conversation opens where the reader left it (ScrollPlaces), and a
+// message asked for (a clicked notification) is scrolled to and highlighted for a moment.
+import { forwardRef, memo, use, useCallback, useEffect, useMemo, useRef, useState, type HTMLAttributes } from 'react'
 import { Virtuoso, type ListRange, type VirtuosoHandle } from 'react-virtuoso'
 import { dayLabel, fullTimeLabel, timeLabel } from '../state/format.ts'
 import { whoLabel } from '../state/identity.ts'
 import type { Divider } from '../state/read-position.ts'
 import { FIRST_ITEM_INDEX, nextFirstItemIndex } from '../state/scrollback.ts'
+import { openingPlace } from '../state/scroll-places.ts'
 import type { TimelineItem } from '../state/timeline.ts'
 import type { WindowState } from '../../shared/bridge.ts'
 import { errorText } from '../state/connection.ts'
@@ -17,6 +19,7 @@ import { useBridge } from '../state/use-app.ts'
 import { Avatar } from './Avatar.tsx'
 import { FileView } from './FileView.tsx'
 import { Icon } from './Icon.tsx'
+import { RoomMemoryContext } from './memory-context.ts'
 import { MessageText } from './MessageText.tsx'
 import { UploadRow } from './UploadRow.tsx'
 
@@ -31,6 +34,8 @@ interface ListContext {
   held: WindowState
   /** The message the "New messages" line stands before. */
   dividerId: string | undefined
+  /** The message just scrolled to on request, highlighted for a moment. */
+  highlightId: string | undefined
 }
 /** The top of the list: the room's beginning, or where older messages appear as they load. */
 function Header({ context }: { context?: ListContext }) {
@@ -41,8 +46,12 @@ const components = { Scroller, Header }
 const START_AT_END = { index: 'LAST', align: 'end' } as const
 const OVERSCAN = { top: 600, bottom: 300 }
 
-export function MessageList(props: {
+/** How long a message scrolled to on request stays highlighted. */
+const HIGHLIGHT_MS = 2500
+
+interface MessageListProps {
   items: TimelineItem[]
+  /** The conversation shown (room and partner): where it was left is kept under this key. */
   roomKey: string
   scrollToEndSignal: number
   /** Told whether the reader is at the bottom (following) or scrolled up. */
@@ -53,10 +62,29 @@ export function MessageList(props: {
   divider?: Divider
   /** Told the keys of the items in view, last first, whenever they change. */
   onSeen?: (keys: readonly string[]) => void
-}) {
-  const { items, onAtBottom: reportAtBottom, window: held, divider = NO_DIVIDER, onSeen } = props
+  /** Another room's history is on its way: an empty list is not "no messages". */
+  waiting?: boolean
+  /** A message to scroll to and highlight; `done` once it is. */
+  target?: { id: string; done: () => void }
+}
+
+export function MessageList(props: MessageListProps) {
+  if (props.items.length > 0) return <Messages {...props} />
+  return (
+    <div className="message-scroller message-empty" role="log" aria-label="Messages" aria-busy={props.waiting || undefined} tabIndex={0}>
+      {props.waiting ? null : <p className="muted">No messages yet. Say hello!</p>}
+    </div>
+  )
+}
+
+function Messages(props: MessageListProps) {
+  const { items, roomKey, onAtBottom: reportAtBottom, window: held, divider = NO_DIVIDER, onSeen, target } = props
   const ref = useRef<VirtuosoHandle>(null)
   const beacon = useBridge()
+  const { places } = use(RoomMemoryContext)
+  // Where this conversation was left: scrolled up at a message (still held), or at its latest.
+  const [opening] = useState(() => openingPlace(places.get(roomKey), items))
+  const [initialAt] = useState(() => (opening ? ({ index: opening.index, align: 'start', offset: opening.offset } as const) : START_AT_END))
   // Older pages go in front: move the first index by as many items, so the reader stays where they were.
   const [first, setFirst] = useState({ items, index: FIRST_ITEM_INDEX })
   if (first.items !== items) setFirst({ items, index: nextFirstItemIndex(first, items) })
@@ -69,11 +97,11 @@ export function MessageList(props: {
   // Whether the view follows new messages. Only the reader's own scrolling (wheel, keys, touch, the
   // scrollbar) turns it off: a burst of messages can momentarily push the bottom out of view, which must
   // not count as "the reader scrolled up".
-  const stick = useRef(true)
+  const stick = useRef(opening === undefined)
   const lastUserScroll = useRef(-Infinity)
   // The last item when the reader scrolled away (older pages loading in front do not count as new);
   // undefined while following.
-  const [leftAt, setLeftAt] = useState<string>()
+  const [leftAt, setLeftAt] = useState<string | undefined>(opening?.lastKey)
   const following = leftAt === undefined
   const unseen = following ? 0 : countAfter(items, leftAt)
   const lastKey = useRef(items.at(-1)?.key ?? '')
@@ -86,7 +114,7 @@ export function MessageList(props: {
 
   const scroller = useRef<HTMLElement>(null)
   // Virtuoso's word that the list is at its end (its last item in view, give or take the bottom margin).
-  const atBottom = useRef(true)
+  const atBottom = useRef(opening === undefined)
   // What is in view is measured after the list moved or changed, once per frame.
   const measureSoon = useRef(() => {})
   const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
@@ -141,23 +169,29 @@ export function MessageList(props: {
   // The items in view (indexes count from `first.index`), for the read position and "Jump to first unread".
   // Measured in the page: Virtuoso's own range counts the items rendered beyond the view too.
   const [range, setRange] = useState<ListRange>()
-  const latest = useRef({ items, firstIndex: first.index, dividerId })
+  const latest = useRef({ items, firstIndex: first.index, dividerId, leftAt })
   useEffect(() => {
-    latest.current = { items, firstIndex: first.index, dividerId }
+    latest.current = { items, firstIndex: first.index, dividerId, leftAt }
   })
   const measure = useCallback(() => {
     const el = scroller.current
-    const { items: list, firstIndex, dividerId } = latest.current
+    const { items: list, firstIndex, dividerId, leftAt } = latest.current
     const r = el ? inView(el, atBottom.current ? firstIndex + list.length - 1 : undefined) : undefined
     setRange((old) => (old?.startIndex === r?.startIndex && old?.endIndex === r?.endIndex ? old : r))
     if (!r) return
+    // Where the reader is, for coming back to this conversation: at the latest, or at the top item in view.
+    const topKey = list[r.startIndex - firstIndex]?.key
+    places.set(
+      roomKey,
+      stick.current || topKey === undefined ? undefined : { topKey, offset: r.topOffset, lastKey: leftAt ?? lastKey.current },
+    )
     const from = Math.max(0, r.startIndex - firstIndex)
     const to = Math.min(list.length - 1, r.endIndex - firstIndex)
     const keys: string[] = []
     for (let i = to; i >= from; i--) keys.push(list[i]!.key)
     onSeen?.(keys)
     if (dividerId !== undefined && keys.includes(`m:${dividerId}`) && Date.now() - lastUserScroll.current < 1500) setShownLine(dividerId)
-  }, [onSeen])
+  }, [onSeen, places, roomKey])
   useEffect(() => {
     let frame = 0
     measureSoon.current = () => {
@@ -207,19 +241,31 @@ export function MessageList(props: {
     } else seeking.current = false
   }, [seekAsked, divider, dividerAt, held.start, beacon, lineInView, range])
   useEscape(unreadAbove, jumpToUnread)
-  const context = useMemo(() => ({ held, dividerId }), [held, dividerId])
 
-  if (items.length === 0) {
-    return (
-      <div className="message-scroller message-empty" role="log" aria-label="Messages" tabIndex={0}>
-        <p className="muted">No messages yet. Say hello!</p>
-      </div>
-    )
-  }
+  // A message asked for: scrolled to (the reader's own move away from the latest), then highlighted a moment.
+  const [highlightId, setHighlightId] = useState<string>()
+  const targetAt = target ? items.findIndex((i) => i.kind === 'message' && i.id === target.id) : -1
+  useEffect(() => {
+    if (!target || targetAt < 0) return
+    const frame = requestAnimationFrame(() => {
+      stick.current = false
+      lastUserScroll.current = Date.now()
+      ref.current?.scrollToIndex({ index: targetAt, align: 'center', behavior: 'auto' })
+      setHighlightId(target.id)
+      target.done()
+    })
+    return () => cancelAnimationFrame(frame)
+  }, [target, targetAt])
+  useEffect(() => {
+    if (highlightId === undefined) return
+    const t = setTimeout(() => setHighlightId(undefined), HIGHLIGHT_MS)
+    return () => clearTimeout(t)
+  }, [highlightId])
+
+  const context = useMemo(() => ({ held, dividerId, highlightId }), [held, dividerId, highlightId])
   return (
     <div className="message-list">
       <Virtuoso
-        key={props.roomKey}
         ref={ref}
         data={items}
         firstItemIndex={first.index}
@@ -228,7 +274,7 @@ export function MessageList(props: {
         endReached={loadNewer}
         components={components}
         computeItemKey={itemKey}
-        initialTopMostItemIndex={START_AT_END}
+        initialTopMostItemIndex={initialAt}
         alignToBottom
         followOutput={followOutput}
         atBottomStateChange={onAtBottom}
@@ -274,21 +320,25 @@ const SEEN_PX = 20
 /**
  * The items of the list in `scroller`'s view, by Virtuoso's index: from the first that shows at all to the last
  * whose first SEEN_PX are in view (its first line: a message is read once that was in view), or `last` when the
- * list is at its end.
+ * list is at its end; and how far the first one's top sits above the view's top.
  */
-function inView(scroller: HTMLElement, last?: number): ListRange | undefined {
+function inView(scroller: HTMLElement, last?: number): (ListRange & { topOffset: number }) | undefined {
   const view = scroller.getBoundingClientRect()
   let startIndex = Infinity
   let endIndex = -Infinity
+  let topOffset = 0
   for (const el of scroller.querySelectorAll<HTMLElement>('[data-item-index]')) {
     const box = el.getBoundingClientRect()
     if (box.bottom <= view.top || box.top >= view.bottom) continue
     const index = Number(el.dataset.itemIndex)
-    startIndex = Math.min(startIndex, index)
+    if (index < startIndex) {
+      startIndex = index
+      topOffset = view.top - box.top
+    }
     if (box.top + Math.min(box.height, SEEN_PX) <= view.bottom) endIndex = Math.max(endIndex, index)
   }
   if (last !== undefined) endIndex = last
-  return endIndex >= startIndex ? { startIndex, endIndex } : undefined
+  return endIndex >= startIndex ? { startIndex, endIndex, topOffset } : undefined
 }
 
 /** Escape (not taken by anything else, and not in a dialog) calls `action` while `active`. */
@@ -315,10 +365,10 @@ const renderItem = (_: number, item: TimelineItem, context: ListContext) =>
   ) : item.id === context.dividerId ? (
     <>
       <NewMessagesLine />
-      <MessageRow item={item} />
+      <MessageRow item={item} highlight={item.id === context.highlightId} />
     </>
   ) : (
-    <MessageRow item={item} />
+    <MessageRow item={item} highlight={item.id === context.highlightId} />
   )
 
 function NewMessagesLine() {
@@ -338,10 +388,11 @@ function DaySeparator({ ts }: { ts: number }) {
   )
 }
 
-const MessageRow = memo(function MessageRow({ item }: { item: MessageItem }) {
+const MessageRow = memo(function MessageRow({ item, highlight }: { item: MessageItem; highlight: boolean }) {
   const beacon = useBridge()
   const classes = [
     'message',
+    highlight ? 'highlight' : '',
     item.head ? 'message-head' : 'message-cont',
     item.own ? 'own' : '',
     item.mentionsYou ? 'mentions-you' : '',

@@ -1,5 +1,6 @@
 // The rooms on the network (and, in the browser build, the room that served the page). Under the room
 // joined, once it has direct messages: its conversations (the room, then each partner) with unread counts.
+// The desktop app lists the rooms it is in apart (JoinedRooms.tsx): here, only those it could join.
 import { useId } from 'react'
 import type { RoomListing } from '../../shared/bridge.ts'
 import type { ConversationItem } from '../state/conversations.ts'
@@ -22,6 +23,8 @@ export function RoomList(props: {
   /** Back to the room already joined (phone-sized windows show the list instead of it). */
   onOpen: () => void
   conversations?: ConversationsNav
+  /** Some rooms on the network are left out, being listed apart as joined. */
+  othersJoined?: boolean
 }) {
   const headingId = useId()
   return (
@@ -44,11 +47,13 @@ export function RoomList(props: {
         {props.rooms.length === 0 ? (
           // Inside the list so the list is there, and says what to do, even when empty.
           <li className="empty-state">
-            {props.discovery
-              ? props.hosting
-                ? 'No rooms on your network yet. Host one, or join by address.'
-                : 'No rooms on your network yet. Join one by address.'
-              : 'No rooms yet. Join one by address.'}
+            {props.othersJoined
+              ? 'No other rooms on your network.'
+              : props.discovery
+                ? props.hosting
+                  ? 'No rooms on your network yet. Host one, or join by address.'
+                  : 'No rooms on your network yet. Join one by address.'
+                : 'No rooms yet. Join one by address.'}
           </li>
         ) : null}
       </ul>
@@ -99,7 +104,7 @@ function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => voi
   )
 }
 
-function Conversations({ nav, roomName }: { nav: ConversationsNav; roomName: string }) {
+export function Conversations({ nav, roomName }: { nav: ConversationsNav; roomName: string }) {
   // Only a room with direct messages has more than one conversation to tell apart.
   if (nav.items.length < 2) return null
   return (

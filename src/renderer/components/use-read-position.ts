@@ -48,7 +48,7 @@ export function useReadPosition(p: {
       const next = readAfterSeeing(readUpTo, seq)
       if (next === undefined || next === readUpTo) return
       latest.current.readUpTo = next // several reports before the next render raise it once
-      dispatch({ type: 'read', roomId, seq: next })
+      dispatch({ type: 'read', key: roomId, seq: next })
       write(roomId, next)
     },
     [dispatch, write],

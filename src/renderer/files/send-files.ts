@@ -16,7 +16,8 @@ const FALLBACK_MIME = 'application/octet-stream'
 
 export interface FileSenderDeps {
   dispatch: (action: UploadsAction) => void
-  sendFile: (file: FileRef, caption?: string) => Promise<Result<string>>
+  /** Send the uploaded file as a message in room `roomId` (the user may be looking at another room by then). */
+  sendFile: (file: FileRef, caption: string | undefined, roomId: string) => Promise<Result<string>>
 }
 
 interface Job {
@@ -53,23 +54,25 @@ export class FileSender {
   #jobs = new Map<string, Job>()
   #queue: Promise<void> = Promise.resolve()
   #seq = 0
-  #access: FileAccess | undefined
+  /** Per room id, its file routes as last known: an upload keeps going to the room (and host) it started in. */
+  #access = new Map<string, FileAccess>()
 
   constructor(deps: FileSenderDeps) {
     this.#deps = deps
   }
 
-  /** The room's file routes now; undefined while not joined or on a host without files. */
-  setAccess(access: FileAccess | undefined): void {
-    this.#access = access
+  /** Room `roomId`'s file routes now; undefined while not joined or on a host without files. */
+  setAccess(roomId: string, access: FileAccess | undefined): void {
+    if (access) this.#access.set(roomId, access)
+    else this.#access.delete(roomId)
   }
 
   /**
-   * Queue files; `caption` goes with the first one. Returns what was refused before uploading (too large for
-   * this room, or a room without files), in words for the user, or undefined.
+   * Queue files for room `roomId`; `caption` goes with the first one. Returns what was refused before uploading
+   * (too large for this room, or a room without files), in words for the user, or undefined.
    */
-  add(files: readonly File[], caption?: string): string | undefined {
-    const access = this.#access
+  add(roomId: string, files: readonly File[], caption?: string): string | undefined {
+    const access = this.#access.get(roomId)
     if (!access) return 'This room does not take files.'
     const tooBig = files.filter((f) => f.size > access.maxFileBytes)
     let captionLeft = caption
@@ -77,6 +80,7 @@ export class FileSender {
       if (tooBig.includes(f)) continue
       const item: UploadItem = {
         id: `up-${++this.#seq}`,
+        roomId,
         name: fileName(f.name),
         size: f.size,
         mime: fileMime(f.type),
@@ -112,9 +116,10 @@ export class FileSender {
     this.#enqueue({ ...job, item: { ...item, phase: 'queued', progress: 0 }, abort: new AbortController() })
   }
 
-  /** Leaving the room: every upload stops. */
-  cancelAll(): void {
-    for (const id of [...this.#jobs.keys()]) this.cancel(id)
+  /** Rooms left: their uploads stop (the host deletes what it received) and their routes are forgotten. */
+  keepOnly(rooms: ReadonlySet<string>): void {
+    for (const [id, job] of [...this.#jobs]) if (!rooms.has(job.item.roomId)) this.cancel(id)
+    for (const roomId of [...this.#access.keys()]) if (!rooms.has(roomId)) this.#access.delete(roomId)
   }
 
   #enqueue(job: Job): void {
@@ -149,14 +154,14 @@ export class FileSender {
         name: item.name,
         mime: item.mime,
         sha256,
-        access: () => this.#access,
+        access: () => this.#access.get(item.roomId),
         onProgress: (f) => progress('uploading', f),
         signal,
       })
       signal.throwIfAborted()
       this.#deps.dispatch({ type: 'uploadUpdate', id: item.id, patch: { phase: 'sending', progress: 1 } })
       const ref: FileRef = { fileId: sha256, name: item.name, size: item.size, mime: item.mime, sha256, ...image }
-      const sent = await this.#deps.sendFile(ref, job.caption)
+      const sent = await this.#deps.sendFile(ref, job.caption, item.roomId)
       if (!sent.ok) throw new UploadFailed(sent.error.message)
       this.#jobs.delete(item.id)
       this.#deps.dispatch({ type: 'uploadRemove', id: item.id })

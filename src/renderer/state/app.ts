@@ -5,6 +5,7 @@ import type {
   Capabilities,
   DownloadState,
   HostingState,
+  JoinedRoom,
   NotificationSettings,
   Profile,
   SessionState,
@@ -49,12 +50,25 @@ export interface AppState {
   notifications: NotificationSettings
   /** Per room id: its conversations (the room and its direct messages), which one is shown, what was seen. */
   conversations: ConversationsState
+  /** The rooms the desktop app is in, with their counts (always empty in the browser client). */
+  joined: readonly JoinedRoom[]
+  /** Another room is shown and its history has not arrived yet: the list waits for it rather than saying "no messages". */
+  awaitingHistory: boolean
+  /** A message to bring into view and highlight (a clicked notification), until the message list has done so. */
+  target?: MessageTarget
+}
+
+/** `n` tells two clicks on the same message apart: each one scrolls to it again. */
+export interface MessageTarget {
+  roomId: string
+  seq: number
+  n: number
 }
 
 export const initialState: AppState = {
   loaded: false,
   profile: { name: '', theme: 'system' },
-  capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false },
+  capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false, severalRooms: false },
   rooms: [],
   hosting: { status: 'off' },
   session: { connection: { status: 'closed' } },
@@ -70,6 +84,8 @@ export const initialState: AppState = {
   readUpTo: {},
   conversations: {},
   notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
+  joined: [],
+  awaitingHistory: false,
 }
 
 export type AppAction =
@@ -86,11 +102,15 @@ export type AppAction =
   | { type: 'profile'; profile: Profile }
   | { type: 'downloads'; downloads: DownloadState[] }
   | { type: 'reading'; reading: boolean }
-  | { type: 'read'; roomId: string; seq: number }
+  /** Seen up to `seq` in the conversation whose read key is `key` (readKey: the room's id, or its id and a partner's). */
+  | { type: 'read'; key: string; seq: number }
+  | { type: 'joined'; joined: JoinedRoom[] }
   | { type: 'notifications'; notifications: NotificationSettings }
   /** A clicked notification: show the conversation its message is in (a DM's, or the room's). */
   | { type: 'openMessage'; roomId: string; seq: number }
   | { type: 'openConversation'; roomId: string; key: string }
+  /** The message list has brought the target into view (or it cannot be found). */
+  | { type: 'targetDone'; n: number }
   | UploadsAction
 
 export function appReducer(state: AppState, action: AppAction): AppState {
@@ -129,13 +149,18 @@ function reduce(state: AppState, action: Exclude<AppAction, { type: 'openConvers
         readUpTo: laterOf(state.readUpTo, s.readUpTo),
         conversations: state.conversations,
         notifications: s.notifications,
+        joined: s.joined,
+        awaitingHistory: false,
+        ...(state.target ? { target: state.target } : {}),
       }
     }
+    case 'joined':
+      return { ...state, joined: action.joined }
     case 'rooms':
       return { ...state, rooms: applyRoomEvent(state.rooms, action.event) }
     case 'history': {
       const { messages, reset, start, end } = action.event
-      if (reset) return { ...state, messages: mergeMessages([], messages, true), window: { start, end } }
+      if (reset) return { ...state, messages: mergeMessages([], messages, true), window: { start, end }, awaitingHistory: false }
       // A page: older ones go in front, newer ones at the end, by the same rules as the service's window.
       const held = { messages: state.messages, ...state.window }
       const older = messages.length > 0 && state.messages.length > 0 && messages.at(-1)!.seq < state.messages[0]!.seq
@@ -167,12 +192,17 @@ function reduce(state: AppState, action: Exclude<AppAction, { type: 'openConvers
     }
     case 'session': {
       const next = action.session
-      // Left the room (or never got in): what was shown belongs to it. Switching rooms needs no clearing here:
-      // a fresh welcome's history arrives with `reset`, possibly before this event.
-      if (next.room === undefined && next.connection.status === 'closed' && state.session.room !== undefined) {
-        return { ...state, session: next, messages: [], window: initialState.window, members: [], typing: [], mentionsUnread: 0 }
+      const shown = state.session.room?.id
+      // Left the room (or never got in): what was shown belongs to it.
+      if (next.room === undefined && next.connection.status === 'closed' && shown !== undefined) {
+        return { ...state, session: next, ...roomCleared, awaitingHistory: false }
       }
-      if (next.room?.id !== state.session.room?.id) return { ...state, session: next, typing: [], mentionsUnread: 0 }
+      // Another joined room is shown (the desktop app says so before it sends that room's history, members and
+      // outbox): nothing of the one shown before may stay on screen meanwhile.
+      if (shown !== undefined && next.room !== undefined && next.room.id !== shown) {
+        return { ...state, session: next, ...roomCleared, awaitingHistory: true }
+      }
+      if (next.room?.id !== shown) return { ...state, session: next, typing: [], mentionsUnread: 0 }
       return { ...state, session: next }
     }
     case 'hosting':
@@ -184,15 +214,24 @@ function reduce(state: AppState, action: Exclude<AppAction, { type: 'openConvers
     case 'notifications':
       return { ...state, notifications: action.notifications }
     case 'openMessage': {
+      if (action.roomId !== state.session.room?.id) return state
+      const target = { roomId: action.roomId, seq: action.seq, n: (state.target?.n ?? 0) + 1 }
       const m = state.messages.find((x) => x.seq === action.seq)
-      if (action.roomId !== state.session.room?.id || !m) return state
-      return { ...state, conversations: openConversation(state.conversations, action.roomId, conversationOf(m, state.session.you?.id)) }
+      // Not held: worth looking for only among the older pages (the message list loads them); a newer one is gone.
+      if (!m) return olderThanHeld(state, action.seq) ? { ...state, target } : state
+      const key = conversationOf(m, state.session.you?.id)
+      return { ...state, target, conversations: openConversation(state.conversations, action.roomId, key) }
+    }
+    case 'targetDone': {
+      if (state.target?.n !== action.n) return state
+      const { target: _done, ...rest } = state
+      return rest
     }
     case 'reading':
       if (action.reading === state.reading) return state
       return { ...state, reading: action.reading, mentionsUnread: action.reading ? 0 : state.mentionsUnread }
     case 'read': {
-      const readUpTo = raiseReadPosition(state.readUpTo, action.roomId, action.seq)
+      const readUpTo = raiseReadPosition(state.readUpTo, action.key, action.seq)
       return readUpTo === state.readUpTo ? state : { ...state, readUpTo }
     }
     case 'uploadAdd':
@@ -200,6 +239,22 @@ function reduce(state: AppState, action: Exclude<AppAction, { type: 'openConvers
     case 'uploadRemove':
       return { ...state, uploads: applyUpload(state.uploads, action) }
   }
+}
+
+/** What the room shown had on screen, gone when it is no longer shown. */
+const roomCleared = {
+  messages: [],
+  window: initialState.window,
+  members: [],
+  outbox: [],
+  typing: [],
+  mentionsUnread: 0,
+} satisfies Partial<AppState>
+
+/** Whether `seq` comes before every message held, with older pages still to load. */
+function olderThanHeld(state: AppState, seq: number): boolean {
+  const first = state.messages[0]
+  return !state.window.start && (first === undefined || seq < first.seq)
 }
 
 /** The read positions of both: a snapshot may be older than what this page has already seen. */

@@ -2,6 +2,7 @@
 // which the reader opened, and up to which seq they have seen each, kept per room id; the messages of one
 // conversation and its unread count are derived from the room's messages. Pure.
 import type { ChatMessage, Member } from '../../shared/protocol.ts'
+import { readKey, type ReadPositions } from '../../shared/read-positions.ts'
 import { identities, type Who } from './identity.ts'
 
 /** The room's own conversation; any other key is the partner's member id. */
@@ -72,17 +73,39 @@ export interface ConversationItem {
   unread: number
 }
 
+/** The read key of a conversation of room `roomId` (the app keeps read positions under it). */
+export function conversationReadKey(roomId: string, key: string): string {
+  return readKey(roomId, key === ROOM_CONVERSATION ? undefined : key)
+}
+
+/** Where the reader's kept read positions put a room's conversations (so DMs seen before a restart stay read). */
+export interface StoredSeen {
+  roomId: string
+  readUpTo: ReadPositions
+}
+
 /**
  * The room, then each partner in order of first appearance (the opened ones first, then those who wrote),
- * with unread counts. Names come from the members present, else from the messages.
+ * with unread counts: after what was seen here or, when later, the kept read position. Names come from the
+ * members present, else from the messages.
  */
 export function listConversations(
   messages: readonly ChatMessage[],
   rc: RoomConversations,
   you: Member | undefined,
   members: readonly Member[],
+  stored?: StoredSeen,
 ): ConversationItem[] {
   const youId = you?.id
+  const seen = new Map<string, number>()
+  const seenOf = (key: string) => {
+    let s = seen.get(key)
+    if (s === undefined) {
+      const kept = stored ? stored.readUpTo[conversationReadKey(stored.roomId, key)] : undefined
+      seen.set(key, (s = Math.max(rc.seen[key] ?? -1, kept ?? -1)))
+    }
+    return s
+  }
   const unread = new Map<string, number>()
   const partners = new Map<string, Member | undefined>()
   for (const id of rc.opened) partners.set(id, undefined)
@@ -95,7 +118,7 @@ export function listConversations(
         partners.set(key, m.from)
       } else if (!partners.has(key)) partners.set(key, undefined)
     }
-    if (m.from.id !== youId && m.seq > (rc.seen[key] ?? -1)) unread.set(key, (unread.get(key) ?? 0) + 1)
+    if (m.from.id !== youId && m.seq > seenOf(key)) unread.set(key, (unread.get(key) ?? 0) + 1)
   }
   const present = you ? [...members, you] : members
   const whoOf = identities(present, senders)

@@ -18,3 +18,11 @@ export function unreadCount(messages: readonly ChatMessage[], seenSeq: number | 
   for (let i = messages.length - 1; i >= 0 && messages[i]!.seq > seenSeq; i--) if (messages[i]!.from.id !== youId) n++
   return n
 }
+
+/**
+ * The title's "@N": in the desktop app, the mentions of the reader and direct messages to them unread across every
+ * joined room (as the app counts them); in the browser client, those of its one room while the reader was away.
+ */
+export function titleMentions(severalRooms: boolean, joined: readonly { mentions: number }[], roomMentions: number): number {
+  return severalRooms ? joined.reduce((n, r) => n + r.mentions, 0) : roomMentions
+}

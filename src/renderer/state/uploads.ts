@@ -7,6 +7,8 @@ export type UploadPhase = 'queued' | 'hashing' | 'uploading' | 'sending'
 export interface UploadItem {
   /** Local id (never sent anywhere). */
   id: string
+  /** The room it goes to: the one shown when it started (only that room's list shows it). */
+  roomId: string
   name: string
   size: number
   mime: string

@@ -48,6 +48,7 @@ export function useAppState(
       profile: (profile) => dispatch({ type: 'profile', profile }),
       downloads: (downloads) => dispatch({ type: 'downloads', downloads }),
       openMessage: (at) => dispatch({ type: 'openMessage', ...at }),
+      joined: (joined) => dispatch({ type: 'joined', joined }),
       error: (e) => reportError.current(e),
     }
     const subscribe = <E extends BridgeEvent>(event: E) => bridge.on(event, listeners[event])
