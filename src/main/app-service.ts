@@ -17,6 +17,7 @@ import type {
   HostingState,
   JoinedRoom,
   NotificationSettings,
+  RoomListing,
   Profile,
   SessionState,
   ShareInfo,
@@ -122,7 +123,10 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     this.#opts = opts
     this.settings = new Settings(opts.userDataDir)
     this.#hosting = new Hosting({ ...opts, settings: this.settings })
-    this.#list.on('rooms', (e) => this.emit('rooms', e))
+    this.#list.on('rooms', (e) => {
+      this.emit('rooms', e)
+      if (e.kind !== 'down') this.#relocate(e.room)
+    })
     this.#hosting.on('hosting', (h) => {
       this.emit('hosting', h)
       this.#countsChanged()
@@ -434,16 +438,17 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
    * before again). A room whose host did not answer (`offline`) resolves at once: it shows this device's history
    * while the session keeps trying. Joining a room the app is in again replaces its session, in its place.
    */
-  async #join(target: JoinTarget, password: string | undefined): Promise<void> {
+  async #join(target: JoinTarget, password: string | undefined, opts: { show: boolean } = { show: true }): Promise<void> {
     const { address, room, offline } = target
     this.#requireRoomFor(room.id)
     const before = this.#shown
     const old = this.#rooms.get(room.id)
+    const show = opts.show || before === old
     if (old?.kind === 'joined') this.#close(old)
     this.#history.remember({ ...room, address })
     const joined = this.#open(room, address, password, old?.kind === 'locked' ? old.entry.you : old?.you)
     this.#rooms.set(room.id, joined)
-    this.#show(joined)
+    if (show) this.#show(joined)
     this.#roomsChanged()
     const joining = joined.session.join({ keepTrying: offline }).catch((e: unknown) => {
       // Refused before ever getting in: the session has stopped and said why (its `session` event).
@@ -477,7 +482,16 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       ...(this.#opts.heartbeatTimeoutMs ? { heartbeatTimeoutMs: this.#opts.heartbeatTimeoutMs } : {}),
       ...fromLocalHistory(this.#history, room.id),
     })
-    const joined: Joined = { kind: 'joined', session, room, address, http: httpOrigin(address), off: [], ...(you ? { you } : {}) }
+    const joined: Joined = {
+      kind: 'joined',
+      session,
+      room,
+      address,
+      http: httpOrigin(address),
+      off: [],
+      ...(you ? { you } : {}),
+      ...(password !== undefined ? { password } : {}),
+    }
     joined.off.push(
       session.client.on('welcome', (w) => {
         joined.fileToken = w.files?.token
@@ -513,6 +527,25 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     if (latest !== undefined && !Object.hasOwn(this.settings.readUpTo, joined.room.id)) this.settings.markRead(joined.room.id, latest)
   }
 
+  /**
+   * A joined room not answering where it was is listed at another address now (a new DHCP lease, the host on
+   * another network card): follow it there, keeping which room is shown. The hosted room is on loopback.
+   */
+  #relocate(listing: RoomListing): void {
+    const j = this.#rooms.get(listing.id)
+    if (j?.kind !== 'joined' || j.relocating || j.session.state.connection.status === 'open') return
+    if (listing.id === this.#hosting.server?.room.id || listing.addresses.includes(formatAddress(j.address.address, j.address.port))) return
+    j.relocating = true
+    void this.#list
+      .resolve(listing)
+      .then((r) => {
+        if (!r || this.#rooms.get(listing.id) !== j || j.session.state.connection.status === 'open') return
+        return this.#join({ address: r.address, room: j.room, offline: true }, j.password, { show: false })
+      })
+      .catch(() => {})
+      .finally(() => delete j.relocating)
+  }
+
   /** Make `j` the room shown: its state, held messages, members and outbox replace the window's, in that order. */
   #show(j: Joined): void {
     this.#shown = j
@@ -521,6 +554,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     this.emit('history', { messages: s.messages, reset: true, ...s.window })
     this.emit('members', s.members)
     this.emit('outbox', s.outbox)
+    if (this.#opts.notifications?.lookingAt(j.room.id)) this.#notifier.seen(j.room.id)
     this.#roomsChanged()
   }
 

@@ -62,7 +62,7 @@ const notificationPorts: NotificationPorts = {
     app.setBadgeCount(count)
     if (process.platform === 'win32' && win && count > 0 && !win.isFocused()) win.flashFrame(true)
   },
-  // One room at a time: a focused window shows the joined room.
+  // A focused window is looking at the room it shows.
   lookingAt: (roomId) => (win?.isFocused() ?? false) && service?.session.room?.id === roomId,
 }
 

@@ -6,9 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { AppService } from '../../src/main/app-service.ts'
+import { AppService, type DiscoveryPort } from '../../src/main/app-service.ts'
+import type { RoomServer } from '../../src/main/server/room-server.ts'
 import type { JoinedRoom } from '../../src/shared/bridge.ts'
 import type { BridgeEvent } from '../../src/shared/bridge-events.ts'
+import type { RoomEvent } from '../../src/shared/discovery.ts'
 import { readKey } from '../../src/shared/read-positions.ts'
 import { metadata } from '../helpers/files.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
@@ -38,8 +40,30 @@ async function member(h: TestHost, name: string, password?: string): Promise<Mem
   return m
 }
 
-function app(dir: string): AppService {
-  const s = new AppService({ userDataDir: dir, listen: '127.0.0.1', backoff: { baseMs: 50, maxMs: 300 } })
+/** What mDNS would report, scripted (the mDNS side is tested in test/lan/ inside network namespaces). */
+class ScriptedDiscovery implements DiscoveryPort {
+  #listener: ((e: RoomEvent) => void) | undefined
+  list(server: RoomServer): void {
+    const { id, name } = server.room
+    const addresses = [{ address: '127.0.0.1', port: server.port }]
+    this.#listener?.({ event: 'up', room: { id, name, roomName: name, host: 'Bob', members: 1, passwordRequired: false, addresses } })
+  }
+  advertise(): { stop(): Promise<void> } {
+    return { stop: async () => {} }
+  }
+  browse(listener: (e: RoomEvent) => void): ReturnType<DiscoveryPort['browse']> {
+    this.#listener = listener
+    return { stop: async () => void (this.#listener = undefined), resolve: async () => undefined }
+  }
+}
+
+function app(dir: string, discovery?: DiscoveryPort): AppService {
+  const s = new AppService({
+    userDataDir: dir,
+    listen: '127.0.0.1',
+    backoff: { baseMs: 50, maxMs: 300 },
+    ...(discovery ? { discovery } : {}),
+  })
   s.setProfile({ name: 'Ana' })
   return s
 }
@@ -267,5 +291,32 @@ describe('the desktop app in several rooms', () => {
       ['Lunch', 'Vault', 'Games'],
       'in its place',
     )
+  })
+
+  it('follows a joined room its host reopened at another address, once discovery lists it there', async () => {
+    const discovery = new ScriptedDiscovery()
+    const lunch = await host('Lunch')
+    const games = await host('Games')
+    const ana = app(userData(), discovery).start()
+    cleanup.push(() => ana.dispose())
+    await ana.joinRoom(lunch.address)
+    const lunchId = ana.session.room!.id
+    await ana.joinRoom(games.address)
+    const oldPort = lunch.server.port
+    await lunch.stop()
+    await waitFor(() => row(ana, lunchId).status !== 'live', 'Lunch lost')
+    let moved = await startHost({ name: 'Lunch', dataDir: lunch.dataDir })
+    while (moved.server.port === oldPort) {
+      await moved.stop()
+      moved = await startHost({ name: 'Lunch', dataDir: lunch.dataDir })
+    }
+    cleanup.push(() => moved.stop())
+    assert.equal(moved.server.room.id, lunchId, 'the same room, elsewhere')
+    discovery.list(moved.server)
+    await waitFor(() => row(ana, lunchId).status === 'live', 'Lunch live at its new address')
+    assert.equal(ana.session.room!.name, 'Games', 'still showing the room the user was looking at')
+    const bob = await member(moved, 'Bob')
+    bob.client.send('after the move')
+    await waitFor(() => row(ana, lunchId).unread === 1, 'the message counted')
   })
 })

@@ -22,6 +22,10 @@ export interface Joined {
   fileToken?: string
   /** This device's member id there, from the last welcome (or the settings, while the host is gone). */
   you?: string
+  /** Kept in memory only, to follow the room to another address (never written to disk). */
+  password?: string
+  /** Following the room to the address discovery lists it at now. */
+  relocating?: true
   off: Array<() => void>
 }
 
