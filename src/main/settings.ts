@@ -6,19 +6,19 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { NotificationLevel, Theme, type NotificationSettings, type Profile } from '../shared/bridge.ts'
 import { LIMITS } from '../shared/limits.ts'
-import { ClientId } from '../shared/protocol.ts'
+import { ClientId, RoomIdText, RoomNameText } from '../shared/protocol.ts'
 import { raiseReadPosition, type ReadPositions } from '../shared/read-positions.ts'
 
 const NO_NOTIFICATION_SETTINGS: NotificationSettings = { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false }
 
 /** A room the app is in, enough to rejoin it after a restart (never its password). */
 const JoinedEntry = z.object({
-  id: z.string().min(1).max(64),
-  name: z.string().max(200),
+  id: RoomIdText,
+  name: RoomNameText.catch('Room'),
   passwordRequired: z.boolean(),
   address: z.object({ address: z.string().min(1).max(300), port: z.number().int().min(1).max(65535) }),
   /** This device's member id in the room (stable per client id), to tell its own messages while the host is gone. */
-  you: z.string().max(64).optional(),
+  you: z.string().max(64).optional().catch(undefined),
 })
 export type JoinedEntry = z.infer<typeof JoinedEntry>
 
@@ -38,7 +38,18 @@ const Stored = z.object({
     })
     .catch(() => ({ ...NO_NOTIFICATION_SETTINGS, rooms: {} })),
   /** The rooms the app is in, in the order joined, and the one shown: rejoined at the next start. */
-  joined: z.array(JoinedEntry).max(LIMITS.maxJoinedRooms).catch([]),
+  // Entry by entry: one unreadable room (a hand-edited file) does not cost the others.
+  joined: z
+    .array(z.unknown())
+    .catch([])
+    .transform((list) =>
+      list
+        .flatMap((e) => {
+          const r = JoinedEntry.safeParse(e)
+          return r.success ? [r.data] : []
+        })
+        .slice(0, LIMITS.maxJoinedRooms),
+    ),
   shown: z.string().max(64).optional().catch(undefined),
 })
 export type StoredSettings = z.infer<typeof Stored>

@@ -4,7 +4,7 @@
 // edit to BridgeEvents and BRIDGE_EVENTS (the type check fails until both, and every subscriber, agree).
 import { z } from 'zod'
 import type { ErrorCode } from './errors.ts'
-import { FileRef, LIMITS, MessageId, MessageText, Name, type ChatMessage, type Member } from './protocol.ts'
+import { FileRef, LIMITS, MessageId, MessageText, Name, RoomIdText, type ChatMessage, type Member } from './protocol.ts'
 import type { BridgeEvent, BridgeEvents } from './bridge-events.ts'
 import type { ConnectionState, OutboxEntry } from './room-client.ts'
 
@@ -175,8 +175,8 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: Err
 const ProfilePatch = z.object({ name: Name.optional(), theme: Theme.optional() }).strict()
 const HostRequest = z.object({ name: Name, password: Password.optional() }).strict()
 const JoinOptions = z.object({ password: Password.optional() }).strict()
-/** A room's id as the app knows it (from the list, a welcome or this device's history). */
-const RoomId = z.string().min(1).max(64)
+/** A room's id as the app knows it (from the list, a welcome or this device's history: bounded as there). */
+const RoomId = RoomIdText
 /** A message's extras (the host checks the ids): a direct message's recipient, the member ids it mentions. */
 const SendOptions = z
   .object({ to: z.string().max(64).optional(), mentions: z.array(z.string().max(64)).max(LIMITS.maxMentions).optional() })

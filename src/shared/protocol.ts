@@ -137,7 +137,13 @@ export const Challenge = z.object({
   salt: z.string(),
   iterations: z.number().int().min(LIMITS.minPbkdf2Iterations).max(LIMITS.maxPbkdf2Iterations),
 })
-export const RoomRef = z.object({ id: z.string(), name: z.string(), epoch: z.string() })
+/**
+ * A room's id and name as hosts report them (welcome, `GET /api/room`), bounded as in the TXT record: the app keys
+ * rooms, settings and file paths by the id, so a host cannot make one that the app cannot name back.
+ */
+export const RoomIdText = z.string().min(1).max(64)
+export const RoomNameText = z.string().max(200)
+export const RoomRef = z.object({ id: RoomIdText, name: RoomNameText, epoch: z.string().max(200) })
 export const Welcome = z.object({
   type: z.literal('welcome'),
   protocol: z.number().int(),
@@ -191,10 +197,10 @@ export type HostFrame = z.infer<typeof HostFrame>
 /** `GET /api/room`. */
 export const RoomSummary = z.object({
   protocol: z.number().int(),
-  id: z.string(),
-  name: z.string(),
-  host: z.string(),
-  epoch: z.string(),
+  id: RoomIdText,
+  name: RoomNameText,
+  host: z.string().max(200),
+  epoch: z.string().max(200),
   seq: Seq,
   members: z.number().int().nonnegative(),
   passwordRequired: z.boolean(),

@@ -18,7 +18,10 @@ after(async () => {
 })
 
 /** A fake host: a valid room summary, and `onHello` to answer the app's hello with. */
-async function fakeHost(onHello: (send: (data: string) => void) => void): Promise<{ address: string; closes: number[] }> {
+async function fakeHost(
+  onHello: (send: (data: string) => void) => void,
+  summary: Record<string, unknown> = {},
+): Promise<{ address: string; closes: number[] }> {
   const closes: number[] = []
   const http: Server = createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' })
@@ -32,6 +35,7 @@ async function fakeHost(onHello: (send: (data: string) => void) => void): Promis
         seq: 0,
         members: 1,
         passwordRequired: false,
+        ...summary,
       }),
     )
   })
@@ -70,5 +74,16 @@ describe('a hostile host against the desktop app', () => {
     const base = { type: 'challenge', nonce: 'bm9uY2Vub25jZW5vbmNlbm9u', salt: 'c2FsdHNhbHRzYWx0c2FsdA==' }
     assert.equal(Challenge.safeParse({ ...base, iterations: LIMITS.pbkdf2Iterations }).success, true)
     assert.equal(Challenge.safeParse({ ...base, iterations: 2 ** 31 - 1 }).success, false)
+  })
+
+  it('a room whose id or name is past the bounds the app keys rooms by is not joined', async () => {
+    const s = app()
+    for (const summary of [{ id: 'x'.repeat(65) }, { id: '' }, { name: 'n'.repeat(201) }]) {
+      let hellos = 0
+      const host = await fakeHost(() => hellos++, summary)
+      await assert.rejects(s.joinRoom(host.address), { code: 'room_not_found' }, JSON.stringify(summary).slice(0, 40))
+      assert.equal(hellos, 0, 'never connected')
+    }
+    assert.deepEqual(s.getSnapshot().joined, [])
   })
 })
