@@ -201,7 +201,6 @@ export function ChatView(props: {
               </div>
             ) : null}
             <MessageList
-              key={`${roomId ?? 'none'}:${open}`}
               items={items}
               roomKey={`${roomId ?? 'none'}:${open}`}
               waiting={props.state.awaitingHistory}

@@ -31,7 +31,8 @@ export function JoinedRooms(props: {
       <h2 id={headingId} className="panel-title">
         Your rooms
       </h2>
-      <ul aria-label="Your rooms" className="room-list">
+      {/* Named by its section ("Your rooms"): the list named "Rooms" stays the network's, as in the browser client. */}
+      <ul className="room-list">
         {props.joined.map((room, i) => (
           <JoinedRow
             key={room.id}
@@ -59,48 +60,46 @@ function JoinedRow(props: {
   const { room } = props
   const status = STATUS_TEXT[room.status]
   const meta = [status, room.hosted ? 'Hosting' : undefined].filter(Boolean).join(' · ')
+  const unread = room.unread > 0 ? `${room.unread}${room.unreadMore ? '+' : ''}` : undefined
+  // Said in one go: "Lunch, password required, Host offline, 3 unread, 1 mention or direct message".
+  const label = [
+    room.name,
+    room.passwordRequired ? 'password required' : undefined,
+    status,
+    room.hosted ? 'Hosting' : undefined,
+    unread ? `${unread} unread` : undefined,
+    room.mentions > 0 ? mentionsText(room.mentions) : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ')
   const classes = ['room', 'joined', props.shown ? 'current' : '', props.conversations ? 'with-conversations' : '', `status-${room.status}`]
   return (
     <li className={classes.filter(Boolean).join(' ')}>
       <button
         type="button"
         className="room-open"
+        aria-label={label}
         aria-current={props.shown ? 'true' : undefined}
         aria-keyshortcuts={props.shortcut}
         onClick={props.onOpen}
       >
-        {/* Read as "Lunch, password required, Host offline, 3 unread, 1 mention or direct message". */}
         <span className="room-info">
           <span className="room-name">
             {room.name}
             {room.passwordRequired ? (
               <span className="lock" title="Password required">
                 <Icon name="lock" size={13} />
-                <span className="sr-only">, password required</span>
               </span>
             ) : null}
           </span>
-          {meta ? (
-            <span className="room-meta">
-              <span className="sr-only">, </span>
-              {meta}
-            </span>
-          ) : null}
+          {meta ? <span className="room-meta">{meta}</span> : null}
         </span>
         {room.mentions > 0 ? (
           <span className="mention-count" title={mentionsText(room.mentions)}>
-            <span aria-hidden="true">@{room.mentions}</span>
-            <span className="sr-only">, {mentionsText(room.mentions)}</span>
+            @{room.mentions}
           </span>
         ) : null}
-        {room.unread > 0 ? (
-          <span className="unread-badge">
-            <span className="sr-only">, </span>
-            {room.unread}
-            {room.unreadMore ? '+' : ''}
-            <span className="sr-only"> unread</span>
-          </span>
-        ) : null}
+        {unread ? <span className="unread-badge">{unread}</span> : null}
       </button>
       <button
         type="button"

@@ -68,8 +68,9 @@ interface MessageListProps {
   target?: { id: string; done: () => void }
 }
 
+/** Each conversation's list is its own (keyed by it): its place, its jumps and what it saw start afresh. */
 export function MessageList(props: MessageListProps) {
-  if (props.items.length > 0) return <Messages {...props} />
+  if (props.items.length > 0) return <Messages key={props.roomKey} {...props} />
   return (
     <div className="message-scroller message-empty" role="log" aria-label="Messages" aria-busy={props.waiting || undefined} tabIndex={0}>
       {props.waiting ? null : <p className="muted">No messages yet. Say hello!</p>}
