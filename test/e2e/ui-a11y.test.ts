@@ -2,7 +2,7 @@
 // rooms), the host, join-by-address, password, invite and settings dialogs, a room with messages, its
 // member list, the connection banner, mentions (the member list offered after "@", a message that mentions
 // the reader), "New messages" (the jump button, the line), files (an upload in progress, an image message, a file card, a saved
-// download, the image lightbox), and the browser client — each in the light and the dark theme, at
+// download, the image lightbox), the desktop app in several rooms (its sidebar, the quick switcher), and the browser client — each in the light and the dark theme, at
 // desktop (1280×800) and phone (390×844) size. One browser; each screen is checked in its page as it is.
 // Rooms are listed by an in-process directory standing in for mDNS (the rooms themselves are real hosts on
 // loopback), so no network namespace is needed.
@@ -327,6 +327,57 @@ describe('accessibility of every screen (axe-core)', { skip }, () => {
     await expect(card.getByRole('button', { name: 'Show in folder minutes.pdf' })).toBeVisible(WAIT)
     await audit(p, 'desktop-files')
     assertNoViolations(3 * COMBOS.length)
+  })
+
+  it('finds no violations in the sidebar of several rooms and the quick switcher, light and dark, desktop and phone', async () => {
+    checked = 0
+    findings.length = 0
+    const directory = new Directory()
+    const lunch = await testRoom('Lunch')
+    const tea = await testRoom('Tea')
+    const board = await testRoom('Board', { password: 'hunter2' })
+    for (const [server, pw] of [
+      [lunch, false],
+      [tea, false],
+      [board, true],
+    ] as const)
+      directory.list(server, pw)
+    const me = await DesktopInstance.start(browser, { name: 'Lee', discovery: directory, service: LOOPBACK })
+    cleanup.push(() => me.close())
+    const p = me.page
+    const network = p.getByRole('list', { name: 'Rooms' })
+    const yours = p.getByRole('region', { name: 'Your rooms' })
+    for (const name of ['Lunch', 'Tea']) {
+      await network.getByRole('listitem').filter({ hasText: name }).getByRole('button', { name: 'Join' }).click()
+      await expect(yours.getByRole('button', { name: new RegExp(`^${name}`) }).first()).toHaveAttribute('aria-current', 'true', WAIT)
+      await expect(p.getByRole('textbox', { name: 'Message' })).toBeEnabled(WAIT)
+    }
+    // Tea is shown; Lunch gets messages and a mention of Lee: its row has an unread count and "@1".
+    await p.keyboard.press('Control+1')
+    await expect(yours.getByRole('button', { name: /^Lunch/ })).toHaveAttribute('aria-current', 'true', WAIT)
+    const leeInLunch = me.service.session.you!.id
+    await p.keyboard.press('Control+2')
+    await expect(yours.getByRole('button', { name: /^Tea/ })).toHaveAttribute('aria-current', 'true', WAIT)
+    const ann = member(lunch, 'Ann', 'ann-rooms')
+    ann.send('Soup is ready')
+    ann.send('@Lee yours is the green bowl', { mentions: [leeInLunch] })
+    await expect(yours.getByRole('button', { name: /^Lunch/ })).toHaveAccessibleName(
+      /^Lunch ?, 1 mention or direct message ?, 2 unread$/,
+      WAIT,
+    )
+    const showSidebar = async (combo: Combo) => {
+      const back = p.getByRole('button', { name: 'All rooms' })
+      if (combo.size === 'phone' && (await back.isVisible())) await back.click()
+    }
+    await audit(p, 'several-rooms', showSidebar)
+
+    const switcher = p.getByRole('dialog', { name: 'Switch room' })
+    await audit(p, 'switcher', async () => {
+      if (!(await switcher.isVisible())) await p.keyboard.press('Control+k')
+      await expect(switcher.getByRole('option')).toHaveCount(3)
+    })
+    await p.keyboard.press('Escape')
+    assertNoViolations(2 * COMBOS.length)
   })
 })
 

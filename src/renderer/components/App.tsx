@@ -99,7 +99,9 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   useEffect(() => {
     if (browsing === wasBrowsing.current) return
     wasBrowsing.current = browsing
-    const candidates = browsing ? ['.sidebar [aria-current] button', '.sidebar button'] : ['.main textarea:enabled', '.main [role=log]']
+    const candidates = browsing
+      ? ['.sidebar button[aria-current]', '.sidebar [aria-current] button', '.sidebar button']
+      : ['.main textarea:enabled', '.main [role=log]']
     for (const c of candidates) {
       const el = shell.current?.querySelector<HTMLElement>(c)
       if (el) return el.focus()
@@ -146,7 +148,7 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
   // A joined room: shown at once (its history is on this device); one rejoined after a restart needs its password.
   const openRoom = async (room: JoinedRoom) => {
     setBrowsing(false)
-    if (room.id === session.room?.id) return
+    // Asked even for the room shown here: a switch asked for a moment ago may not have shown yet.
     const t = { target: room.id, name: room.name }
     if (room.status === 'password') return openDialog({ kind: 'join-password', room: t })
     const r = await bridge.openRoom(room.id)

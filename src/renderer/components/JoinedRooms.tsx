@@ -61,24 +61,14 @@ function JoinedRow(props: {
   const status = STATUS_TEXT[room.status]
   const meta = [status, room.hosted ? 'Hosting' : undefined].filter(Boolean).join(' · ')
   const unread = room.unread > 0 ? `${room.unread}${room.unreadMore ? '+' : ''}` : undefined
-  // Said in one go: "Lunch, password required, Host offline, 3 unread, 1 mention or direct message".
-  const label = [
-    room.name,
-    room.passwordRequired ? 'password required' : undefined,
-    status,
-    room.hosted ? 'Hosting' : undefined,
-    unread ? `${unread} unread` : undefined,
-    room.mentions > 0 ? mentionsText(room.mentions) : undefined,
-  ]
-    .filter(Boolean)
-    .join(', ')
+  const mentions = room.mentions > 0 ? mentionsText(room.mentions) : undefined
   const classes = ['room', 'joined', props.shown ? 'current' : '', props.conversations ? 'with-conversations' : '', `status-${room.status}`]
   return (
     <li className={classes.filter(Boolean).join(' ')}>
+      {/* Named by what it shows: "Lunch, password required, Host offline, 1 mention or direct message, 3 unread". */}
       <button
         type="button"
         className="room-open"
-        aria-label={label}
         aria-current={props.shown ? 'true' : undefined}
         aria-keyshortcuts={props.shortcut}
         onClick={props.onOpen}
@@ -89,17 +79,30 @@ function JoinedRow(props: {
             {room.passwordRequired ? (
               <span className="lock" title="Password required">
                 <Icon name="lock" size={13} />
+                <span className="sr-only">, password required</span>
               </span>
             ) : null}
           </span>
-          {meta ? <span className="room-meta">{meta}</span> : null}
+          {meta ? (
+            <span className="room-meta">
+              <span className="sr-only">, </span>
+              {meta}
+            </span>
+          ) : null}
         </span>
-        {room.mentions > 0 ? (
-          <span className="mention-count" title={mentionsText(room.mentions)}>
-            @{room.mentions}
+        {mentions ? (
+          <span className="mention-count" title={mentions}>
+            <span aria-hidden="true">@{room.mentions}</span>
+            <span className="sr-only">, {mentions}</span>
           </span>
         ) : null}
-        {unread ? <span className="unread-badge">{unread}</span> : null}
+        {unread ? (
+          <span className="unread-badge">
+            <span className="sr-only">, </span>
+            {unread}
+            <span className="sr-only"> unread</span>
+          </span>
+        ) : null}
       </button>
       <button
         type="button"
