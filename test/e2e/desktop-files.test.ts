@@ -92,12 +92,12 @@ describe('files in the desktop app', { skip }, () => {
       await expect(sentFile(ana.page, 'setup.sh')).toBeVisible(WAIT)
       await expect(ana.page.locator('.message.status-sending')).toHaveCount(0, WAIT)
 
-      // Bo sees the image itself, fetched through his app's /room-files/ proxy from Ana's host.
+      // Bo sees the image itself, fetched through his app's /room-files/<room>/ proxy from Ana's host.
       const image = messages(bo.page).getByRole('button', { name: 'Open image Pasted image.png' })
       await expect(image).toHaveClass(/loaded/, WAIT)
       const full = await image.locator('img.file-full').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight, img.src])
       assert.deepEqual(full.slice(0, 2), [900, 600])
-      assert.match(String(full[2]), new RegExp(`^${bo.url}room-files/[0-9a-f]{64}\\?`), 'the image comes from the app’s own origin')
+      assert.match(String(full[2]), new RegExp(`^${bo.url}room-files/[^/?]+/[0-9a-f]{64}\\?`), 'the image comes from the app’s own origin')
 
       // Download: the file lands in Bo's Downloads folder, byte for byte, with no .part left.
       await messages(bo.page).getByRole('button', { name: 'Download notes.txt' }).click()

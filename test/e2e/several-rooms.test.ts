@@ -3,10 +3,12 @@
 // Messages their members write into the rooms he is not looking at show in "Your rooms" as unread counts and an
 // "@N" for a mention and a DM, and in the title; Ctrl+1…9 and the Ctrl+K switcher show rooms; each room keeps its
 // draft and where it was scrolled to; hosting a fourth room keeps the three; after his app restarts it is back
-// in them, and what he read stays read.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// in them, and what he read stays read. A file he sends to one room goes on uploading there while he looks at
+// another, where it does not show.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { readKey } from '../../src/shared/read-positions.ts'
@@ -78,8 +80,8 @@ describe('the desktop app in several rooms at once', { skip }, () => {
     open.add(i)
     return i
   }
-  async function headless(name: string): Promise<TestHost> {
-    const h = await startHost({ name })
+  async function headless(name: string, opts: Parameters<typeof startHost>[0] = {}): Promise<TestHost> {
+    const h = await startHost({ name, ...opts })
     hosts.push(h)
     return h
   }
@@ -97,7 +99,8 @@ describe('the desktop app in several rooms at once', { skip }, () => {
       await ann.service.hostRoom({ name: 'Lunch' })
       const lunchAddress = ann.service.shareInfo().address.replace(/^[^:]+:/, '127.0.0.1:')
       const tea = await headless('Tea')
-      const games = await headless('Games')
+      // Games takes files at 512 KB/s, so an upload is still going while Bo looks at another room.
+      const games = await headless('Games', { files: { transferBytesPerSecond: 512 * 1024 } })
       const cy = await member(tea, 'Cy')
       const dee = await member(games, 'Dee')
 
@@ -166,6 +169,30 @@ describe('the desktop app in several rooms at once', { skip }, () => {
       await expect(roomButton(p, 'Lunch')).toHaveAccessibleName('Lunch', WAIT)
       await expect(p).toHaveTitle(/^Ann · Beacon|^Lunch · Beacon/, WAIT)
       await conversations.getByRole('button', { name: 'Lunch', exact: true }).click()
+
+      // A file sent to Games keeps going to Games while Bo looks at Tea, and shows only in Games.
+      const file = join(boData, 'slow.bin')
+      writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 7))
+      await p.keyboard.press('Control+3')
+      await shownRoom(p, 'Games')
+      await p.locator('input[type=file]').setInputFiles(file)
+      const progress = p.getByRole('progressbar', { name: 'Upload of slow.bin' })
+      await expect(progress).toBeVisible(WAIT)
+      await p.keyboard.press('Control+2')
+      await shownRoom(p, 'Tea')
+      await expect(messages(p).getByText('tea time')).toBeVisible(WAIT)
+      await expect(progress).toHaveCount(0)
+      await dee.until(() => dee.seen.some((m) => m.file?.name === 'slow.bin'), 'the file in Games', 30_000)
+      await expect(messages(p).getByText('slow.bin')).toHaveCount(0)
+      await p.keyboard.press('Control+3')
+      await expect(messages(p).getByRole('button', { name: 'Download slow.bin' })).toBeVisible(WAIT)
+      assert.equal(
+        cy.seen.some((m) => m.file !== undefined),
+        false,
+        'nothing of it in Tea',
+      )
+      await p.keyboard.press('Control+1')
+      await shownRoom(p, 'Lunch')
 
       // Drafts: one per room, kept while switching.
       await composer(p).fill('half a thought')

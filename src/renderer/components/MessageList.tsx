@@ -148,8 +148,11 @@ function Messages(props: MessageListProps) {
     setSignal(props.scrollToEndSignal)
     setLeftAt(undefined)
   }
+  // Only a send while this list is shown: a list opening (another room, back to this one) keeps its place.
+  const signalSeen = useRef(props.scrollToEndSignal)
   useEffect(() => {
-    if (props.scrollToEndSignal === 0) return
+    if (props.scrollToEndSignal === signalSeen.current) return
+    signalSeen.current = props.scrollToEndSignal
     stick.current = true
     ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
   }, [props.scrollToEndSignal])
@@ -181,10 +184,10 @@ function Messages(props: MessageListProps) {
     setRange((old) => (old?.startIndex === r?.startIndex && old?.endIndex === r?.endIndex ? old : r))
     if (!r) return
     // Where the reader is, for coming back to this conversation: at the latest, or at the top item in view.
-    const topKey = list[r.startIndex - firstIndex]?.key
+    const topKey = list[r.top.index - firstIndex]?.key
     places.set(
       roomKey,
-      stick.current || topKey === undefined ? undefined : { topKey, offset: r.topOffset, lastKey: leftAt ?? lastKey.current },
+      stick.current || topKey === undefined ? undefined : { topKey, offset: r.top.offset, lastKey: leftAt ?? lastKey.current },
     )
     const from = Math.max(0, r.startIndex - firstIndex)
     const to = Math.min(list.length - 1, r.endIndex - firstIndex)
@@ -321,25 +324,29 @@ const SEEN_PX = 20
 /**
  * The items of the list in `scroller`'s view, by Virtuoso's index: from the first that shows at all to the last
  * whose first SEEN_PX are in view (its first line: a message is read once that was in view), or `last` when the
- * list is at its end; and how far the first one's top sits above the view's top.
+ * list is at its end; and the place to come back to: the first item whose top is in view (else the first that
+ * shows), with how far its top sits above the view's top (negative: below it).
  */
-function inView(scroller: HTMLElement, last?: number): (ListRange & { topOffset: number }) | undefined {
+function inView(scroller: HTMLElement, last?: number): (ListRange & { top: { index: number; offset: number } }) | undefined {
   const view = scroller.getBoundingClientRect()
   let startIndex = Infinity
   let endIndex = -Infinity
-  let topOffset = 0
+  let top: { index: number; offset: number } | undefined
+  let first: { index: number; offset: number } | undefined
   for (const el of scroller.querySelectorAll<HTMLElement>('[data-item-index]')) {
     const box = el.getBoundingClientRect()
     if (box.bottom <= view.top || box.top >= view.bottom) continue
     const index = Number(el.dataset.itemIndex)
+    const at = { index, offset: view.top - box.top }
     if (index < startIndex) {
       startIndex = index
-      topOffset = view.top - box.top
+      first = at
     }
+    if (box.top >= view.top - 0.5 && (!top || index < top.index)) top = at
     if (box.top + Math.min(box.height, SEEN_PX) <= view.bottom) endIndex = Math.max(endIndex, index)
   }
   if (last !== undefined) endIndex = last
-  return endIndex >= startIndex ? { startIndex, endIndex, topOffset } : undefined
+  return endIndex >= startIndex ? { startIndex, endIndex, top: (top ?? first)! } : undefined
 }
 
 /** Escape (not taken by anything else, and not in a dialog) calls `action` while `active`. */
