@@ -131,7 +131,7 @@ describe('the chat UI', { skip }, () => {
     await expect(messages(p).getByText('first line\nsecond line')).toBeVisible(WAIT)
     await expect(messages(p).getByText('Sending…')).toHaveCount(0, WAIT)
     // On to "Leave" with Tab/Shift+Tab, and out of the room.
-    const leave = p.getByRole('button', { name: 'Leave' })
+    const leave = p.getByRole('button', { name: 'Leave', exact: true })
     for (let i = 0; i < 15 && !(await leave.evaluate((e) => e === document.activeElement)); i++) await p.keyboard.press('Shift+Tab')
     await expect(leave).toBeFocused()
     await p.keyboard.press('Enter')
@@ -277,7 +277,7 @@ describe('the chat UI', { skip }, () => {
     const own = await colour(footer)
     assert.equal(await colour(people), own)
     assert.equal(await colour(messages(p)), own)
-    await p.getByRole('button', { name: 'Leave' }).click()
+    await p.getByRole('button', { name: 'Leave', exact: true }).click()
     await joinByAddress(p, `127.0.0.1:${tea.port}`)
     await composer(p).fill('tea for me')
     await composer(p).press('Enter')
@@ -321,7 +321,7 @@ describe('the chat UI', { skip }, () => {
     await expect.poll(() => p.title(), WAIT).toBe('(1) Busy · Beacon')
     await setHidden(false)
     await expect.poll(() => p.title(), WAIT).toBe('Busy · Beacon')
-    await p.getByRole('button', { name: 'Leave' }).click()
+    await p.getByRole('button', { name: 'Leave', exact: true }).click()
     await expect.poll(() => p.title()).toBe('Beacon')
   })
 
