@@ -4,7 +4,7 @@
 // "@N" for a mention and a DM, and in the title; Ctrl+1…9 and the Ctrl+K switcher show rooms; each room keeps its
 // draft and where it was scrolled to; hosting a fourth room keeps the three; after his app restarts it is back
 // in them, and what he read stays read. A file he sends to one room goes on uploading there while he looks at
-// another, where it does not show.
+// another, where it does not show. A clicked notification shows its room at the message.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -228,6 +228,18 @@ describe('the desktop app in several rooms at once', { skip }, () => {
       await shownRoom(p, 'Tea')
       cy.client.send('tea 3')
       await expect(messages(p).getByText('tea 3')).toBeInViewport(WAIT)
+
+      // A clicked notification of a message in Games: Games is shown at that message, highlighted a moment.
+      const gamesId = bo.service.getSnapshot().joined.find((r) => r.name === 'Games')!.id
+      bo.service.notificationClicked({ roomId: gamesId, seq: dee.seen.find((m) => m.text === 'game 5')!.seq })
+      await shownRoom(p, 'Games')
+      const aimed = messages(p).getByText('game 5', { exact: true })
+      await expect(aimed).toBeInViewport(WAIT)
+      await expect(p.locator('.message.highlight')).toContainText('game 5')
+      await p.screenshot({ path: `${SHOTS}/several-rooms-notification-clicked.png` })
+      await expect(p.locator('.message.highlight')).toHaveCount(0, WAIT)
+      await p.keyboard.press('Control+2')
+      await shownRoom(p, 'Tea')
 
       // A phone-sized window: one column; the back arrow leads to the rooms (focus on the one shown), a room opens.
       await p.setViewportSize({ width: 390, height: 844 })
