@@ -284,4 +284,40 @@ describe('the desktop app in several rooms at once', { skip }, () => {
       await q.screenshot({ path: `${SHOTS}/several-rooms-restarted.png` })
     },
   )
+
+  it('asks again for the password of a password room it comes back to after a restart, then shows it', { timeout: 120_000 }, async () => {
+    const board = await headless('Board', { password: 'hunter2' })
+    const lunch = await headless('Lunch')
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-rooms-pw-'))
+    try {
+      let bo = await start('Bo', dir)
+      await joinAt(bo.page, `127.0.0.1:${lunch.server.port}`)
+      await bo.page.getByRole('button', { name: 'Join by address…' }).click()
+      const byAddress = bo.page.getByRole('dialog', { name: 'Join by address' })
+      await byAddress.getByRole('textbox', { name: 'Address' }).fill(`127.0.0.1:${board.server.port}`)
+      await byAddress.getByLabel('Password').fill('hunter2')
+      await byAddress.getByRole('button', { name: 'Join' }).click()
+      await shownRoom(bo.page, 'Board')
+      await bo.close()
+      open.delete(bo)
+
+      // The password is never stored: Board is back locked, Lunch live.
+      bo = await start('Bo', dir)
+      const p = bo.page
+      await expect(roomButton(p, 'Board')).toHaveAccessibleName(/^Board ?, password required ?, Needs the password$/, WAIT)
+      await roomButton(p, 'Board').click()
+      const dialog = p.getByRole('dialog', { name: 'Join Board' })
+      await dialog.getByLabel('Password').fill('hunter2')
+      await dialog.getByRole('button', { name: 'Join' }).click()
+      await expect(dialog).toHaveCount(0, WAIT)
+      await shownRoom(p, 'Board')
+      await expect(composer(p)).toBeEnabled(WAIT)
+      await expect(roomButton(p, 'Board')).toHaveAccessibleName(/^Board ?, password required$/, WAIT)
+      await expect(roomButton(p, 'Lunch')).toHaveAccessibleName('Lunch')
+      await bo.close()
+      open.delete(bo)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
