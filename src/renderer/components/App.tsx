@@ -188,8 +188,6 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
 
   const conversations = useConversationsNav(state, () => setBrowsing(false))
   const several = capabilities.severalRooms
-  // In several rooms, the hosted one is among them (and says so); the card is for the one-room browser layout.
-  const hostingElsewhere = !several && hosting.status === 'on' && hosting.room !== undefined && hosting.room.id !== session.room?.id
   const joinedIds = useMemo(() => new Set(state.joined.map((r) => r.id)), [state.joined])
   const networkRooms = useMemo(() => (several ? rooms.filter((r) => !joinedIds.has(r.id)) : rooms), [several, rooms, joinedIds])
 
@@ -235,18 +233,6 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
             </button>
           ) : null}
         </div>
-        {hostingElsewhere ? (
-          <div className="hosting-card">
-            <div>
-              <span className="hosting-badge">Hosting</span>
-              <strong>{hosting.room!.name}</strong>
-              <span className="muted small">{hosting.members === 1 ? '1 member' : `${hosting.members ?? 0} members`}</span>
-            </div>
-            <button type="button" className="button small danger-ghost" onClick={() => void stopHosting()}>
-              Stop hosting
-            </button>
-          </div>
-        ) : null}
         {several ? (
           <JoinedRooms
             joined={state.joined}
