@@ -14,7 +14,7 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import { readKey } from '../../src/shared/read-positions.ts'
 import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
-import { startHost, type TestHost } from '../helpers/host.ts'
+import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { Member } from '../helpers/member.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
@@ -319,5 +319,31 @@ describe('the desktop app in several rooms at once', { skip }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  it('shows a clicked notification’s message that is among the room’s older pages, loading them', { timeout: 120_000 }, async () => {
+    // Archive holds 250 messages: joining brings the latest 100, message 20 is two pages further back.
+    const archive = await headless('Archive', { dataDir: roomDirWith(250).dir })
+    const tea = await headless('Tea')
+    const bo = await start('Bo')
+    const p = bo.page
+    await joinAt(p, `127.0.0.1:${archive.server.port}`)
+    const archiveId = bo.service.session.room!.id
+    await expect(messages(p).getByText('message 250', { exact: true })).toBeVisible(WAIT)
+    const held = bo.service.getSnapshot()
+    assert.equal(held.window.start, false, 'the room’s beginning is not held')
+    assert.equal(
+      held.messages.some((m) => m.seq === 20),
+      false,
+      'message 20 is not held',
+    )
+    await joinAt(p, `127.0.0.1:${tea.server.port}`)
+    await shownRoom(p, 'Tea')
+    bo.service.notificationClicked({ roomId: archiveId, seq: 20 })
+    await shownRoom(p, 'Archive')
+    await expect(messages(p).getByText('message 20', { exact: true })).toBeInViewport(WAIT)
+    await expect(p.locator('.message.highlight')).toContainText('message 20')
+    await bo.close()
+    open.delete(bo)
   })
 })

@@ -247,19 +247,30 @@ function Messages(props: MessageListProps) {
   useEscape(unreadAbove, jumpToUnread)
 
   // A message asked for: scrolled to (the reader's own move away from the latest), then highlighted a moment.
+  // Scrolled to again at each change of the view until it is in it (the list's own first positioning may undo the
+  // first scroll), a few times at most.
   const [highlightId, setHighlightId] = useState<string>()
   const targetAt = target ? items.findIndex((i) => i.kind === 'message' && i.id === target.id) : -1
+  const targetInView =
+    targetAt >= 0 && range !== undefined && first.index + targetAt >= range.startIndex && first.index + targetAt <= range.endIndex
+  const aimTries = useRef(0)
+  useEffect(() => {
+    aimTries.current = 0
+  }, [target])
   useEffect(() => {
     if (!target || targetAt < 0) return
+    if (targetInView && aimTries.current > 0) {
+      setHighlightId(target.id)
+      return target.done()
+    }
+    if (aimTries.current++ >= SEEK_TRIES) return target.done()
     const frame = requestAnimationFrame(() => {
       stick.current = false
       lastUserScroll.current = Date.now()
       ref.current?.scrollToIndex({ index: targetAt, align: 'center', behavior: 'auto' })
-      setHighlightId(target.id)
-      target.done()
     })
     return () => cancelAnimationFrame(frame)
-  }, [target, targetAt])
+  }, [target, targetAt, targetInView, range])
   useEffect(() => {
     if (highlightId === undefined) return
     const t = setTimeout(() => setHighlightId(undefined), HIGHLIGHT_MS)
