@@ -1,18 +1,20 @@
 // The renderer's state for several rooms at once (the desktop app): the joined rooms and their counts, a switch
 // to another room clearing what the one before showed, per-conversation drafts and scroll places, the switching
 // keys and the quick switcher's list, DM read positions kept under their own key, a clicked notification's
-// message among older pages, and the title's "@N" across rooms.
+// message among older pages, the title's "@N" across rooms, and uploads kept to the room they started in.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { JoinedRoom, RoomListing, SessionState } from '../../src/shared/bridge.ts'
 import type { ChatMessage, Member } from '../../src/shared/protocol.ts'
 import { readKey } from '../../src/shared/read-positions.ts'
+import { FileSender } from '../../src/renderer/files/send-files.ts'
 import { appReducer, initialState, type AppState } from '../../src/renderer/state/app.ts'
 import { conversationReadKey, listConversations, ROOM_CONVERSATION, roomConversations } from '../../src/renderer/state/conversations.ts'
 import { draftKey, Drafts, DRAFTS_KEPT } from '../../src/renderer/state/drafts.ts'
 import { openingPlace, PLACES_KEPT, ScrollPlaces } from '../../src/renderer/state/scroll-places.ts'
 import { switcherItems, switchKey } from '../../src/renderer/state/switching.ts'
 import { titleMentions } from '../../src/renderer/state/unread.ts'
+import type { UploadsAction } from '../../src/renderer/state/uploads.ts'
 
 const ann: Member = { id: 'm-ann', name: 'Ann' }
 const bo: Member = { id: 'm-bo', name: 'Bo' }
@@ -240,5 +242,39 @@ describe('a clicked notification and the title', () => {
     const joined = [joinedRoom('r1', 'Lunch', { mentions: 2 }), joinedRoom('r2', 'Tea', { mentions: 1, unread: 5 })]
     assert.equal(titleMentions(true, joined, 0), 3)
     assert.equal(titleMentions(false, [], 4), 4)
+  })
+})
+
+describe('uploads in several rooms', () => {
+  const access = (base: string) => ({ base, token: 't', maxFileBytes: 1_000 })
+  const file = (name: string) => new File(['x'], name, { type: 'text/plain' })
+
+  it('tags each upload with the room it started in, and refuses a room without file routes', () => {
+    const actions: UploadsAction[] = []
+    const sender = new FileSender({ dispatch: (a) => actions.push(a), sendFile: async () => ({ ok: true, value: 'x' }) })
+    sender.setAccess('r1', access('/room-files/r1'))
+    assert.equal(sender.add('r2', [file('a.txt')]), 'This room does not take files.')
+    assert.equal(sender.add('r1', [file('a.txt')]), undefined)
+    const added = actions.flatMap((a) => (a.type === 'uploadAdd' ? [a.item] : []))
+    assert.deepEqual(
+      added.map((u) => [u.name, u.roomId]),
+      [['a.txt', 'r1']],
+    )
+    sender.keepOnly(new Set())
+  })
+
+  it('stops the uploads of a room left, and only those', () => {
+    const actions: UploadsAction[] = []
+    const sender = new FileSender({ dispatch: (a) => actions.push(a), sendFile: async () => ({ ok: true, value: 'x' }) })
+    sender.setAccess('r1', access('/room-files/r1'))
+    sender.setAccess('r2', access('/room-files/r2'))
+    sender.add('r1', [file('one.txt')])
+    sender.add('r2', [file('two.txt')])
+    const ids = Object.fromEntries(actions.flatMap((a) => (a.type === 'uploadAdd' ? [[a.item.name, a.item.id]] : [])))
+    actions.length = 0
+    sender.keepOnly(new Set(['r2']))
+    assert.deepEqual(actions, [{ type: 'uploadRemove', id: ids['one.txt'] }])
+    assert.equal(sender.add('r1', [file('again.txt')]), 'This room does not take files.', 'the room left has no file routes any more')
+    sender.keepOnly(new Set())
   })
 })
