@@ -229,7 +229,10 @@ function Shell({ state, bridge, toast }: { state: AppState; bridge: BeaconBridge
               onClick={() => openDialog({ kind: 'switcher' })}
             >
               Switch room…
-              <kbd aria-hidden="true">{MODIFIER.label}K</kbd>
+              {/* Only where there is a keyboard (not on touch screens). */}
+              <kbd className="keys-hint" aria-hidden="true">
+                {MODIFIER.label}K
+              </kbd>
             </button>
           ) : null}
         </div>
