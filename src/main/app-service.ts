@@ -470,6 +470,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   /** A session for `room`, recorded on this device, notifying, its events forwarded while it is shown. */
   #open(room: RoomInfo, address: RoomAddress, password: string | undefined, you: string | undefined): Joined {
+    const copy = fromLocalHistory(this.#history, room.id)
     const session = new RoomSession({
       url: `ws://${formatAddress(address.address, address.port)}${WS_PATH}`,
       name: this.#requireName(),
@@ -480,7 +481,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       filesBase: roomFilesBase(room.id),
       ...(this.#opts.backoff ? { backoff: this.#opts.backoff } : {}),
       ...(this.#opts.heartbeatTimeoutMs ? { heartbeatTimeoutMs: this.#opts.heartbeatTimeoutMs } : {}),
-      ...fromLocalHistory(this.#history, room.id),
+      ...copy,
     })
     const joined: Joined = {
       kind: 'joined',
@@ -491,11 +492,12 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       off: [],
       ...(you ? { you } : {}),
       ...(password !== undefined ? { password } : {}),
+      ...(copy.resume ? { epoch: copy.resume.epoch } : {}),
     }
     joined.off.push(
       session.client.on('welcome', (w) => {
         joined.fileToken = w.files?.token
-        this.#welcomed(joined, w.you.id)
+        this.#welcomed(joined, w.you.id, w.room.epoch)
       }),
       recordSession(this.#history, session),
       session.on('message', (m) => this.#notifier.message(m, joined.room, session.state.you?.id)),
@@ -514,8 +516,13 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     return joined
   }
 
-  /** In: this device's member id there is known (its own messages are not unread), and remembered. */
-  #welcomed(joined: Joined, you: string): void {
+  /**
+   * In: this device's member id there is known (its own messages are not unread), and remembered. A new log (its
+   * data deleted, another host) numbers other messages: where the user read in the old one means nothing there.
+   */
+  #welcomed(joined: Joined, you: string, epoch: string): void {
+    if (joined.epoch !== undefined && joined.epoch !== epoch) this.settings.forgetReads(joined.room.id)
+    joined.epoch = epoch
     if (joined.you === you) return
     joined.you = you
     this.#roomsChanged()

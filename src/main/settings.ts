@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { NotificationLevel, Theme, type NotificationSettings, type Profile } from '../shared/bridge.ts'
 import { LIMITS } from '../shared/limits.ts'
 import { ClientId, RoomIdText, RoomNameText } from '../shared/protocol.ts'
-import { raiseReadPosition, type ReadPositions } from '../shared/read-positions.ts'
+import { raiseReadPosition, withoutRoom, type ReadPositions } from '../shared/read-positions.ts'
 
 const NO_NOTIFICATION_SETTINGS: NotificationSettings = { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false }
 
@@ -137,6 +137,12 @@ export class Settings {
     this.#data.joined = next.joined
     if (shown === undefined) delete this.#data.shown
     else this.#data.shown = shown
+    this.#save()
+  }
+
+  /** Forget where the user read in `roomId` and its direct conversations (its log started over). */
+  forgetReads(roomId: string): void {
+    this.#data.readUpTo = withoutRoom(this.#data.readUpTo, roomId)
     this.#save()
   }
 

@@ -28,3 +28,17 @@ export function raiseReadPosition(
 export function readKey(roomId: string, partnerId?: string): string {
   return partnerId === undefined ? roomId : JSON.stringify([roomId, partnerId])
 }
+
+/** `positions` without any of `roomId`'s conversations (its log started over: its seqs mean other messages now). */
+export function withoutRoom(positions: ReadPositions, roomId: string): ReadPositions {
+  const ofRoom = (key: string) => {
+    if (key === roomId) return true
+    if (!key.startsWith('[')) return false
+    try {
+      return (JSON.parse(key) as unknown[])[0] === roomId
+    } catch {
+      return false
+    }
+  }
+  return Object.fromEntries(Object.entries(positions).filter(([key]) => !ofRoom(key)))
+}

@@ -3,6 +3,7 @@
 // window shows in one ordered burst, hosting keeps the others, and a restart rejoins them with their read positions.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { DatabaseSync } from 'node:sqlite'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -318,5 +319,31 @@ describe('the desktop app in several rooms', () => {
     const bob = await member(moved, 'Bob')
     bob.client.send('after the move')
     await waitFor(() => row(ana, lunchId).unread === 1, 'the message counted')
+  })
+
+  it('a room whose log started over (same id, new epoch) forgets where the user read in the old one', async () => {
+    const lunch = await host('Lunch')
+    const bob = await member(lunch, 'Bob')
+    const ana = app(userData())
+    cleanup.push(() => ana.dispose())
+    await ana.joinRoom(lunch.address)
+    const lunchId = ana.session.room!.id
+    for (const t of ['one', 'two', 'three']) bob.client.send(t)
+    await waitFor(() => ana.getSnapshot().messages.length === 3, 'three messages')
+    ana.markRead(lunchId, ana.getSnapshot().messages[2]!.seq)
+    await ana.joinRoom(`127.0.0.1:${(await host('Games')).server.port}`)
+    bob.leave()
+    const port = lunch.server.port
+    await lunch.stop()
+    // Another implementation may start a new log for the same room: here, by rewriting this host's own.
+    const db = new DatabaseSync(join(lunch.dataDir, 'room.db'))
+    db.exec("DELETE FROM messages; UPDATE meta SET value = 'fresh' WHERE key = 'epoch'")
+    db.close()
+    const again = await startHost({ name: 'Lunch', dataDir: lunch.dataDir, port })
+    cleanup.push(() => again.stop())
+    await waitFor(() => row(ana, lunchId).status === 'live', 'back in Lunch')
+    const cy = await member(again, 'Cy')
+    cy.client.send('new one')
+    await waitFor(() => row(ana, lunchId).unread === 1, 'seq 1 of the new log is unread, not hidden behind seq 3 of the old one')
   })
 })

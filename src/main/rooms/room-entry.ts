@@ -22,6 +22,8 @@ export interface Joined {
   fileToken?: string
   /** This device's member id there, from the last welcome (or the settings, while the host is gone). */
   you?: string
+  /** The room's log (its epoch) the read positions are about: from this device's history, then each welcome. */
+  epoch?: string
   /** Kept in memory only, to follow the room to another address (never written to disk). */
   password?: string
   /** Following the room to the address discovery lists it at now. */
