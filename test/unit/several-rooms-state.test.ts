@@ -136,6 +136,22 @@ describe('read positions of direct conversations', () => {
   })
 })
 
+describe('a room whose log started over', () => {
+  it('forgets where the reader read there (the room and its DMs), when its latest message is older than that', () => {
+    let s = appReducer(initialState, { type: 'read', key: 'r1', seq: 500 })
+    s = appReducer(s, { type: 'read', key: readKey('r1', ann.id), seq: 480 })
+    s = appReducer(s, { type: 'read', key: 'r2', seq: 40 })
+    s = appReducer(s, { type: 'session', session: sessionIn('r1') })
+    const restarted = appReducer(s, { type: 'history', event: { messages: [msg(1), msg(2)], reset: true, start: true, end: true } })
+    assert.deepEqual(restarted.readUpTo, { r2: 40 })
+    // The same log, grown: nothing is forgotten; a window that does not reach the latest tells nothing.
+    const grown = appReducer(s, { type: 'history', event: { messages: [msg(499), msg(501)], reset: true, start: false, end: true } })
+    assert.equal(grown.readUpTo.r1, 500)
+    const older = appReducer(s, { type: 'history', event: { messages: [msg(1), msg(2)], reset: true, start: true, end: false } })
+    assert.equal(older.readUpTo.r1, 500)
+  })
+})
+
 describe('drafts', () => {
   it('keeps a draft per room and conversation, and forgets an emptied one', () => {
     const d = new Drafts()

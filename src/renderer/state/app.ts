@@ -14,7 +14,7 @@ import type {
 } from '../../shared/bridge.ts'
 import { appendLive, appendPage, prependPage } from '../../shared/message-window.ts'
 import type { ChatMessage, Member } from '../../shared/protocol.ts'
-import { raiseReadPosition, type ReadPositions } from '../../shared/read-positions.ts'
+import { raiseReadPosition, withoutRoom, type ReadPositions } from '../../shared/read-positions.ts'
 import type { OutboxEntry } from '../../shared/room-client.ts'
 import { conversationOf, markOpenSeen, openConversation, type ConversationsState } from './conversations.ts'
 import { mentionsYou } from './mentions.ts'
@@ -114,10 +114,11 @@ export type AppAction =
   | UploadsAction
 
 export function appReducer(state: AppState, action: AppAction): AppState {
-  const next =
+  const reduced =
     action.type === 'openConversation'
       ? { ...state, conversations: openConversation(state.conversations, action.roomId, action.key) }
       : reduce(state, action)
+  const next = reduced.messages === state.messages ? reduced : forgetRestartedLog(reduced)
   // What the reader looks at while reading is seen, in the conversation shown.
   const roomId = next.session.room?.id
   if (!next.reading || roomId === undefined) return next
@@ -238,6 +239,24 @@ function reduce(state: AppState, action: Exclude<AppAction, { type: 'openConvers
     case 'uploadUpdate':
     case 'uploadRemove':
       return { ...state, uploads: applyUpload(state.uploads, action) }
+  }
+}
+
+/**
+ * A room whose log started over (its host's history was lost: same id, new seqs): its latest message is older than
+ * where the reader had read, which no log that only grows allows. Where they read, there and in its direct
+ * conversations, meant other messages: forgotten, as the app forgets it, so what comes now is new and is marked read.
+ */
+function forgetRestartedLog(state: AppState): AppState {
+  const roomId = state.session.room?.id
+  const last = state.messages.at(-1)
+  if (roomId === undefined || last === undefined || !state.window.end) return state
+  if ((state.readUpTo[roomId] ?? -1) <= last.seq) return state
+  const rc = state.conversations[roomId]
+  return {
+    ...state,
+    readUpTo: withoutRoom(state.readUpTo, roomId),
+    conversations: rc ? { ...state.conversations, [roomId]: { ...rc, seen: {} } } : state.conversations,
   }
 }
 
