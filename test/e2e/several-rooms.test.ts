@@ -1,5 +1,6 @@
 // The desktop app in several rooms at once, end to end (harness: the real AppService and renderer build in
-// Chromium): Bo's app joins three rooms on three hosts (Ann's app hosts Lunch, two headless hosts Tea and Games).
+// Chromium): Bo's app joins three rooms hosted by two others: Ann's app hosts Lunch, and Dana's machine runs two
+// headless hosts (`beacon host`), Tea and Games (an app hosts one room at a time).
 // Messages their members write into the rooms he is not looking at show in "Your rooms" as unread counts and an
 // "@N" for a mention and a DM, and in the title; Ctrl+1…9 and the Ctrl+K switcher show rooms; each room keeps its
 // draft and where it was scrolled to; hosting a fourth room keeps the three; after his app restarts it is back
@@ -81,7 +82,7 @@ describe('the desktop app in several rooms at once', { skip }, () => {
     return i
   }
   async function headless(name: string, opts: Parameters<typeof startHost>[0] = {}): Promise<TestHost> {
-    const h = await startHost({ name, ...opts })
+    const h = await startHost({ name, hostName: 'Dana', ...opts })
     hosts.push(h)
     return h
   }
