@@ -14,21 +14,14 @@ import {
   ROOM_CONVERSATION,
   roomConversations,
 } from '../../src/renderer/state/conversations.ts'
+import { chatMessage } from '../helpers/messages.ts'
 
 const ann: Member = { id: 'm-ann', name: 'Ann' }
 const bo: Member = { id: 'm-bo', name: 'Bo' }
 const cy: Member = { id: 'm-cy', name: 'Cy' }
 const otherBo: Member = { id: 'm-bo2', name: 'Bo' }
 
-const msg = (seq: number, from: Member, to?: string): ChatMessage => ({
-  type: 'message',
-  seq,
-  id: `id${seq}`,
-  from,
-  text: `m${seq}`,
-  ts: 1_000 + seq,
-  ...(to !== undefined ? { to } : {}),
-})
+const msg = (seq: number, from: Member, to?: string): ChatMessage => chatMessage(seq, from, to !== undefined ? { to } : {})
 
 /** Bo's view: in room r1, with Ann and Cy. */
 function joined(roomId = 'r1'): AppState {

@@ -8,17 +8,10 @@ import { roomCounts } from '../../src/main/rooms/counts.ts'
 import { Settings } from '../../src/main/settings.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { readKey } from '../../src/shared/read-positions.ts'
+import { chatMessage } from '../helpers/messages.ts'
 
 const ME = 'me'
-const msg = (seq: number, from: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
-  type: 'message',
-  seq,
-  id: `m${seq}`,
-  from: { id: from, name: from },
-  text: `t${seq}`,
-  ts: seq,
-  ...extra,
-})
+const msg = (seq: number, from: string, extra: Partial<ChatMessage> = {}): ChatMessage => chatMessage(seq, { id: from, name: from }, extra)
 
 describe("a joined room's counts", () => {
   const held = [

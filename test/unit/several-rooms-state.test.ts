@@ -15,18 +15,11 @@ import { openingPlace, PLACES_KEPT, ScrollPlaces } from '../../src/renderer/stat
 import { switcherItems, switchKey } from '../../src/renderer/state/switching.ts'
 import { titleMentions } from '../../src/renderer/state/unread.ts'
 import type { UploadsAction } from '../../src/renderer/state/uploads.ts'
+import { chatMessage } from '../helpers/messages.ts'
 
 const ann: Member = { id: 'm-ann', name: 'Ann' }
 const bo: Member = { id: 'm-bo', name: 'Bo' }
-const msg = (seq: number, from: Member = ann, extra: Partial<ChatMessage> = {}): ChatMessage => ({
-  type: 'message',
-  seq,
-  id: `id${seq}`,
-  from,
-  text: `m${seq}`,
-  ts: 1_000 + seq,
-  ...extra,
-})
+const msg = (seq: number, from: Member = ann, extra: Partial<ChatMessage> = {}): ChatMessage => chatMessage(seq, from, extra)
 const joinedRoom = (id: string, name: string, extra: Partial<JoinedRoom> = {}): JoinedRoom => ({
   id,
   name,
