@@ -4,7 +4,7 @@
 // Ctrl+1…9 (⌘ on a Mac) show the first nine.
 import { useId } from 'react'
 import type { JoinedRoom } from '../../shared/bridge.ts'
-import { Conversations, type ConversationsNav } from './RoomList.tsx'
+import { Conversations, RoomName, type ConversationsNav } from './RoomList.tsx'
 import { Icon } from './Icon.tsx'
 
 /** What a room's state is called, in the row's name and its second line; nothing while it is live. */
@@ -74,15 +74,7 @@ function JoinedRow(props: {
         onClick={props.onOpen}
       >
         <span className="room-info">
-          <span className="room-name">
-            {room.name}
-            {room.passwordRequired ? (
-              <span className="lock" title="Password required">
-                <Icon name="lock" size={13} />
-                <span className="sr-only">, password required</span>
-              </span>
-            ) : null}
-          </span>
+          <RoomName room={room} />
           {meta ? (
             <span className="room-meta">
               <span className="sr-only">, </span>

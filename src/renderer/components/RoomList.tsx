@@ -73,15 +73,7 @@ function RoomRow(props: { room: RoomListing; current: boolean; onJoin: () => voi
       aria-current={props.current ? 'true' : undefined}
     >
       <div className="room-info">
-        <span className="room-name" id={nameId}>
-          {room.name}
-          {room.passwordRequired ? (
-            <span className="lock" title="Password required">
-              <Icon name="lock" size={13} />
-              <span className="sr-only">, password required</span>
-            </span>
-          ) : null}
-        </span>
+        <RoomName room={room} id={nameId} />
         <span className="room-meta" id={metaId}>
           <span className="sr-only">hosted by </span>
           {room.host} · {members}
@@ -133,5 +125,20 @@ export function Conversations({ nav, roomName }: { nav: ConversationsNav; roomNa
         </li>
       ))}
     </ul>
+  )
+}
+
+/** A room's name, with a lock (read as "password required") when it needs one: in both of the sidebar's lists. */
+export function RoomName({ room, id }: { room: { name: string; passwordRequired: boolean }; id?: string }) {
+  return (
+    <span className="room-name" id={id}>
+      {room.name}
+      {room.passwordRequired ? (
+        <span className="lock" title="Password required">
+          <Icon name="lock" size={13} />
+          <span className="sr-only">, password required</span>
+        </span>
+      ) : null}
+    </span>
   )
 }
