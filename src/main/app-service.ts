@@ -7,7 +7,6 @@
 // send is kept on this device (local-history/): a room shows it at once on joining, and keeps showing it
 // read-only while its host is gone. The rooms the app is in are rejoined at the next start.
 import { join as joinPath } from 'node:path'
-import { WebSocket } from 'ws'
 import type {
   BridgeEvent,
   BridgeEvents,
@@ -15,9 +14,7 @@ import type {
   Capabilities,
   DownloadState,
   HostingState,
-  JoinedRoom,
   NotificationSettings,
-  RoomListing,
   Profile,
   SessionState,
   ShareInfo,
@@ -29,21 +26,18 @@ import { formatAddress } from '../shared/address.ts'
 import type { RoomAddress, RoomEvent } from '../shared/discovery.ts'
 import { Emitter } from '../shared/emitter.ts'
 import { BeaconError } from '../shared/errors.ts'
-import { LIMITS, WS_PATH, type FileRef, type RoomSummary } from '../shared/protocol.ts'
+import type { FileRef, RoomSummary } from '../shared/protocol.ts'
 import type { SendOptions, WebSocketCtor } from '../shared/room-client.ts'
-import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
+import { SESSION_EVENTS, type RoomSession } from '../shared/room-session.ts'
 import { Downloads, type DownloadPorts } from './files/downloads.ts'
-import { proxyRoomFiles, roomFilesBase } from './files/proxy.ts'
+import { proxyRoomFiles } from './files/proxy.ts'
 import { Hosting } from './hosting.ts'
-import { withHostOffline } from './local-history/offline.ts'
-import { fromLocalHistory, recordSession } from './local-history/record.ts'
 import { LocalHistory } from './local-history/store.ts'
-import { resolveTarget, type JoinTarget } from './join.ts'
+import { resolveTarget } from './join.ts'
 import { lanAddress } from './lan-address.ts'
 import { Notifier, type NotificationPorts } from './notifications/notifier.ts'
-import type { RoomInfo } from './notifications/policy.ts'
 import { RoomList } from './room-list.ts'
-import { entryOf, httpOrigin, listingOf, type Joined, type RoomEntry } from './rooms/room-entry.ts'
+import { JoinedRooms } from './rooms/joined-rooms.ts'
 import { externalUrl } from './security/urls.ts'
 import type { RoomServer } from './server/room-server.ts'
 import { Settings } from './settings.ts'
@@ -105,17 +99,10 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   #opts: AppServiceOptions
   #list = new RoomList()
   #hosting: Hosting
-  /** The rooms the app is in, in the order joined (the sidebar's order). */
-  #rooms = new Map<string, RoomEntry>()
-  /** The room shown: the room-scoped events are its. */
-  #shown: Joined | undefined
+  #rooms: JoinedRooms
   #downloads: Downloads
   #history: LocalHistory
   #notifier: Notifier
-  /** The shown room's session state; kept after a refused join (with no room to go back to) so the UI can say why. */
-  #state: SessionState = { connection: { status: 'closed' } }
-  /** The `joined` counts are sent at most every LIMITS.joinedCountsMs: a busy room changes them per message. */
-  #countsTimer: ReturnType<typeof setTimeout> | undefined
   #disposed = false
 
   constructor(opts: AppServiceOptions) {
@@ -123,31 +110,46 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     this.#opts = opts
     this.settings = new Settings(opts.userDataDir)
     this.#hosting = new Hosting({ ...opts, settings: this.settings })
-    this.#list.on('rooms', (e) => {
-      this.emit('rooms', e)
-      if (e.kind !== 'down') this.#relocate(e.room)
-    })
-    this.#hosting.on('hosting', (h) => {
-      this.emit('hosting', h)
-      this.#countsChanged()
-    })
-    this.#hosting.on('error', (e) => this.emit('error', e))
     this.#downloads = new Downloads({
       dir: opts.downloadsDir ?? joinPath(opts.userDataDir, 'Downloads'),
       ports: { ...NO_FILE_PORTS, ...opts.files },
       ...(opts.downloadRetry ? { retry: opts.downloadRetry } : {}),
     })
-    this.#downloads.on('downloads', (d) => this.emit('downloads', d))
     this.#notifier = new Notifier(opts.notifications ?? NO_NOTIFICATIONS, () => this.settings.notifications)
     this.#history = new LocalHistory(joinPath(opts.userDataDir, 'history.db'), {
       ...(opts.localHistoryPerRoom ? { perRoom: opts.localHistoryPerRoom } : {}),
     })
+    this.#rooms = new JoinedRooms({
+      settings: this.settings,
+      history: this.#history,
+      notifier: this.#notifier,
+      list: this.#list,
+      hostedId: () => this.#hosting.server?.room.id,
+      ...(opts.notifications ? { lookingAt: (id: string) => opts.notifications!.lookingAt(id) } : {}),
+      ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.heartbeatTimeoutMs ? { heartbeatTimeoutMs: opts.heartbeatTimeoutMs } : {}),
+    })
+    for (const event of [...SESSION_EVENTS, 'joined'] as const)
+      this.#rooms.on(event, (payload: unknown) => this.emit(event, payload as never))
+    this.#list.on('rooms', (e) => {
+      this.emit('rooms', e)
+      const name = this.settings.profile.name.trim()
+      if (e.kind !== 'down' && name) this.#rooms.relocate(e.room, name)
+    })
+    this.#hosting.on('hosting', (h) => {
+      this.emit('hosting', h)
+      this.#rooms.countsChanged()
+    })
+    this.#hosting.on('error', (e) => this.emit('error', e))
+    this.#downloads.on('downloads', (d) => this.emit('downloads', d))
   }
 
   /** Start browsing for rooms (when discovery is available) and rejoin the rooms the app was in. */
   start(): this {
     if (this.#opts.discovery) this.#list.start(this.#opts.discovery)
-    this.#restore()
+    const name = this.settings.profile.name.trim()
+    if (name) this.#rooms.restore(name)
     return this
   }
 
@@ -159,7 +161,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   }
   /** The shown room's session. */
   get session(): SessionState {
-    return this.#state
+    return this.#rooms.state
   }
   /** Other people in the room this app hosts (its own loopback member not counted). */
   get othersInHostedRoom(): number {
@@ -173,13 +175,13 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   // --- the contract -------------------------------------------------------------------------------
 
   getSnapshot(): Snapshot {
-    const room = this.#shown?.session.snapshot
+    const room = this.#rooms.shown?.session.snapshot
     return {
       profile: this.settings.profile,
       capabilities: this.#capabilities,
       rooms: this.#list.rooms,
       hosting: this.#hosting.state,
-      session: this.#state,
+      session: this.#rooms.state,
       members: room?.members ?? [],
       messages: room?.messages ?? [],
       window: room?.window ?? NO_WINDOW,
@@ -187,7 +189,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
       readUpTo: this.settings.readUpTo,
       downloads: this.#downloads.list,
       notifications: this.settings.notifications,
-      joined: this.#joinedList(),
+      joined: this.#rooms.list(),
     }
   }
 
@@ -197,7 +199,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   setProfile(patch: Partial<Profile>): Profile {
     const profile = this.settings.setProfile(patch)
-    if (patch.name !== undefined) for (const j of this.#joinedRooms()) j.session.rename(profile.name)
+    if (patch.name !== undefined) for (const j of this.#rooms.sessions()) j.session.rename(profile.name)
     this.emit('profile', profile)
     return profile
   }
@@ -210,7 +212,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   notificationClicked(notice: { roomId: string; seq: number }): void {
     this.#notifier.seen(notice.roomId)
     const j = this.#rooms.get(notice.roomId)
-    if (j?.kind === 'joined' && j !== this.#shown) this.#show(j)
+    if (j?.kind === 'joined' && j !== this.#rooms.shown) this.#rooms.show(j)
     this.emit('openMessage', { roomId: notice.roomId, seq: notice.seq })
   }
 
@@ -221,11 +223,11 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   async hostRoom(req: { name: string; password?: string }): Promise<HostingState> {
     if (!this.#capabilities.hosting) throw new BeaconError('not_hosting', 'This build cannot host rooms')
-    this.#requireRoomFor(undefined)
+    this.#rooms.requireRoomFor(undefined)
     const server = await this.#hosting.start(req, this.#requireName())
     const room = this.#hosting.state.room!
     // The host is a member like any other: it joins over loopback through the same RoomSession.
-    await this.#join({ address: { address: '127.0.0.1', port: server.port }, room }, req.password)
+    await this.#rooms.join({ address: { address: '127.0.0.1', port: server.port }, room }, this.#requireName(), req.password)
     return this.#hosting.state
   }
 
@@ -236,14 +238,14 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     if (others > 0 && this.#opts.confirmStopHosting && !(await this.#opts.confirmStopHosting(others))) return this.#hosting.state
     if (this.#hosting.server !== server) return this.#hosting.state
     const own = this.#rooms.get(server.room.id)
-    if (own?.kind === 'joined') this.#leave(own)
+    if (own) this.#rooms.leave(own)
     await this.#hosting.stop()
     return this.#hosting.state
   }
 
   /** Join a room (a listed room's id, or an address) and show it; a room the app is already in is just shown. */
   async joinRoom(target: string, opts?: { password?: string }): Promise<SessionState> {
-    this.#requireName()
+    const name = this.#requireName()
     const already = this.#rooms.get(target)
     if (already?.kind === 'joined' && already.session.state.connection.status !== 'closed') return this.openRoom(target)
     const server = this.#hosting.server
@@ -255,28 +257,22 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     if (same?.kind === 'joined' && same.session.state.connection.status !== 'closed') return this.openRoom(found.room.id)
     if (found.room.passwordRequired && opts?.password === undefined)
       throw new BeaconError('password_required', `"${found.room.name}" needs a password`)
-    await this.#join(found, opts?.password)
-    return this.#state
+    await this.#rooms.join(found, name, opts?.password)
+    return this.#rooms.state
   }
 
   openRoom(roomId: string): SessionState {
     const e = this.#rooms.get(roomId)
     if (!e) throw new BeaconError('not_connected', 'You are not in that room')
     if (e.kind === 'locked') throw new BeaconError('password_required', `"${e.entry.name}" needs its password again`)
-    if (e !== this.#shown) this.#show(e)
-    return this.#state
+    if (e !== this.#rooms.shown) this.#rooms.show(e)
+    return this.#rooms.state
   }
 
   leaveRoom(roomId?: string): null {
-    const e = roomId === undefined ? this.#shown : this.#rooms.get(roomId)
-    if (e?.kind === 'joined') this.#leave(e)
-    else if (e?.kind === 'locked') {
-      this.#rooms.delete(e.entry.id)
-      this.#roomsChanged()
-    } else if (roomId === undefined && this.#state.room !== undefined) {
-      // A refused join is still shown (with why): leaving forgets it, and says so.
-      this.emit('session', (this.#state = { connection: { status: 'closed' } }))
-    }
+    const e = roomId === undefined ? this.#rooms.shown : this.#rooms.get(roomId)
+    if (e) this.#rooms.leave(e)
+    else if (roomId === undefined) this.#rooms.forgetRefusal()
     return null
   }
 
@@ -290,7 +286,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
 
   /** Save a file of the shown room to the Downloads folder (progress in `downloads` events). */
   downloadFile(file: FileRef): DownloadState {
-    const j = this.#shown
+    const j = this.#rooms.shown
     if (!j) throw new BeaconError('not_connected', 'You are not in a room')
     if (j.fileToken === undefined) throw new BeaconError('not_connected', 'This room does not share files')
     // This room: a download keeps its host (and its latest token) even after leaving, for the token's grace.
@@ -341,14 +337,14 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   }
 
   setTyping(): null {
-    this.#shown?.session.typing()
+    this.#rooms.shown?.session.typing()
     return null
   }
 
   /** The renderer saw a conversation (its readKey) up to `seq` (it debounces): kept in settings.json for the next start. */
   markRead(key: string, seq: number): null {
     this.settings.markRead(key, seq)
-    this.#countsChanged()
+    this.#rooms.countsChanged()
     return null
   }
 
@@ -356,7 +352,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   shareInfo(): ShareInfo {
     let a: RoomAddress
     const server = this.#hosting.server
-    const shown = this.#shown
+    const shown = this.#rooms.shown
     if (server && (!shown || shown.room.id === server.room.id)) a = { address: (this.#opts.lanAddress ?? lanAddress)(), port: server.port }
     else if (shown) a = shown.address
     else throw new BeaconError('not_hosting', 'Host or join a room first')
@@ -375,9 +371,7 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
   async dispose(): Promise<void> {
     if (this.#disposed) return
     this.#disposed = true
-    clearTimeout(this.#countsTimer)
-    for (const j of this.#joinedRooms()) this.#close(j)
-    this.#shown = undefined
+    this.#rooms.close()
     await this.#downloads.dispose()
     await this.#hosting.stop()
     await this.#list.stop()
@@ -408,228 +402,11 @@ export class AppService extends Emitter<ServiceEvents> implements BridgeHandlers
     return name
   }
 
-  /** Room for one more room (`roomId`: unless the app is in it already). */
-  #requireRoomFor(roomId: string | undefined): void {
-    if (roomId !== undefined && this.#rooms.has(roomId)) return
-    if (this.#rooms.size >= LIMITS.maxJoinedRooms)
-      throw new BeaconError('bad_argument', `You are in ${LIMITS.maxJoinedRooms} rooms already: leave one first`)
-  }
-
   /** The session of `roomId`, or of the room shown. */
   #session(roomId?: string): RoomSession {
-    const e = roomId === undefined ? this.#shown : this.#rooms.get(roomId)
+    const e = roomId === undefined ? this.#rooms.shown : this.#rooms.get(roomId)
     if (e?.kind !== 'joined')
       throw new BeaconError('not_connected', roomId === undefined ? 'You are not in a room' : 'You are not in that room')
     return e.session
   }
-
-  *#joinedRooms(): Generator<Joined> {
-    for (const e of this.#rooms.values()) if (e.kind === 'joined') yield e
-  }
-
-  #joinedList(): JoinedRoom[] {
-    const read = this.settings.readUpTo
-    const hosted = this.#hosting.server?.room.id
-    return [...this.#rooms.values()].map((e) => listingOf(e, read, hosted))
-  }
-
-  /**
-   * Connect to a room and show it, keeping the others; resolves once in (or throws why not, and shows the room shown
-   * before again). A room whose host did not answer (`offline`) resolves at once: it shows this device's history
-   * while the session keeps trying. Joining a room the app is in again replaces its session, in its place.
-   */
-  async #join(target: JoinTarget, password: string | undefined, opts: { show: boolean } = { show: true }): Promise<void> {
-    const { address, room, offline } = target
-    this.#requireRoomFor(room.id)
-    const before = this.#shown
-    const old = this.#rooms.get(room.id)
-    const show = opts.show || before === old
-    if (old?.kind === 'joined') this.#close(old)
-    this.#history.remember({ ...room, address })
-    const joined = this.#open(room, address, password, old?.kind === 'locked' ? old.entry.you : old?.you)
-    this.#rooms.set(room.id, joined)
-    if (show) this.#show(joined)
-    this.#roomsChanged()
-    const joining = joined.session.join({ keepTrying: offline }).catch((e: unknown) => {
-      // Refused before ever getting in: the session has stopped and said why (its `session` event).
-      if (this.#rooms.get(room.id) === joined) {
-        this.#rooms.delete(room.id)
-        joined.off.forEach((off) => off())
-        if (this.#shown === joined) {
-          this.#shown = undefined
-          const back = before !== undefined && before !== old && this.#rooms.get(before.room.id) === before ? before : undefined
-          if (back) this.#show(back)
-        }
-        this.#roomsChanged()
-      }
-      throw e
-    })
-    if (offline) joining.catch(() => {})
-    else await joining
-  }
-
-  /** A session for `room`, recorded on this device, notifying, its events forwarded while it is shown. */
-  #open(room: RoomInfo, address: RoomAddress, password: string | undefined, you: string | undefined): Joined {
-    const copy = fromLocalHistory(this.#history, room.id)
-    const session = new RoomSession({
-      url: `ws://${formatAddress(address.address, address.port)}${WS_PATH}`,
-      name: this.#requireName(),
-      clientId: this.settings.clientId,
-      WebSocket: this.#opts.WebSocket ?? HostSocket,
-      password,
-      room: { id: room.id, name: room.name },
-      filesBase: roomFilesBase(room.id),
-      ...(this.#opts.backoff ? { backoff: this.#opts.backoff } : {}),
-      ...(this.#opts.heartbeatTimeoutMs ? { heartbeatTimeoutMs: this.#opts.heartbeatTimeoutMs } : {}),
-      ...copy,
-    })
-    const joined: Joined = {
-      kind: 'joined',
-      session,
-      room,
-      address,
-      http: httpOrigin(address),
-      off: [],
-      ...(you ? { you } : {}),
-      ...(password !== undefined ? { password } : {}),
-      ...(copy.resume ? { epoch: copy.resume.epoch } : {}),
-    }
-    joined.off.push(
-      session.client.on('welcome', (w) => {
-        joined.fileToken = w.files?.token
-        this.#welcomed(joined, w.you.id, w.room.epoch)
-      }),
-      recordSession(this.#history, session),
-      session.on('message', (m) => this.#notifier.message(m, joined.room, session.state.you?.id)),
-    )
-    for (const event of SESSION_EVENTS) {
-      joined.off.push(
-        session.on(event, (payload) => {
-          if (event === 'history' && (payload as BridgeEvents['history']).reset) this.#firstVisit(joined)
-          if (event === 'session' || event === 'history' || event === 'message') this.#countsChanged()
-          if (this.#shown !== joined) return
-          if (event === 'session') this.#state = withHostOffline(payload as SessionState)
-          this.emit(event, (event === 'session' ? this.#state : payload) as never)
-        }),
-      )
-    }
-    return joined
-  }
-
-  /**
-   * In: this device's member id there is known (its own messages are not unread), and remembered. A new log (its
-   * data deleted, another host) numbers other messages: where the user read in the old one means nothing there.
-   */
-  #welcomed(joined: Joined, you: string, epoch: string): void {
-    if (joined.epoch !== undefined && joined.epoch !== epoch) this.settings.forgetReads(joined.room.id)
-    joined.epoch = epoch
-    if (joined.you === you) return
-    joined.you = you
-    this.#roomsChanged()
-  }
-
-  /** A room first joined starts read: what was said before the user came is history, not news. */
-  #firstVisit(joined: Joined): void {
-    const latest = joined.session.held.messages.at(-1)?.seq
-    if (latest !== undefined && !Object.hasOwn(this.settings.readUpTo, joined.room.id)) this.settings.markRead(joined.room.id, latest)
-  }
-
-  /**
-   * A joined room not answering where it was is listed at another address now (a new DHCP lease, the host on
-   * another network card): follow it there, keeping which room is shown. The hosted room is on loopback.
-   */
-  #relocate(listing: RoomListing): void {
-    const j = this.#rooms.get(listing.id)
-    if (j?.kind !== 'joined' || j.relocating || j.session.state.connection.status === 'open') return
-    if (listing.id === this.#hosting.server?.room.id || listing.addresses.includes(formatAddress(j.address.address, j.address.port))) return
-    j.relocating = true
-    void this.#list
-      .resolve(listing)
-      .then((r) => {
-        if (!r || this.#rooms.get(listing.id) !== j || j.session.state.connection.status === 'open') return
-        return this.#join({ address: r.address, room: j.room, offline: true }, j.password, { show: false })
-      })
-      .catch(() => {})
-      .finally(() => delete j.relocating)
-  }
-
-  /** Make `j` the room shown: its state, held messages, members and outbox replace the window's, in that order. */
-  #show(j: Joined): void {
-    this.#shown = j
-    const s = j.session.snapshot
-    this.emit('session', (this.#state = withHostOffline(s.session)))
-    this.emit('history', { messages: s.messages, reset: true, ...s.window })
-    this.emit('members', s.members)
-    this.emit('outbox', s.outbox)
-    if (this.#opts.notifications?.lookingAt(j.room.id)) this.#notifier.seen(j.room.id)
-    this.#roomsChanged()
-  }
-
-  /** Leave `j` for good (the user left it, or stopped hosting it): another room the app is in is shown instead. */
-  #leave(j: Joined): void {
-    const order = [...this.#rooms.values()]
-    const at = order.indexOf(j)
-    this.#rooms.delete(j.room.id)
-    this.#close(j)
-    if (this.#shown === j) {
-      this.#shown = undefined
-      const next = [...order.slice(at + 1), ...order.slice(0, at).reverse()].find((e): e is Joined => e.kind === 'joined')
-      if (next) this.#show(next)
-    }
-    this.#roomsChanged()
-  }
-
-  /** Close `j`'s session; while shown, it reports the room gone (session, members, history, outbox) first. */
-  #close(j: Joined): void {
-    this.#notifier.seen(j.room.id)
-    j.session.close()
-    j.off.forEach((off) => off())
-  }
-
-  /** Rejoin the rooms the app was in (settings.json): each shows this device's history at once and keeps trying. */
-  #restore(): void {
-    const { rooms, shown } = this.settings.joined
-    if (rooms.length === 0 || !this.settings.profile.name.trim()) return
-    for (const entry of rooms) {
-      if (entry.passwordRequired) {
-        this.#rooms.set(entry.id, { kind: 'locked', entry })
-        continue
-      }
-      const room = { id: entry.id, name: entry.name, passwordRequired: false }
-      const joined = this.#open(room, entry.address, undefined, entry.you)
-      this.#rooms.set(entry.id, joined)
-      joined.session.join({ keepTrying: true }).catch(() => {
-        // Refused now (the room changed hands, or locks people out): it stays listed, closed, until left.
-      })
-    }
-    const first = [...this.#joinedRooms()]
-    const show = this.#rooms.get(shown ?? '')
-    if (show?.kind === 'joined') this.#show(show)
-    else if (first[0]) this.#show(first[0])
-    this.#roomsChanged()
-  }
-
-  /** Which rooms the app is in, or which it shows, changed: remembered for the next start, and the counts sent. */
-  #roomsChanged(): void {
-    if (this.#disposed) return
-    this.settings.setJoined([...this.#rooms.values()].map(entryOf), this.#shown?.room.id)
-    this.#countsChanged()
-  }
-
-  #countsChanged(): void {
-    if (this.#countsTimer !== undefined || this.#disposed) return
-    this.#countsTimer = setTimeout(() => {
-      this.#countsTimer = undefined
-      this.emit('joined', this.#joinedList())
-    }, LIMITS.joinedCountsMs)
-    this.#countsTimer.unref?.()
-  }
 }
-
-/** `ws` with a frame bound: a hostile host cannot make the app buffer ws's default 100 MiB per frame. */
-class BoundedWebSocket extends WebSocket {
-  constructor(url: string, protocols?: string | string[]) {
-    super(url, protocols, { maxPayload: LIMITS.maxHostFrameBytes })
-  }
-}
-const HostSocket = BoundedWebSocket as unknown as WebSocketCtor
