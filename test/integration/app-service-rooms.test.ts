@@ -346,4 +346,35 @@ describe('the desktop app in several rooms', () => {
     cy.client.send('new one')
     await waitFor(() => row(ana, lunchId).unread === 1, 'seq 1 of the new log is unread, not hidden behind seq 3 of the old one')
   })
+
+  it('a room the app hosted is back after a restart with its history, offline until hosted again, then live in its place', async () => {
+    const lunch = await host('Lunch')
+    const dir = userData()
+    const first = app(dir)
+    await first.hostRoom({ name: 'Ana’s room' })
+    const ownId = first.session.room!.id
+    const said = new Promise<void>((resolve) => first.on('message', (m) => m.text === 'kept' && resolve()))
+    first.send('kept')
+    await said
+    await first.joinRoom(lunch.address)
+    await first.dispose()
+
+    const second = app(dir).start()
+    cleanup.push(() => second.dispose())
+    await waitFor(() => row(second, ownId).status === 'offline', 'its own room, not hosted now')
+    assert.equal(row(second, ownId).hosted, false)
+    second.openRoom(ownId)
+    assert.deepEqual(
+      second.getSnapshot().messages.map((m) => m.text),
+      ['kept'],
+    )
+    await second.hostRoom({ name: 'Ana’s room' })
+    assert.deepEqual(
+      second.getSnapshot().joined.map((r) => [r.name, r.status, r.hosted]),
+      [
+        ['Ana’s room', 'live', true],
+        ['Lunch', 'live', false],
+      ],
+    )
+  })
 })
