@@ -25,7 +25,7 @@ import { BeaconError } from '../shared/errors.ts'
 import { FILES_PATH } from '../shared/files.ts'
 import { LIMITS, RoomSummary, WS_PATH, type ChatMessage } from '../shared/protocol.ts'
 import { randomId } from '../shared/platform.ts'
-import { raiseReadPosition, type ReadPositions } from '../shared/read-positions.ts'
+import { raiseReadPosition, withoutRoom, type ReadPositions } from '../shared/read-positions.ts'
 import { RoomSession, SESSION_EVENTS } from '../shared/room-session.ts'
 import { createTone, soundsTone } from './sound.ts'
 import { TransportChooser } from '../shared/transports/chooser.ts'
@@ -254,6 +254,10 @@ export function createWebBridge(win: Window = window): BeaconBridge {
       session = s
       offs = SESSION_EVENTS.map((event) => s.on(event, (payload) => events.emit(event, payload as never)))
       offs.push(
+        // A new log for the room (its host's data started over): where this browser read in the old one means nothing.
+        s.client.on('welcome', (w) => {
+          if (cache && cache.epoch !== w.room.epoch) write(KEY.read, (readUpTo = withoutRoom(readUpTo, w.room.id)))
+        }),
         s.on('message', (m) => {
           if (win.document.hidden && soundsTone(m, s.state.you?.id, s.roomId, notifications)) tone()
         }),

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
@@ -81,10 +82,13 @@ describe('"New messages" and the read position in the browser client', { skip: c
     browser = await launchChromium()
     bo = await browser.newContext({ viewport: { width: 1100, height: 700 } })
   })
+  /** Data folders a test keeps across a host restart, removed once the last host is stopped. */
+  const dataDirs: string[] = []
   after(async () => {
     for (const m of members) m.close()
     await browser?.close()
     await host?.stop()
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true })
   })
 
   /** A member in Node, connected; `say` sends texts and resolves once the host has them all. */
@@ -203,6 +207,36 @@ describe('"New messages" and the read position in the browser client', { skip: c
     await expect(afterLine(page)).toHaveText('old 1', WAIT)
     await expect(line(page)).toBeInViewport()
     await expect(jumpButton(page)).toHaveCount(0)
+    await page.close()
+  })
+
+  it("forgets where Bo read when the room's log starts over (same room, a new epoch), also in what survives a reload", async () => {
+    await host.stop()
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-unread-log-'))
+    dataDirs.push(dir)
+    host = await startHost({ webRoot: WEB_ROOT, dataDir: dir })
+    const roomId = host.server.room.id
+    const ann = await member('Ann3')
+    await ann.say(['a', 'b', 'c', 'd', 'e'])
+    let page = await openBo()
+    const read = await seqOf(page, 'e')
+    await expect.poll(() => storedReadUpTo(page, roomId), WAIT).toBe(read)
+    await page.close()
+
+    // Another implementation may start a new log for the same room; here the host's own file is rewritten.
+    const port = host.server.port
+    await host.server.stop()
+    const db = new DatabaseSync(join(dir, 'room.db'))
+    db.exec("DELETE FROM messages; UPDATE meta SET value = 'fresh' WHERE key = 'epoch'")
+    db.close()
+    host = await startHost({ webRoot: WEB_ROOT, dataDir: dir, port })
+    await until(() => ann.client.state.status === 'open' && ann.client.room?.epoch === 'fresh', 'Ann in the new log')
+    await ann.say(['fresh start'])
+    page = await openBo()
+    await expect(page.getByText('fresh start')).toBeVisible(WAIT)
+    const fresh = await seqOf(page, 'fresh start')
+    assert.ok(fresh !== undefined && read !== undefined && fresh < read, `seq ${fresh} of the new log is below ${read} of the old`)
+    await expect.poll(() => storedReadUpTo(page, roomId), WAIT).toBe(fresh)
     await page.close()
   })
 })
