@@ -3,7 +3,6 @@
 // mentions of the reader in the app state.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { Snapshot } from '../../src/shared/bridge.ts'
 import type { ChatMessage, Member } from '../../src/shared/protocol.ts'
 import { LIMITS } from '../../src/shared/limits.ts'
 import { appReducer, initialState, type AppState } from '../../src/renderer/state/app.ts'
@@ -18,6 +17,8 @@ import {
   suggestMembers,
 } from '../../src/renderer/state/mentions.ts'
 import { buildTimeline } from '../../src/renderer/state/timeline.ts'
+import { chatMessage } from '../helpers/messages.ts'
+import { snapshotWith } from '../helpers/snapshot.ts'
 
 const ann: Member = { id: 'ann-id', name: 'Ann' }
 const annLee: Member = { id: 'annlee-id', name: 'Ann Lee' }
@@ -25,15 +26,8 @@ const bo: Member = { id: 'bo-id', name: 'Bo' }
 const bob: Member = { id: 'bob-id', name: 'bob' }
 const cy: Member = { id: 'cy-id', name: 'Cy' }
 const T0 = new Date(2026, 2, 3, 12, 0, 0).getTime()
-const msg = (seq: number, from: Member, text: string, mentions?: string[]): ChatMessage => ({
-  type: 'message',
-  seq,
-  id: `id${seq}`,
-  from,
-  text,
-  ts: T0 + seq * 1000,
-  ...(mentions ? { mentions } : {}),
-})
+const msg = (seq: number, from: Member, text: string, mentions?: string[]): ChatMessage =>
+  chatMessage(seq, from, { text, ts: T0 + seq * 1000, ...(mentions ? { mentions } : {}) })
 
 describe('typing a mention', () => {
   it('finds the "@query" that ends at the caret', () => {
@@ -160,21 +154,12 @@ describe('a mention being sent', () => {
 })
 
 describe('mentions of the reader in the app state', () => {
-  const snapshot: Snapshot = {
-    profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true, saveFiles: true, severalRooms: true },
-    rooms: [],
-    hosting: { status: 'off' },
+  const snapshot = snapshotWith({
     session: { connection: { status: 'open' }, room: { id: 'r', name: 'Lunch' }, you: bo },
     members: [ann, bo, cy],
     messages: [msg(1, ann, 'hi')],
     window: { start: true, end: true },
-    outbox: [],
-    readUpTo: {},
-    downloads: [],
-    notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
-    joined: [],
-  }
+  })
   const live = (st: AppState, m: ChatMessage) => appReducer(st, { type: 'message', message: m, now: m.ts })
 
   it('counts live mentions of the reader while they are away, and clears when they read', () => {

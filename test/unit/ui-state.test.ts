@@ -20,6 +20,7 @@ import { applyRoomEvent } from '../../src/renderer/state/rooms.ts'
 import { resolveTheme } from '../../src/renderer/state/theme.ts'
 import { buildTimeline, GROUP_WINDOW_MS } from '../../src/renderer/state/timeline.ts'
 import { expireTyping, nextExpiry, noteTyping, throttle, typingText, TYPING_TTL_MS } from '../../src/renderer/state/typing.ts'
+import { snapshotWith } from '../helpers/snapshot.ts'
 
 const ana = { id: 'a', name: 'Ana' }
 const bo = { id: 'b', name: 'Bo' }
@@ -229,21 +230,13 @@ describe('connection banner', () => {
 })
 
 describe('app state', () => {
-  const snapshot: Snapshot = {
-    profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: true, discovery: true, notifications: true, joinByAddress: true, saveFiles: true, severalRooms: true },
+  const snapshot = snapshotWith({
     rooms: [room('2', 'B'), room('1', 'A')],
-    hosting: { status: 'off' },
     session: { connection: { status: 'open' }, room: { id: 'r', name: 'Lunch' }, you: bo },
     members: [ana, bo],
     messages: [msg(2), msg(1)],
     window: { start: true, end: true },
-    outbox: [],
-    readUpTo: {},
-    downloads: [],
-    notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
-    joined: [],
-  }
+  })
   it('starts from the snapshot', () => {
     const st = appReducer(initialState, { type: 'snapshot', snapshot })
     assert.equal(st.loaded, true)
@@ -476,20 +469,5 @@ describe('files', () => {
   })
 })
 
-function snapshotOf(): Snapshot {
-  return {
-    profile: { name: 'Bo', theme: 'system' },
-    capabilities: { hosting: false, discovery: false, notifications: false, joinByAddress: false, saveFiles: false, severalRooms: false },
-    rooms: [],
-    hosting: { status: 'off' },
-    session: { connection: { status: 'closed' } },
-    members: [],
-    messages: [],
-    window: { start: false, end: true },
-    outbox: [],
-    readUpTo: {},
-    downloads: [],
-    notifications: { doNotDisturb: false, rooms: {}, previewsInPasswordRooms: false },
-    joined: [],
-  }
-}
+/** The browser client's snapshot: none of the desktop app's capabilities. */
+const snapshotOf = (): Snapshot => snapshotWith({ capabilities: initialState.capabilities })
