@@ -8,12 +8,11 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
-import { axeFindings, bridgeSnapshot, joinWebClient } from '../helpers/web-page.ts'
+import { axeFindings, bridgeSnapshot, joinWebClient, WEB_ROOT } from '../helpers/web-page.ts'
 import { nodeClient, startHost } from '../integration/transports-lib.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
-const WEB_ROOT = 'out/web'
 const skip = chromiumMissing() ?? (existsSync(`${WEB_ROOT}/index.html`) ? undefined : 'no web build in out/web: run `npm run build` first')
 const SHOTS = 'test-results'
 const WAIT = { timeout: 15_000 }

@@ -5,17 +5,15 @@
 // name are told apart by their tag, the mouse picks too, Escape closes the list, and a mention deleted from
 // the draft is not sent.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
-import { bridgeSnapshot, joinWebClient } from '../helpers/web-page.ts'
+import { bridgeSnapshot, ensureWebBuild, joinWebClient, WEB_ROOT } from '../helpers/web-page.ts'
 import { nodeClient, startHost } from '../integration/transports-lib.ts'
 import { memberTag } from '../../src/renderer/state/identity.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 
-const WEB_ROOT = 'out/web'
 const SHOTS = 'test-results'
 const WAIT = { timeout: 15_000 }
 
@@ -29,8 +27,7 @@ describe('mentions in the browser client', { skip: chromiumMissing() }, () => {
   const closeAfter: Array<() => void> = []
 
   before(async () => {
-    if (!existsSync(`${WEB_ROOT}/index.html`))
-      execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
+    ensureWebBuild()
     mkdirSync(SHOTS, { recursive: true })
     host = await startHost({ webRoot: WEB_ROOT })
     browser = await launchChromium()

@@ -23,6 +23,7 @@ import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/har
 import { rendererBuilt } from '../harness/static-server.ts'
 import { dataTransfer, paste } from '../helpers/page-files.ts'
 import { nodeClient } from '../integration/transports-lib.ts'
+import { WEB_ROOT } from '../helpers/web-page.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
 const WAIT = { timeout: 15_000 }
@@ -231,7 +232,7 @@ describe('accessibility of every screen (axe-core)', { skip }, () => {
   it('finds no violations in the browser client, light and dark, at desktop and phone size', async () => {
     checked = 0
     findings.length = 0
-    const server = await testRoom('Garden', { webRoot: 'out/web' })
+    const server = await testRoom('Garden', { webRoot: WEB_ROOT })
     const context = await browser.newContext()
     cleanup.push(() => context.close())
     const page = await context.newPage()
@@ -289,7 +290,7 @@ describe('accessibility of every screen (axe-core)', { skip }, () => {
     writeFileSync(join(dir, 'holiday-video-raw.mov'), Buffer.alloc(40 * 1024 * 1024, 2))
 
     // The browser client, its member slowed to 512 KB/s so the large upload is still going while it is checked.
-    const server = await testRoom('Photos', { webRoot: 'out/web', files: { transferBytesPerSecond: 512 * 1024 } })
+    const server = await testRoom('Photos', { webRoot: WEB_ROOT, files: { transferBytesPerSecond: 512 * 1024 } })
     const context = await browser.newContext()
     cleanup.push(() => context.close())
     const page = await context.newPage()

@@ -12,8 +12,8 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
+import { WEB_ROOT } from '../helpers/web-page.ts'
 
-const WEB_ROOT = 'out/web'
 const skip = chromiumMissing() ?? (rendererBuilt(WEB_ROOT) ? undefined : 'no browser build in out/web: run `npm run build` first')
 const WAIT = { timeout: 15_000 }
 const SHOTS = 'test-results'

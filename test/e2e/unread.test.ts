@@ -7,8 +7,7 @@
 // renderer) keeps the position in settings.json: after Bo's app restarts and resumes the room, the line stands
 // before what Ann wrote meanwhile.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -20,8 +19,8 @@ import { nodeClient, startHost, until } from '../integration/transports-lib.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import type { ChatMessage } from '../../src/shared/protocol.ts'
 import type { RoomClient } from '../../src/shared/room-client.ts'
+import { ensureWebBuild, WEB_ROOT } from '../helpers/web-page.ts'
 
-const WEB_ROOT = 'out/web'
 const SHOTS = 'test-results'
 const WAIT = { timeout: 15_000 }
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
@@ -75,8 +74,7 @@ describe('"New messages" and the read position in the browser client', { skip: c
   const members: RoomClient[] = []
 
   before(async () => {
-    if (!existsSync(`${WEB_ROOT}/index.html`))
-      execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
+    ensureWebBuild()
     mkdirSync(SHOTS, { recursive: true })
     host = await startHost({ webRoot: WEB_ROOT })
     browser = await launchChromium()

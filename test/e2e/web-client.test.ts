@@ -3,8 +3,7 @@
 // cut SSE stream with Last-Event-ID, keeps its identity and history over a reload, and takes part in one
 // room with members on every other transport (Node WebSocket, STOMP) — each message once, same order.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { type Browser, type Page } from '@playwright/test'
@@ -12,8 +11,8 @@ import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { Client } from '@stomp/stompjs'
 import { nodeClient, startHost, until } from '../integration/transports-lib.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
+import { ensureWebBuild, WEB_ROOT } from '../helpers/web-page.ts'
 
-const WEB_ROOT = 'out/web'
 const NO_WEBSOCKET = 'delete window.WebSocket'
 const NO_EVENTSOURCE = 'delete window.EventSource'
 
@@ -71,8 +70,7 @@ describe('browser client', { skip: chromiumMissing() }, () => {
   let browser: Browser
 
   before(async () => {
-    if (!existsSync(`${WEB_ROOT}/index.html`))
-      execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
+    ensureWebBuild()
     mkdirSync('test-results', { recursive: true })
     host = await startHost({ webRoot: WEB_ROOT })
     browser = await launchChromium()

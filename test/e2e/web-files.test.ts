@@ -18,8 +18,8 @@ import { startHost, type TestHost } from '../helpers/host.ts'
 import { dataTransfer, paste, sha256OfPath, writeRandomFile } from '../helpers/page-files.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { LIMITS } from '../../src/shared/limits.ts'
+import { WEB_ROOT } from '../helpers/web-page.ts'
 
-const WEB_ROOT = 'out/web'
 const skip = chromiumMissing() ?? (existsSync(`${WEB_ROOT}/index.html`) ? undefined : 'no web build in out/web: run `npm run build` first')
 const WAIT = { timeout: 20_000 }
 const SHOTS = 'test-results'

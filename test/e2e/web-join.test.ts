@@ -7,8 +7,8 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import type { BeaconBridge, Result } from '../../src/shared/bridge.ts'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { startHost } from '../integration/transports-lib.ts'
+import { WEB_ROOT } from '../helpers/web-page.ts'
 
-const WEB_ROOT = 'out/web'
 const skip = chromiumMissing() ?? (existsSync(`${WEB_ROOT}/index.html`) ? undefined : 'no web build in out/web: run `npm run build` first')
 const WAIT = { timeout: 15_000 }
 

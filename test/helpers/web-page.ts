@@ -1,8 +1,18 @@
 // The browser client in a real page, as the e2e tests drive it: joining as a person does, the bridge's snapshot
 // read from inside the page, and axe-core's findings on the page as painted.
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { expect, type Browser, type Page } from '@playwright/test'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
+
+/** The browser client's build, served by the test hosts (`npm run build` makes it). */
+export const WEB_ROOT = 'out/web'
+
+/** Build the browser client when a single test file runs without `npm run build` first. */
+export function ensureWebBuild(): void {
+  if (!existsSync(`${WEB_ROOT}/index.html`))
+    execFileSync('node_modules/.bin/vite', ['build', '-c', 'vite.web.config.ts'], { stdio: 'ignore', timeout: 180_000 })
+}
 
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
 const WAIT = { timeout: 15_000 }
