@@ -16,6 +16,7 @@ import { rendererBuilt } from '../harness/static-server.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
 import { dataTransfer, paste, sha256OfPath, writeRandomFile } from '../helpers/page-files.ts'
 import { waitFor } from '../helpers/wait.ts'
+import { joinByAddress } from '../helpers/desktop-page.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
 const WAIT = { timeout: 20_000 }
@@ -61,10 +62,7 @@ describe('files in the desktop app', { skip }, () => {
   }
 
   async function joinAt(i: DesktopInstance, address: string): Promise<void> {
-    await i.page.getByRole('button', { name: 'Join by address…' }).click()
-    const dialog = i.page.getByRole('dialog', { name: 'Join by address' })
-    await dialog.getByRole('textbox', { name: 'Address' }).fill(address)
-    await dialog.getByRole('button', { name: 'Join' }).click()
+    await joinByAddress(i.page, address)
     await expect(i.page.getByRole('button', { name: 'Attach files' })).toBeEnabled(WAIT)
   }
 

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
-import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
+import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
+import { joinByAddress, LoopbackApps } from '../helpers/desktop-page.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
 const WAIT = { timeout: 20_000 }
@@ -33,14 +34,6 @@ async function hostRoom(p: Page, name: string): Promise<void> {
   await expect(composer(p)).toBeEnabled(WAIT)
 }
 
-async function joinAt(p: Page, address: string): Promise<void> {
-  await p.getByRole('button', { name: 'Join by address…' }).click()
-  const dialog = p.getByRole('dialog', { name: 'Join by address' })
-  await dialog.getByRole('textbox', { name: 'Address' }).fill(address)
-  await dialog.getByRole('button', { name: 'Join' }).click()
-  await expect(dialog).toHaveCount(0, WAIT)
-}
-
 /** Bo reads the room from his device: both messages shown, nothing can be sent. */
 async function readOnlyHistory(p: Page): Promise<void> {
   await expect(banner(p)).toContainText(OFFLINE, WAIT)
@@ -52,7 +45,7 @@ async function readOnlyHistory(p: Page): Promise<void> {
 
 describe('a room whose host is gone, in the desktop app', { skip }, () => {
   let browser: Browser
-  const open = new Set<DesktopInstance>()
+  const apps = new LoopbackApps(() => browser)
   const boData = mkdtempSync(join(tmpdir(), 'beacon-offline-bo-'))
 
   before(async () => {
@@ -60,21 +53,12 @@ describe('a room whose host is gone, in the desktop app', { skip }, () => {
     browser = await launchChromium()
   })
   after(async () => {
-    await Promise.all([...open].map((i) => i.close()))
+    await apps.closeAll()
     await browser?.close()
     rmSync(boData, { recursive: true, force: true })
   })
 
-  async function start(name: string, userDataDir?: string): Promise<DesktopInstance> {
-    // Hosted rooms listen on loopback only; Bo reconnects quickly so the room coming back is seen soon.
-    const i = await DesktopInstance.start(browser, {
-      name,
-      ...(userDataDir ? { userDataDir } : {}),
-      service: { listen: '127.0.0.1', backoff: { baseMs: 200, maxMs: 1000 } },
-    })
-    open.add(i)
-    return i
-  }
+  const start = (name: string, userDataDir?: string) => apps.start(name, userDataDir)
 
   it(
     'shows the history read-only from this device while the host is offline, also after a restart, then goes on when it is back',
@@ -84,7 +68,7 @@ describe('a room whose host is gone, in the desktop app', { skip }, () => {
       let bo = await start('Bo', boData)
       await hostRoom(ana.page, 'Lunch')
       const address = ana.service.shareInfo().address.replace(/^[^:]+:/, '127.0.0.1:')
-      await joinAt(bo.page, address)
+      await joinByAddress(bo.page, address)
       await expect(composer(bo.page)).toBeEnabled(WAIT)
       await say(ana.page, 'soup at noon?')
       await say(bo.page, 'yes please')
@@ -96,10 +80,9 @@ describe('a room whose host is gone, in the desktop app', { skip }, () => {
       await bo.page.screenshot({ path: `${SHOTS}/host-offline-history-light.png` })
 
       // Bo's app restarts while the host is still gone: the room opens from what his device kept.
-      await bo.close()
-      open.delete(bo)
+      await apps.close(bo)
       bo = await start('Bo', boData)
-      await joinAt(bo.page, address)
+      await joinByAddress(bo.page, address)
       await readOnlyHistory(bo.page)
 
       // Ana hosts the room again: same id and epoch, on the port it had.

@@ -16,6 +16,7 @@ import { startHost, type TestHost } from '../helpers/host.ts'
 import { RawClient } from '../helpers/raw-client.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { deriveKey, proofFor } from '../../src/shared/password.ts'
+import { joinByAddress } from '../helpers/desktop-page.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
 const WAIT = { timeout: 20_000 }
@@ -24,11 +25,7 @@ const composer = (p: Page) => p.getByRole('textbox', { name: 'Message' })
 const roomLevel = (p: Page) => p.getByRole('combobox', { name: 'Notifications' })
 
 async function joinAt(p: Page, address: string, password?: string): Promise<void> {
-  await p.getByRole('button', { name: 'Join by address…' }).click()
-  const dialog = p.getByRole('dialog', { name: 'Join by address' })
-  await dialog.getByRole('textbox', { name: 'Address' }).fill(address)
-  if (password !== undefined) await dialog.getByLabel('Password').fill(password)
-  await dialog.getByRole('button', { name: 'Join' }).click()
+  await joinByAddress(p, address, password)
   await expect(composer(p)).toBeEnabled(WAIT)
 }
 

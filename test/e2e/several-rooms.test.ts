@@ -13,10 +13,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { readKey } from '../../src/shared/read-positions.ts'
-import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
+import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
 import { roomDirWith, startHost, type TestHost } from '../helpers/host.ts'
 import { Member } from '../helpers/member.ts'
+import { joinByAddress, LoopbackApps } from '../helpers/desktop-page.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
 const WAIT = { timeout: 20_000 }
@@ -33,11 +34,7 @@ const messages = (p: Page) => p.getByRole('log', { name: 'Messages' })
 const shownRoom = (p: Page, name: string) => expect(roomButton(p, name)).toHaveAttribute('aria-current', 'true', WAIT)
 
 async function joinAt(p: Page, address: string): Promise<void> {
-  await p.getByRole('button', { name: 'Join by address…' }).click()
-  const dialog = p.getByRole('dialog', { name: 'Join by address' })
-  await dialog.getByRole('textbox', { name: 'Address' }).fill(address)
-  await dialog.getByRole('button', { name: 'Join' }).click()
-  await expect(dialog).toHaveCount(0, WAIT)
+  await joinByAddress(p, address)
   await expect(composer(p)).toBeEnabled(WAIT)
 }
 
@@ -55,7 +52,7 @@ function topMessage(p: Page): Promise<string | undefined> {
 
 describe('the desktop app in several rooms at once', { skip }, () => {
   let browser: Browser
-  const open = new Set<DesktopInstance>()
+  const apps = new LoopbackApps(() => browser)
   const hosts: TestHost[] = []
   const members: Member[] = []
   const boData = mkdtempSync(join(tmpdir(), 'beacon-rooms-bo-'))
@@ -66,21 +63,13 @@ describe('the desktop app in several rooms at once', { skip }, () => {
   })
   after(async () => {
     for (const m of members) m.leave()
-    await Promise.all([...open].map((i) => i.close()))
+    await apps.closeAll()
     for (const h of hosts) await h.dispose()
     await browser?.close()
     rmSync(boData, { recursive: true, force: true })
   })
 
-  async function start(name: string, userDataDir?: string): Promise<DesktopInstance> {
-    const i = await DesktopInstance.start(browser, {
-      name,
-      ...(userDataDir ? { userDataDir } : {}),
-      service: { listen: '127.0.0.1', backoff: { baseMs: 200, maxMs: 1000 } },
-    })
-    open.add(i)
-    return i
-  }
+  const start = (name: string, userDataDir?: string) => apps.start(name, userDataDir)
   async function headless(name: string, opts: Parameters<typeof startHost>[0] = {}): Promise<TestHost> {
     const h = await startHost({ name, hostName: 'Dana', ...opts })
     hosts.push(h)
@@ -270,8 +259,7 @@ describe('the desktop app in several rooms at once', { skip }, () => {
       const teaLast = cy.seen.find((m) => m.text === 'tea 3')!.seq
       await expect.poll(() => settings().readUpTo?.[teaId], WAIT).toBe(teaLast)
       await expect.poll(() => settings().readUpTo?.[readKey(lunchId, ann.service.session.you!.id)], WAIT).toBeGreaterThan(0)
-      await bo.close()
-      open.delete(bo)
+      await apps.close(bo)
 
       // Restarted: back in the rooms, nothing he read is unread; what came since is.
       bo = await start('Bo', boData)
@@ -299,8 +287,7 @@ describe('the desktop app in several rooms at once', { skip }, () => {
       await byAddress.getByLabel('Password').fill('hunter2')
       await byAddress.getByRole('button', { name: 'Join' }).click()
       await shownRoom(bo.page, 'Board')
-      await bo.close()
-      open.delete(bo)
+      await apps.close(bo)
 
       // The password is never stored: Board is back locked, Lunch live.
       bo = await start('Bo', dir)
@@ -315,8 +302,7 @@ describe('the desktop app in several rooms at once', { skip }, () => {
       await expect(composer(p)).toBeEnabled(WAIT)
       await expect(roomButton(p, 'Board')).toHaveAccessibleName(/^Board ?, password required$/, WAIT)
       await expect(roomButton(p, 'Lunch')).toHaveAccessibleName('Lunch')
-      await bo.close()
-      open.delete(bo)
+      await apps.close(bo)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -344,7 +330,6 @@ describe('the desktop app in several rooms at once', { skip }, () => {
     await shownRoom(p, 'Archive')
     await expect(messages(p).getByText('message 20', { exact: true })).toBeInViewport(WAIT)
     await expect(p.locator('.message.highlight')).toContainText('message 20')
-    await bo.close()
-    open.delete(bo)
+    await apps.close(bo)
   })
 })
