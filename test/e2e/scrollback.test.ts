@@ -7,6 +7,7 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
+import { messageListSettled } from '../helpers/desktop-page.ts'
 import { roomDirWith } from '../helpers/host.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
 
@@ -46,12 +47,7 @@ describe('scrolling back through a room', { skip }, () => {
     // The list opens at the latest message. Wait for it to get there and settle: for a moment after the list
     // changes, Virtuoso takes a scroll up that meets a taller list for growth and follows it back to the bottom.
     await expect(messages(p).getByText(`old message ${PAST}`, { exact: true })).toBeInViewport(WAIT)
-    await expect(async () => {
-      const height = () => messages(p).evaluate((el) => el.scrollHeight)
-      const before = await height()
-      await p.waitForTimeout(300)
-      assert.equal(await height(), before, 'the list still changes height')
-    }).toPass(WAIT)
+    await messageListSettled(p)
     await expect(messages(p).getByText('Beginning of the room')).toHaveCount(0)
 
     // Go to the top once: the page before arrives above, and the reader stays among the messages that were shown

@@ -14,6 +14,7 @@ import { WS_PATH } from '../../src/shared/protocol.ts'
 import type { RoomClient } from '../../src/shared/room-client.ts'
 import { chromiumMissing, DesktopInstance, launchChromium, type InstanceOptions } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
+import { messageListSettled } from '../helpers/desktop-page.ts'
 import { nodeClient } from '../integration/transports-lib.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
@@ -199,6 +200,42 @@ describe('the chat UI', { skip }, () => {
     await expect(messages(p).getByText('while scrolled up')).toBeVisible(WAIT)
     server.room.post(bot, { type: 'send', id: 'late2', text: 'at the bottom' }, () => true)
     await expect(messages(p).getByText('at the bottom')).toBeVisible(WAIT)
+  })
+
+  it('lets the reader scroll up in a busy room without pulling them back down, and follows again at the bottom', async () => {
+    const server = await testRoom('Chatty')
+    const me = await start({ name: 'Max' })
+    const p = me.page
+    const bot = botPeer('Bot')
+    for (let i = 1; i <= 150; i++) server.room.post(bot, { type: 'send', id: `c${i}`, text: `chatter ${i}` }, () => true)
+    await joinByAddress(p, `127.0.0.1:${server.port}`)
+    await expect(messages(p).getByText('chatter 150', { exact: true })).toBeInViewport(WAIT)
+    await messageListSettled(p)
+    const away = p.getByRole('button', { name: /new|Jump to latest/ })
+    // Ten messages a second (for a few seconds) while the reader turns the wheel up, five times over. Before the
+    // list followed new messages itself, a message landing as the wheel turned scrolled the reader back most times.
+    let sent = 0
+    const talk = setInterval(() => server.room.post(bot, { type: 'send', id: `t${sent}`, text: `busy ${sent++}` }, () => true), 100)
+    try {
+      const latestInView = (after: number) => expect(messages(p).getByText(`busy ${after}`, { exact: true })).toBeInViewport(WAIT)
+      await messages(p).hover()
+      for (let turn = 0; turn < 5; turn++) {
+        await p.mouse.wheel(0, -600)
+        const at = sent
+        await expect.poll(() => sent, WAIT).toBeGreaterThan(at + 5)
+        await expect(away).toBeVisible()
+        await expect(messages(p).getByText(`busy ${sent - 1}`, { exact: true })).not.toBeInViewport()
+        if (turn % 2 === 0) await away.click()
+        else {
+          await messages(p).focus()
+          await p.keyboard.press('End')
+        }
+        await latestInView(sent + 2)
+        await expect(away).toBeHidden()
+      }
+    } finally {
+      clearInterval(talk)
+    }
   })
 
   it('follows the system theme and keeps a manual override', async () => {

@@ -20,6 +20,7 @@ import { Avatar } from './Avatar.tsx'
 import { FileView } from './FileView.tsx'
 import { Icon } from './Icon.tsx'
 import { RoomMemoryContext } from './memory-context.ts'
+import { ScrollIntentReader } from './scroll-intent.ts'
 import { MessageText } from './MessageText.tsx'
 import { UploadRow } from './UploadRow.tsx'
 
@@ -45,6 +46,11 @@ const components = { Scroller, Header }
 // Stable props: Virtuoso re-applies a changed initialTopMostItemIndex, which would yank the reader to the end.
 const START_AT_END = { index: 'LAST', align: 'end' } as const
 const OVERSCAN = { top: 600, bottom: 300 }
+
+/** How long after the reader heads away the list's own moves do not count as them coming back to the bottom. */
+const UP_INTENT_MS = 300
+/** Scrolled all the way down (a pixel of rounding allowed). */
+const atVeryBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < 1.5
 
 /** How long a message scrolled to on request stays highlighted. */
 const HIGHLIGHT_MS = 2500
@@ -96,10 +102,12 @@ function Messages(props: MessageListProps) {
     if (!held.end) void beacon.loadNewer()
   }, [beacon, held.end])
   // Whether the view follows new messages. Only the reader's own scrolling (wheel, keys, touch, the
-  // scrollbar) turns it off: a burst of messages can momentarily push the bottom out of view, which must
-  // not count as "the reader scrolled up".
+  // scrollbar) turns it off, the moment it heads up: a burst of messages can momentarily push the bottom out of
+  // view, which must not count as "the reader scrolled up".
   const stick = useRef(opening === undefined)
   const lastUserScroll = useRef(-Infinity)
+  // The reader's last input that may take the list away from the bottom (anything but a move down).
+  const lastLeave = useRef(-Infinity)
   // The last item when the reader scrolled away (older pages loading in front do not count as new);
   // undefined while following.
   const [leftAt, setLeftAt] = useState<string | undefined>(opening?.lastKey)
@@ -121,23 +129,49 @@ function Messages(props: MessageListProps) {
   const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
     if (!(el instanceof HTMLElement)) return
     scroller.current = el
-    const mark = () => {
+    const reader = new ScrollIntentReader(el)
+    const mark = (e: Event) => {
+      const intent = reader.intent(e)
       lastUserScroll.current = Date.now()
+      lastLeave.current = intent === 'down' ? -Infinity : Date.now()
+      // Heading up where the list can go up: it stops following now, not when it has been seen to move.
+      if (intent === 'up' && el.scrollTop > 0) stick.current = false
     }
-    for (const type of ['wheel', 'keydown', 'pointerdown', 'touchmove'] as const) el.addEventListener(type, mark, { passive: true })
-    el.addEventListener('scroll', () => measureSoon.current(), { passive: true })
+    for (const type of ['wheel', 'keydown', 'pointerdown', 'touchstart', 'touchmove'] as const)
+      el.addEventListener(type, mark, { passive: true })
+    el.addEventListener(
+      'scroll',
+      () => {
+        if (!stick.current) {
+          // Back at the very bottom by the reader's own doing follows again, also after a move too small for the
+          // list to report leaving its bottom; not in the moments right after heading up, before the move shows.
+          // Anywhere else the reader has left the latest, whether or not the list noticed the bottom go.
+          if (!atVeryBottom(el)) setLeftAt((k) => k ?? lastKey.current)
+          else if (Date.now() - lastLeave.current > UP_INTENT_MS) {
+            stick.current = true
+            setLeftAt(undefined)
+          }
+        }
+        measureSoon.current()
+      },
+      { passive: true },
+    )
   }, [])
 
   const onAtBottom = useCallback((bottom: boolean) => {
     atBottom.current = bottom
     measureSoon.current()
     if (bottom) {
+      // Unless the reader has just headed away and the list is no longer at its very bottom (word of the bottom
+      // can come a moment late).
+      const el = scroller.current
+      if (el && !atVeryBottom(el) && Date.now() - lastLeave.current < UP_INTENT_MS) return
       stick.current = true
       setLeftAt(undefined)
-    } else if (Date.now() - lastUserScroll.current < 1500) {
+    } else if (!stick.current || Date.now() - lastLeave.current < 1500) {
       stick.current = false
       setLeftAt((k) => k ?? lastKey.current)
-    } else if (stick.current) {
+    } else {
       ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
     }
   }, [])
@@ -157,7 +191,6 @@ function Messages(props: MessageListProps) {
     ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
   }, [props.scrollToEndSignal])
 
-  const followOutput = useCallback((): 'auto' | false => (stick.current ? 'auto' : false), [])
   const jump = () => {
     stick.current = true
     setLeftAt(undefined)
@@ -205,6 +238,13 @@ function Messages(props: MessageListProps) {
     return () => cancelAnimationFrame(frame)
   }, [measure])
   const onRange = useCallback(() => measureSoon.current(), [])
+  // Following new messages (and a picture that loads at the bottom) is done here rather than by Virtuoso's
+  // followOutput: for a moment after each change that also takes the reader's move up, when it meets a taller
+  // list, for growth, and scrolls them back down.
+  const onHeight = useCallback(() => {
+    if (stick.current) ref.current?.scrollToIndex({ index: 'LAST', align: 'end' })
+    measureSoon.current()
+  }, [])
   const unreadAbove =
     divider.kind === 'older' ||
     (dividerAt >= 0 && shownLine !== dividerId && range !== undefined && first.index + dividerAt < range.startIndex)
@@ -291,14 +331,13 @@ function Messages(props: MessageListProps) {
         computeItemKey={itemKey}
         initialTopMostItemIndex={initialAt}
         alignToBottom
-        followOutput={followOutput}
         atBottomStateChange={onAtBottom}
         scrollerRef={scrollerRef}
         atBottomThreshold={48}
         increaseViewportBy={OVERSCAN}
         itemContent={renderItem}
         rangeChanged={onRange}
-        totalListHeightChanged={onRange}
+        totalListHeightChanged={onHeight}
       />
       {unreadAbove ? (
         <button type="button" className="jump-unread button small" onClick={jumpToUnread} aria-keyshortcuts="Escape">
