@@ -7,7 +7,7 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import type { BeaconBridge } from '../../src/shared/bridge.ts'
 import { chromiumMissing, DesktopInstance, launchChromium } from '../harness/harness.ts'
-import { messageListSettled } from '../helpers/desktop-page.ts'
+import { messageListSettled } from '../helpers/message-list.ts'
 import { roomDirWith } from '../helpers/host.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
 

@@ -9,12 +9,12 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { expect, type Browser, type Page } from '@playwright/test'
 import { RoomServer } from '../../src/main/server/room-server.ts'
-import type { Peer } from '../../src/main/server/room.ts'
 import { WS_PATH } from '../../src/shared/protocol.ts'
 import type { RoomClient } from '../../src/shared/room-client.ts'
 import { chromiumMissing, DesktopInstance, launchChromium, type InstanceOptions } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
-import { messageListSettled } from '../helpers/desktop-page.ts'
+import { messageListSettled } from '../helpers/message-list.ts'
+import { botPeer } from '../helpers/host.ts'
 import { nodeClient } from '../integration/transports-lib.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt() ? undefined : 'no renderer build in out/renderer: run `npm run build` first')
@@ -52,11 +52,6 @@ function member(
   const m = nodeClient(`ws://127.0.0.1:${server.port}${WS_PATH}`, name, clientId)
   cleanup.push(() => m.client.close())
   return m
-}
-
-function botPeer(name: string): Peer {
-  const transport = { remoteAddress: 'bot', send: () => {}, sendWelcome: () => {}, deliver: () => {}, close: () => {} }
-  return { member: { id: `bot-${name}`, name }, clientId: `bot-${name}`, transport, close: () => {} }
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -209,15 +204,23 @@ describe('the chat UI', { skip }, () => {
     await expect(messages(p).getByText('chatter 150', { exact: true })).toBeInViewport(WAIT)
     await messageListSettled(p)
     const away = p.getByRole('button', { name: /new|Jump to latest/ })
-    // Ten messages a second (for a few seconds) while the reader turns the wheel up, five times over. Before the
-    // list followed new messages itself, a message landing as the wheel turned scrolled the reader back most times.
+    // Ten messages a second (for a few seconds) while the reader turns the wheel up (or drags the scroll bar),
+    // five times over. Before the list followed new messages itself, most of these turns ended back at the latest.
     let sent = 0
     const talk = setInterval(() => server.room.post(bot, { type: 'send', id: `t${sent}`, text: `busy ${sent++}` }, () => true), 100)
     try {
       const latestInView = (after: number) => expect(messages(p).getByText(`busy ${after}`, { exact: true })).toBeInViewport(WAIT)
-      await messages(p).hover()
+      const up = async (turn: number) => {
+        await messages(p).hover()
+        if (turn !== 2) return p.mouse.wheel(0, -600)
+        // As the page sees a drag of the scroll bar (this headless browser hides it): a press, then the list
+        // moving up in steps.
+        await p.mouse.down()
+        for (let step = 0; step < 5; step++) await messages(p).evaluate((el) => el.scrollBy(0, -120))
+        await p.mouse.up()
+      }
       for (let turn = 0; turn < 5; turn++) {
-        await p.mouse.wheel(0, -600)
+        await up(turn)
         const at = sent
         await expect.poll(() => sent, WAIT).toBeGreaterThan(at + 5)
         await expect(away).toBeVisible()

@@ -12,6 +12,8 @@ import { expect, type Browser, type Page } from '@playwright/test'
 import { RoomServer } from '../../src/main/server/room-server.ts'
 import { chromiumMissing, launchChromium } from '../harness/harness.ts'
 import { rendererBuilt } from '../harness/static-server.ts'
+import { messageListSettled } from '../helpers/message-list.ts'
+import { botPeer } from '../helpers/host.ts'
 import { WEB_ROOT } from '../helpers/web-page.ts'
 
 const skip = chromiumMissing() ?? (rendererBuilt(WEB_ROOT) ? undefined : 'no browser build in out/web: run `npm run build` first')
@@ -156,5 +158,39 @@ describe('the browser client on a phone', { skip }, () => {
     await expect(p.getByRole('region', { name: 'Room Picnic' }).getByText(/^(sse|polling|websocket)$/i)).toHaveCount(0)
     await p.screenshot({ path: `${SHOTS}/ui-phone-fallback.png` })
     await p.context().close()
+  })
+
+  it('lets a reader drag up through a busy room without being pulled back down', async () => {
+    const bot = botPeer('Bot')
+    for (let i = 1; i <= 150; i++) server.room.post(bot, { type: 'send', id: `p${i}`, text: `picnic chatter ${i}` }, () => true)
+    const p = await phone('Uma')
+    const list = p.getByRole('log', { name: 'Messages' })
+    const away = p.getByRole('button', { name: /new|Jump to latest/ })
+    await expect(list.getByText('picnic chatter 150', { exact: true })).toBeInViewport(WAIT)
+    await messageListSettled(p)
+    // Ten messages a second (for a few seconds) while a finger drags the messages down, in small steps as a
+    // finger does: the reader goes up the list, and stays there.
+    let sent = 0
+    const talk = setInterval(() => server.room.post(bot, { type: 'send', id: `q${sent}`, text: `picnic busy ${sent++}` }, () => true), 100)
+    try {
+      const box = await list.boundingBox()
+      assert.ok(box, 'the message list is on screen')
+      const cdp = await p.context().newCDPSession(p)
+      const x = box.x + box.width / 2
+      const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y: number) =>
+        cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y: box.y + y }] })
+      await touch('touchStart', 100)
+      for (let y = 120; y <= 400; y += 20) await touch('touchMove', y)
+      await touch('touchEnd', 400)
+      const at = sent
+      await expect.poll(() => sent, WAIT).toBeGreaterThan(at + 5)
+      await expect(away).toBeVisible()
+      await expect(list.getByText(`picnic busy ${sent - 1}`, { exact: true })).not.toBeInViewport()
+      await away.tap()
+      await expect(list.getByText(`picnic busy ${sent + 2}`, { exact: true })).toBeInViewport(WAIT)
+      await expect(away).toBeHidden()
+    } finally {
+      clearInterval(talk)
+    }
   })
 })

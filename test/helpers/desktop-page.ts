@@ -1,7 +1,5 @@
 // The desktop app in the harness, as the e2e tests drive it: instances whose hosted rooms listen on loopback only
-// and that reconnect quickly (a room coming back is seen soon), joining by address as a person does, and waiting for
-// the message list to settle.
-import assert from 'node:assert/strict'
+// and that reconnect quickly (a room coming back is seen soon), and joining by address as a person does.
 import { expect, type Browser, type Page } from '@playwright/test'
 import { DesktopInstance } from '../harness/harness.ts'
 
@@ -43,18 +41,4 @@ export async function joinByAddress(p: Page, address: string, password?: string)
   if (password !== undefined) await dialog.getByLabel('Password').fill(password)
   await dialog.getByRole('button', { name: 'Join' }).click()
   await expect(dialog).toHaveCount(0, { timeout: 20_000 })
-}
-
-/**
- * Wait until the message list stops changing height (its first positioning done). A list just opened still
- * measures its rows and goes on scrolling itself to the latest for some frames: a scroll the test makes before
- * then can be undone, which a person, a moment slower, would not meet.
- */
-export async function messageListSettled(p: Page): Promise<void> {
-  const height = () => p.getByRole('log', { name: 'Messages' }).evaluate((el) => el.scrollHeight)
-  await expect(async () => {
-    const before = await height()
-    await p.waitForTimeout(300)
-    assert.equal(await height(), before, 'the message list still changes height')
-  }).toPass({ timeout: 15_000 })
 }

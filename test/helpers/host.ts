@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { History } from '../../src/main/server/history.ts'
 import { RoomServer, type RoomServerOptions } from '../../src/main/server/room-server.ts'
+import type { Peer } from '../../src/main/server/room.ts'
 
 export interface TestHost {
   server: RoomServer
@@ -51,4 +52,10 @@ export function roomDirWith(
   const epoch = h.epoch
   h.close()
   return { dir, epoch }
+}
+
+/** A member that posts straight into a room the test runs (`server.room.post(bot, …)`), with no connection. */
+export function botPeer(name: string): Peer {
+  const transport = { remoteAddress: 'bot', send: () => {}, sendWelcome: () => {}, deliver: () => {}, close: () => {} }
+  return { member: { id: `bot-${name}`, name }, clientId: `bot-${name}`, transport, close: () => {} }
 }

@@ -47,6 +47,8 @@ const components = { Scroller, Header }
 const START_AT_END = { index: 'LAST', align: 'end' } as const
 const OVERSCAN = { top: 600, bottom: 300 }
 
+/** How long after the reader's own input (a key, a press, a wheel turn) a move of the list counts as theirs. */
+const INPUT_MS = 1500
 /** How long after the reader heads away the list's own moves do not count as them coming back to the bottom. */
 const UP_INTENT_MS = 300
 /** Scrolled all the way down (a pixel of rounding allowed). */
@@ -129,7 +131,7 @@ function Messages(props: MessageListProps) {
   const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
     if (!(el instanceof HTMLElement)) return
     scroller.current = el
-    const reader = new ScrollIntentReader(el)
+    const reader = new ScrollIntentReader()
     const mark = (e: Event) => {
       const intent = reader.intent(e)
       lastUserScroll.current = Date.now()
@@ -168,7 +170,7 @@ function Messages(props: MessageListProps) {
       if (el && !atVeryBottom(el) && Date.now() - lastLeave.current < UP_INTENT_MS) return
       stick.current = true
       setLeftAt(undefined)
-    } else if (!stick.current || Date.now() - lastLeave.current < 1500) {
+    } else if (!stick.current || Date.now() - lastLeave.current < INPUT_MS) {
       stick.current = false
       setLeftAt((k) => k ?? lastKey.current)
     } else {
@@ -227,7 +229,8 @@ function Messages(props: MessageListProps) {
     const keys: string[] = []
     for (let i = to; i >= from; i--) keys.push(list[i]!.key)
     onSeen?.(keys)
-    if (dividerId !== undefined && keys.includes(`m:${dividerId}`) && Date.now() - lastUserScroll.current < 1500) setShownLine(dividerId)
+    if (dividerId !== undefined && keys.includes(`m:${dividerId}`) && Date.now() - lastUserScroll.current < INPUT_MS)
+      setShownLine(dividerId)
   }, [onSeen, places, roomKey])
   useEffect(() => {
     let frame = 0
