@@ -225,6 +225,7 @@ describe('the chat UI', { skip }, () => {
         await expect.poll(() => sent, WAIT).toBeGreaterThan(at + 5)
         await expect(away).toBeVisible()
         await expect(messages(p).getByText(`busy ${sent - 1}`, { exact: true })).not.toBeInViewport()
+        if (turn === 0) await shot(p, 'ui-busy-scrolled-up')
         if (turn % 2 === 0) await away.click()
         else {
           await messages(p).focus()
