@@ -2,11 +2,11 @@
 // own connection, the sidebar's counts follow what arrives in the rooms not shown, switching replaces what the
 // window shows in one ordered burst, hosting keeps the others, and a restart rejoins them with their read positions.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { AppService, type DiscoveryPort } from '../../src/main/app-service.ts'
 import type { RoomServer } from '../../src/main/server/room-server.ts'
 import type { JoinedRoom } from '../../src/shared/bridge.ts'
@@ -17,17 +17,10 @@ import { metadata } from '../helpers/files.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
 import { Member } from '../helpers/member.ts'
 import { waitFor } from '../helpers/wait.ts'
+import { cleanupAfter } from '../helpers/cleanup.ts'
 
-const cleanup: Array<() => Promise<void> | void> = []
-after(async () => {
-  for (const c of cleanup.reverse()) await c()
-})
-
-function userData(): string {
-  const d = mkdtempSync(join(tmpdir(), 'beacon-rooms-'))
-  cleanup.push(() => rmSync(d, { recursive: true, force: true }))
-  return d
-}
+const cleanup = cleanupAfter()
+const userData = () => cleanup.tempDir('beacon-rooms-')
 
 async function host(name: string, password?: string): Promise<TestHost & { address: string }> {
   const h = await startHost({ name, ...(password ? { password } : {}) })

@@ -6,16 +6,14 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { WebSocketServer } from 'ws'
 import { AppService } from '../../src/main/app-service.ts'
 import { LIMITS } from '../../src/shared/limits.ts'
 import { Challenge } from '../../src/shared/protocol.ts'
+import { cleanupAfter } from '../helpers/cleanup.ts'
 
-const cleanup: Array<() => unknown> = []
-after(async () => {
-  for (const f of cleanup.reverse()) await f()
-})
+const cleanup = cleanupAfter()
 
 /** A fake host: a valid room summary, and `onHello` to answer the app's hello with. */
 async function fakeHost(

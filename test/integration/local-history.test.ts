@@ -2,10 +2,8 @@
 // loopback, the real history.db): a room shows its messages at once when joined again after a restart, keeps
 // only the newest up to its bound, stays readable while its host is gone, and resumes without duplicates.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { DatabaseSync } from 'node:sqlite'
 import { AppService, type AppServiceOptions } from '../../src/main/app-service.ts'
 import type { BridgeEvents } from '../../src/shared/bridge-events.ts'
@@ -13,17 +11,10 @@ import type { ChatMessage } from '../../src/shared/protocol.ts'
 import { startHost, type TestHost } from '../helpers/host.ts'
 import { Member } from '../helpers/member.ts'
 import { waitFor } from '../helpers/wait.ts'
+import { cleanupAfter } from '../helpers/cleanup.ts'
 
-const cleanup: Array<() => Promise<void> | void> = []
-after(async () => {
-  for (const c of cleanup.reverse()) await c()
-})
-
-function userData(): string {
-  const d = mkdtempSync(join(tmpdir(), 'beacon-local-history-'))
-  cleanup.push(() => rmSync(d, { recursive: true, force: true }))
-  return d
-}
+const cleanup = cleanupAfter()
+const userData = () => cleanup.tempDir('beacon-local-history-')
 
 async function host(opts: Parameters<typeof startHost>[0] = {}): Promise<TestHost> {
   const h = await startHost(opts)
