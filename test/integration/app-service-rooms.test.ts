@@ -51,6 +51,7 @@ class ScriptedDiscovery implements DiscoveryPort {
   }
 }
 
+/** Ana's app on `dir`, disposed after the tests (a test may dispose it sooner, to restart it). */
 function app(dir: string, discovery?: DiscoveryPort): AppService {
   const s = new AppService({
     userDataDir: dir,
@@ -59,6 +60,7 @@ function app(dir: string, discovery?: DiscoveryPort): AppService {
     ...(discovery ? { discovery } : {}),
   })
   s.setProfile({ name: 'Ana' })
+  cleanup.push(() => s.dispose())
   return s
 }
 
@@ -80,7 +82,6 @@ describe('the desktop app in several rooms', () => {
     const lunch = await host('Lunch')
     const games = await host('Games')
     const ana = app(userData())
-    cleanup.push(() => ana.dispose())
     const bob = await member(lunch, 'Bob')
     const cy = await member(games, 'Cy')
 
@@ -153,7 +154,6 @@ describe('the desktop app in several rooms', () => {
     const lunch = await host('Lunch')
     const games = await host('Games')
     const ana = app(userData())
-    cleanup.push(() => ana.dispose())
     await ana.joinRoom(lunch.address)
     await ana.joinRoom(games.address)
     await ana.hostRoom({ name: 'Ana’s room' })
@@ -180,7 +180,6 @@ describe('the desktop app in several rooms', () => {
   it('leaves any joined room; leaving the one shown shows the next', async () => {
     const [a, b, c] = [await host('A'), await host('B'), await host('C')]
     const ana = app(userData())
-    cleanup.push(() => ana.dispose())
     for (const h of [a, b, c]) await ana.joinRoom(h.address)
     const [idA, idB] = ana.getSnapshot().joined.map((r) => r.id)
     ana.openRoom(idA!)
@@ -199,7 +198,6 @@ describe('the desktop app in several rooms', () => {
     const lunch = await host('Lunch')
     const vault = await host('Vault', 'secret')
     const ana = app(userData())
-    cleanup.push(() => ana.dispose())
     await ana.joinRoom(lunch.address)
     await assert.rejects(ana.joinRoom(vault.address, { password: 'wrong' }), { code: 'wrong_password' })
     assert.equal(ana.session.room!.name, 'Lunch')
@@ -213,7 +211,6 @@ describe('the desktop app in several rooms', () => {
     const lunch = await host('Lunch')
     const games = await host('Games')
     const ana = app(userData())
-    cleanup.push(() => ana.dispose())
     await ana.joinRoom(lunch.address)
     const lunchFiles = ana.session.files!
     await ana.joinRoom(games.address)
@@ -257,7 +254,6 @@ describe('the desktop app in several rooms', () => {
     bob.client.send('while the app was closed')
 
     const second = app(dir).start()
-    cleanup.push(() => second.dispose())
     assert.deepEqual(
       second.getSnapshot().joined.map((r) => [r.name, r.status === 'password' ? 'password' : 'rejoining']),
       [
@@ -292,7 +288,6 @@ describe('the desktop app in several rooms', () => {
     const lunch = await host('Lunch')
     const games = await host('Games')
     const ana = app(userData(), discovery).start()
-    cleanup.push(() => ana.dispose())
     await ana.joinRoom(lunch.address)
     const lunchId = ana.session.room!.id
     await ana.joinRoom(games.address)
@@ -318,7 +313,6 @@ describe('the desktop app in several rooms', () => {
     const lunch = await host('Lunch')
     const bob = await member(lunch, 'Bob')
     const ana = app(userData())
-    cleanup.push(() => ana.dispose())
     await ana.joinRoom(lunch.address)
     const lunchId = ana.session.room!.id
     for (const t of ['one', 'two', 'three']) bob.client.send(t)
@@ -353,7 +347,6 @@ describe('the desktop app in several rooms', () => {
     await first.dispose()
 
     const second = app(dir).start()
-    cleanup.push(() => second.dispose())
     await waitFor(() => row(second, ownId).status === 'offline', 'its own room, not hosted now')
     assert.equal(row(second, ownId).hosted, false)
     second.openRoom(ownId)
