@@ -2,7 +2,7 @@
 // instance-name rules and every discovery interval. Isomorphic: the desktop bridge uses RoomInfo too.
 import { z } from 'zod'
 import { formatAddress as hostPort } from './address.ts'
-import { PROTOCOL_VERSION, SERVICE_TYPE, WS_PATH } from './protocol.ts'
+import { PROTOCOL_VERSION, RoomIdText, RoomNameText, SERVICE_TYPE, WS_PATH } from './protocol.ts'
 
 export { DEFAULT_ROOM_PORT } from './address.ts'
 
@@ -88,8 +88,8 @@ export function formatAddress(a: RoomAddress): string {
 /** What a room's TXT record says, parsed; anything malformed is not a Beacon v1 room. */
 export const RoomTxt = z.object({
   v: z.literal(String(PROTOCOL_VERSION)),
-  id: z.string().min(1).max(64),
-  room: z.string().min(1).max(200),
+  id: RoomIdText,
+  room: RoomNameText.min(1),
   host: z.string().max(200).default(''),
   path: z.string().default(WS_PATH),
   pw: z.enum(['0', '1']).default('0'),

@@ -9,6 +9,10 @@ export const LIMITS = {
   maxNameChars: 32,
   maxClientIdChars: 64,
   maxMessageIdChars: 64,
+  /** A room's id, as its TXT record carries it; the app keys settings, read positions and file paths by it. */
+  maxRoomIdChars: 64,
+  /** A room's name (TXT record, welcome, /api/room). */
+  maxRoomNameChars: 200,
   /** Member ids one message may mention. */
   maxMentions: 32,
   /** Token bucket per member: sustained rate and burst. */

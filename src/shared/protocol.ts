@@ -141,8 +141,8 @@ export const Challenge = z.object({
  * A room's id and name as hosts report them (welcome, `GET /api/room`), bounded as in the TXT record: the app keys
  * rooms, settings and file paths by the id, so a host cannot make one that the app cannot name back.
  */
-export const RoomIdText = z.string().min(1).max(64)
-export const RoomNameText = z.string().max(200)
+export const RoomIdText = z.string().min(1).max(LIMITS.maxRoomIdChars)
+export const RoomNameText = z.string().max(LIMITS.maxRoomNameChars)
 export const RoomRef = z.object({ id: RoomIdText, name: RoomNameText, epoch: z.string().max(200) })
 export const Welcome = z.object({
   type: z.literal('welcome'),

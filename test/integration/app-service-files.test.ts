@@ -15,6 +15,7 @@ import { AppService } from '../../src/main/app-service.ts'
 import { Downloads, type DownloadPorts } from '../../src/main/files/downloads.ts'
 import { proxyRoomFiles } from '../../src/main/files/proxy.ts'
 import type { ChatMessage, FileRef } from '../../src/shared/protocol.ts'
+import { LIMITS } from '../../src/shared/limits.ts'
 import { TcpProxy } from '../harness/tcp-proxy.ts'
 import { uploadFile } from '../helpers/files.ts'
 import { startHost } from '../helpers/host.ts'
@@ -369,6 +370,13 @@ describe("the renderer's /room-files/ proxy", () => {
       assert.equal((await proxyRoomFiles(new Request(`http://app.local${path}`), onlyR1)).status, 404, path)
     assert.equal((await proxyRoomFiles(new Request('http://app.local/room-files/r2/abc'), onlyR1)).status, 404)
     assert.equal((await proxyRoomFiles(new Request('http://app.local/room-files/r1/abc'), onlyR1)).status, 201)
+    // Any room id a host may have reaches its files, however long it gets encoded (12 characters for each of these);
+    // a longer one is no room's.
+    const longest = '😀'.repeat(LIMITS.maxRoomIdChars)
+    const onlyLongest = (roomId: string) => (roomId === longest ? host.origin : undefined)
+    const filesOf = (id: string) => new Request(`http://app.local/room-files/${encodeURIComponent(id)}/abc`)
+    assert.equal((await proxyRoomFiles(filesOf(longest), onlyLongest)).status, 201)
+    assert.equal((await proxyRoomFiles(filesOf(`${longest}x`), () => host.origin)).status, 404)
     await host.close()
   })
 

@@ -5,6 +5,7 @@
 // out, so Electron's protocol.handle uses it as it is and the test harness converts node:http around it.
 import { FILES_PATH } from '../../shared/files.ts'
 import { ERRORS, type ErrorCode } from '../../shared/errors.ts'
+import { RoomIdText } from '../../shared/protocol.ts'
 
 /** Where the renderer reaches the rooms' file routes. */
 export const ROOM_FILES_PATH = '/room-files'
@@ -15,8 +16,8 @@ export const ROOM_FILES_PATH = '/room-files'
  */
 export const roomFilesBase = (roomId: string): string => `${ROOM_FILES_PATH}/${encodeURIComponent(roomId)}`
 
-/** `<room id, percent-encoded>/<rest>`. */
-const ROOM_AND_REST = /^([^/]{1,200})\/(.*)$/s
+/** `<room id, percent-encoded>/<rest>`: the id is checked once decoded (up to nine characters encode one). */
+const ROOM_AND_REST = /^([^/]+)\/(.*)$/s
 
 /** `uploads`, `uploads/<id>` or `<fileId>`: plain segments only, so no encoding or dot segment reaches the host. */
 const REST = /^[A-Za-z0-9_-]{1,128}(?:\/[A-Za-z0-9_-]{1,128})?$/
@@ -59,7 +60,8 @@ export async function proxyRoomFiles(request: Request, hostOf: (roomId: string) 
   const roomSegment = parts?.[1] ?? ''
   const rest = parts?.[2] ?? ''
   const roomId = parts ? decoded(roomSegment) : undefined
-  if (!isRoomFilesPath(url.pathname) || roomId === undefined || !REST.test(rest)) return fail('file_not_found', 'No such file route')
+  const route = isRoomFilesPath(url.pathname) && REST.test(rest)
+  if (!route || roomId === undefined || !RoomIdText.safeParse(roomId).success) return fail('file_not_found', 'No such file route')
   const host = hostOf(roomId)
   if (host === undefined) return fail('not_connected', 'You are not in that room', 404)
   if (!METHODS.has(request.method)) return fail('bad_argument', 'Method not allowed', 405)
