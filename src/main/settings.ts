@@ -50,7 +50,7 @@ const Stored = z.object({
         })
         .slice(0, LIMITS.maxJoinedRooms),
     ),
-  shown: z.string().max(64).optional().catch(undefined),
+  shown: RoomIdText.optional().catch(undefined),
 })
 export type StoredSettings = z.infer<typeof Stored>
 
